@@ -1,0 +1,167 @@
+"""The one capability table: every Linux capability, what it lets a process
+do, which sets the engines grant by default, and the effective-set rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: Every capability the kernel knows (capabilities(7)), with one plain line
+#: on what holding it allows. Names carry no CAP_ prefix.
+CAPABILITIES: dict[str, str] = {
+    "AUDIT_CONTROL": "change the kernel audit rules, hiding what an attacker does",
+    "AUDIT_READ": "read the kernel audit log of the whole host",
+    "AUDIT_WRITE": "write records into the host's kernel audit log",
+    "BLOCK_SUSPEND": "keep the host from suspending",
+    "BPF": "load eBPF programs into the host kernel",
+    "CHECKPOINT_RESTORE": "checkpoint and restore processes, reading their memory",
+    "CHOWN": "change the owner of any file it can reach",
+    "DAC_OVERRIDE": "read, write and execute any file regardless of its permissions",
+    "DAC_READ_SEARCH": "read any file on mounted file systems by handle, the trick "
+    "behind the 'shocker' escape",
+    "FOWNER": "act as the owner of any file it can reach",
+    "FSETID": "keep set-user-ID bits when it modifies files",
+    "IPC_LOCK": "lock memory so the host cannot swap it",
+    "IPC_OWNER": "bypass permission checks on System V IPC objects",
+    "KILL": "send signals to processes it does not own",
+    "LEASE": "take leases on files it does not own",
+    "LINUX_IMMUTABLE": "clear the immutable and append-only flags on files",
+    "MAC_ADMIN": "change the AppArmor or SELinux policy that confines it",
+    "MAC_OVERRIDE": "ignore the AppArmor or SELinux policy that confines it",
+    "MKNOD": "create device files, a route to raw disks",
+    "NET_ADMIN": "reconfigure networking: interfaces, routes, firewall rules, sniffing "
+    "(with host networking, the host's own)",
+    "NET_BIND_SERVICE": "listen on ports below 1024",
+    "NET_BROADCAST": "send broadcast and multicast traffic",
+    "NET_RAW": "open raw sockets: spoof packets and ARP-poison neighbours on the bridge",
+    "PERFMON": "use perf and eBPF tracing to watch the host kernel",
+    "SETFCAP": "give files capabilities that processes gain when they run them",
+    "SETGID": "switch to any group id",
+    "SETPCAP": "grant its own capabilities to other processes",
+    "SETUID": "switch to any user id",
+    "SYSLOG": "read and clear the kernel log, which leaks kernel addresses",
+    "SYS_ADMIN": "mount file systems, use namespaces and much more: the usual road "
+    "out of a container",
+    "SYS_BOOT": "reboot the host or load a new kernel",
+    "SYS_CHROOT": "use chroot",
+    "SYS_MODULE": "load kernel modules, which is full control of the host kernel",
+    "SYS_NICE": "raise its priority and starve other workloads",
+    "SYS_PACCT": "switch process accounting on or off",
+    "SYS_PTRACE": "trace and inject code into other processes (the host's, with host PID)",
+    "SYS_RAWIO": "read and write raw I/O ports and kernel memory",
+    "SYS_RESOURCE": "break through resource limits and quotas",
+    "SYS_TIME": "change the host's clock, breaking logs, TLS and Kerberos",
+    "SYS_TTY_CONFIG": "reconfigure terminals",
+    "WAKE_ALARM": "set alarms that wake the host",
+}
+
+ALL = frozenset(CAPABILITIES)
+
+#: Docker's default set (what a container holds with no --cap-add/--cap-drop).
+DOCKER_DEFAULT = frozenset(
+    {
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FSETID",
+        "FOWNER",
+        "MKNOD",
+        "NET_RAW",
+        "SETGID",
+        "SETUID",
+        "SETFCAP",
+        "SETPCAP",
+        "NET_BIND_SERVICE",
+        "SYS_CHROOT",
+        "KILL",
+        "AUDIT_WRITE",
+    }
+)
+
+#: Podman's default set: Docker's minus AUDIT_WRITE, MKNOD and NET_RAW. Podman
+#: reports CapAdd/CapDrop relative to this set.
+PODMAN_DEFAULT = DOCKER_DEFAULT - {"AUDIT_WRITE", "MKNOD", "NET_RAW"}
+
+#: Capabilities that give a container a real path to the host, worst first.
+#: cap-dangerous raises critical for those in CRITICAL_CAPS, high otherwise.
+DANGEROUS = (
+    "SYS_ADMIN",
+    "SYS_MODULE",
+    "SYS_PTRACE",
+    "SYS_RAWIO",
+    "DAC_READ_SEARCH",
+    "NET_ADMIN",
+    "SYS_BOOT",
+    "SYS_TIME",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "BPF",
+    "PERFMON",
+)
+CRITICAL_CAPS = frozenset({"SYS_ADMIN", "SYS_MODULE"})
+
+#: Drop these unless the service needs them on purpose (checks.md): the list
+#: cap-not-dropped looks for and the "drop capabilities" fix applies.
+HARDENING_DROP = (
+    "AUDIT_CONTROL",
+    "AUDIT_WRITE",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "MKNOD",
+    "SETFCAP",
+    "SETPCAP",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_MODULE",
+    "SYS_NICE",
+    "SYS_PACCT",
+    "SYS_RAWIO",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "NET_RAW",
+)
+
+
+def normalize(name: str) -> str:
+    """'cap_sys_admin', 'CAP_SYS_ADMIN' and 'sys_admin' all become 'SYS_ADMIN'."""
+    upper = name.strip().upper()
+    return upper[4:] if upper.startswith("CAP_") else upper
+
+
+def normalize_all(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(normalize(n) for n in names if n.strip())
+
+
+def effective(
+    cap_add: Iterable[str],
+    cap_drop: Iterable[str],
+    *,
+    privileged: bool = False,
+    podman: bool = False,
+) -> frozenset[str]:
+    """The capability set the container's processes start with.
+
+    (privileged ? all : default) - CapDrop + CapAdd, where ALL in CapDrop
+    empties the set first and ALL in CapAdd means every capability. As in
+    moby's TweakCapabilities: a privileged container gets every capability
+    whatever it drops, and ALL in CapAdd still honours the other drops.
+    """
+    add = normalize_all(cap_add)
+    drop = normalize_all(cap_drop)
+    if privileged:
+        return ALL
+    if "ALL" in add:
+        return ALL - drop
+    caps = set() if "ALL" in drop else set(default_set(podman)) - drop
+    return frozenset(caps | (add - {"ALL"}))
+
+
+def default_set(podman: bool = False) -> frozenset[str]:
+    return PODMAN_DEFAULT if podman else DOCKER_DEFAULT
+
+
+def explain(name: str) -> str:
+    """One line on what the capability allows."""
+    name = normalize(name)
+    if name == "ALL":
+        return "every capability: the container can do almost anything root on the host can"
+    return CAPABILITIES.get(name, "a capability this version of dockertui does not know")

@@ -1,0 +1,374 @@
+"""Daemon and client checks (CIS section 2, and 1.2.2, 4.5, 5.1, 6.2)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from dockertui.audit.advisories import affecting
+from dockertui.audit.finding import FixKind
+from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, engine_check, fail
+from dockertui.audit.severity import Severity
+from dockertui.model import ClientFacts, EngineInfo
+
+DAEMON_JSON = "/etc/docker/daemon.json"
+STOPPED_SPRAWL = 20
+
+
+def _daemon(setting: str) -> str:
+    return f"{DAEMON_JSON}: {setting}, then restart dockerd"
+
+
+@engine_check(
+    "icc-enabled",
+    cis="2.2",
+    severity=Severity.MEDIUM,
+    title="Containers on the default bridge can all talk to each other",
+    why="With inter-container communication on, any container on the default bridge can "
+    "reach every port of every other one: one compromised service can attack the rest.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "icc": false and link the containers that must talk on user-defined networks.',
+)
+def icc_enabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.icc is None:
+        return NOT_APPLICABLE
+    if not engine.icc:
+        return PASS
+    return fail(
+        "The bridge network has com.docker.network.bridge.enable_icc=true.",
+        command=_daemon('"icc": false'),
+    )
+
+
+@engine_check(
+    "userns-disabled",
+    cis="2.9",
+    severity=Severity.MEDIUM,
+    title="User namespace remapping is off",
+    why="Without user-namespace remapping, root in any container is UID 0 on the host: "
+    "every escape lands as root.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "userns-remap": "default" (or run the engine rootless).',
+)
+def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.userns or engine.rootless:
+        return PASS
+    return fail(
+        "SecurityOptions lists neither name=userns nor name=rootless.",
+        command=_daemon('"userns-remap": "default"'),
+    )
+
+
+@engine_check(
+    "rootful-daemon",
+    cis=None,
+    severity=Severity.INFO,
+    title="The engine runs as root",
+    why="A rootful daemon means anything that controls the engine controls the host; "
+    "rootless mode limits the damage to one unprivileged user.",
+    fix=FixKind.MANUAL,
+    fix_summary="Consider rootless mode (dockerd-rootless-setuptool.sh install).",
+)
+def rootful_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    return PASS if engine.rootless else fail("SecurityOptions has no name=rootless.")
+
+
+@engine_check(
+    "live-restore-off",
+    cis="2.15",
+    severity=Severity.LOW,
+    title="Live restore is off",
+    why="Without live restore every daemon restart or upgrade stops every container, "
+    "which pushes operators to delay security upgrades.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "live-restore": true.',
+)
+def live_restore_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.live_restore or engine.swarm_state == "active":
+        return PASS
+    return fail("LiveRestoreEnabled is false.", command=_daemon('"live-restore": true'))
+
+
+@engine_check(
+    "nnp-daemon-off",
+    cis="2.14",
+    severity=Severity.LOW,
+    title="No daemon-wide no-new-privileges",
+    why="Setting no-new-privileges in the daemon protects every container, including those "
+    "started without the flag, from set-user-ID escalation.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "no-new-privileges": true.',
+)
+def nnp_daemon_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.has_option("no-new-privileges"):
+        return PASS
+    return fail(
+        "SecurityOptions has no name=no-new-privileges.",
+        command=_daemon('"no-new-privileges": true'),
+    )
+
+
+@engine_check(
+    "seccomp-daemon",
+    cis="2.17",
+    severity=Severity.HIGH,
+    title="The engine does not apply seccomp",
+    why="Without seccomp in the engine, no container gets a syscall filter, and every "
+    "kernel bug reachable by a system call is reachable from every container.",
+    fix=FixKind.DAEMON,
+    fix_summary="Run the engine on a kernel with seccomp and keep the default profile.",
+)
+def seccomp_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    warned = [w for w in engine.warnings if "seccomp" in w.lower()]
+    if not engine.has_option("seccomp"):
+        return fail("SecurityOptions has no name=seccomp.")
+    if warned:
+        return fail(warned[0])
+    profile = engine.option("seccomp", "profile")
+    if profile not in ("", "default", "builtin"):
+        return fail(
+            f"The daemon's default seccomp profile is custom ({profile}); review it.",
+            severity=Severity.INFO,
+            title="The engine uses a custom seccomp profile",
+        )
+    return PASS
+
+
+_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def _beyond_loopback(cidr: str) -> bool:
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return True
+    return not any(
+        net.version == lo.version and net.subnet_of(lo)  # type: ignore[arg-type]
+        for lo in _LOOPBACK
+    )
+
+
+@engine_check(
+    "insecure-registry",
+    cis="2.5",
+    severity=Severity.MEDIUM,
+    title="Pulls from insecure registries",
+    why="An insecure registry is reached over plain HTTP or unchecked TLS: anyone on the "
+    "path can swap the images the host runs.",
+    fix=FixKind.DAEMON,
+    fix_summary='Remove the entries from "insecure-registries" and give the registry a '
+    "trusted certificate.",
+)
+def insecure_registry(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    entries = [c for c in engine.insecure_registry_cidrs if _beyond_loopback(c)]
+    entries += [r for r in engine.insecure_registries if r not in entries]
+    if not entries:
+        return PASS
+    return fail(
+        "Insecure: " + ", ".join(entries) + ".",
+        command=_daemon('"insecure-registries": []'),
+    )
+
+
+@engine_check(
+    "tcp-without-tls",
+    cis="2.7",
+    severity=Severity.CRITICAL,
+    title="The engine API is reachable without TLS",
+    why="The Docker API over plain TCP lets anyone who can reach the port run a privileged "
+    "container, which is root on the host, with no password.",
+    fix=FixKind.DAEMON,
+    fix_summary="Serve the API on tcp only with --tlsverify and client certificates, or "
+    "over SSH; point clients at it with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH.",
+)
+def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    hits = []
+    if client.transport == "tcp" and not client.tls:
+        hits.append(
+            Hit(
+                f"This client reaches {client.endpoint} in plain text.",
+                command="export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker",
+            )
+        )
+    for warning in engine.warnings:
+        low = warning.lower()
+        if "without encryption" in low or "api is accessible on http" in low:
+            hits.append(Hit(f"The daemon warns: {warning}", command=_daemon('"tlsverify": true')))
+    return hits
+
+
+@engine_check(
+    "tls-verify-off",
+    cis=None,
+    severity=Severity.HIGH,
+    title="TLS without certificate verification",
+    why="TLS that does not verify the engine's certificate encrypts the traffic but lets "
+    "anyone on the path pose as the engine and capture what the client sends.",
+    fix=FixKind.CLIENT,
+    fix_summary="Set DOCKER_TLS_VERIFY=1 (or clear SkipTLSVerify in the context) and "
+    "trust the engine's CA.",
+)
+def tls_verify_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if client.tls and not client.tls_verify:
+        return fail(
+            f"TLS to {client.endpoint} does not verify the server (context {client.context}).",
+            command="export DOCKER_TLS_VERIFY=1",
+        )
+    return PASS
+
+
+@engine_check(
+    "authz-plugin-missing",
+    cis="2.12",
+    severity=Severity.LOW,
+    title="No authorization plugin",
+    why="Without an authorization plugin every client that reaches the API may do "
+    "everything, including starting privileged containers.",
+    fix=FixKind.DAEMON,
+    fix_summary='Add an authorization plugin with "authorization-plugins".',
+)
+def authz_plugin_missing(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.authorization_plugins:
+        return PASS
+    return fail("Plugins.Authorization is empty.")
+
+
+@engine_check(
+    "log-local-only",
+    cis="2.13",
+    severity=Severity.INFO,
+    title="Container logs stay on this host",
+    why="Logs kept only on the host can be erased by whoever takes it; shipping them off "
+    "the host keeps the trail.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "log-driver" to a remote driver (syslog, journald with forwarding, '
+    "fluentd, gelf).",
+)
+def log_local_only(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.logging_driver in ("json-file", "local"):
+        return fail(f"LoggingDriver is {engine.logging_driver}.")
+    return PASS
+
+
+@engine_check(
+    "debug-logging",
+    cis="2.3",
+    severity=Severity.LOW,
+    title="The daemon logs at debug level",
+    why="Debug logs record request details, which can include sensitive data, and grow fast.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "debug": false and "log-level": "info".',
+)
+def debug_logging(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    return fail("Debug is true.", command=_daemon('"debug": false')) if engine.debug else PASS
+
+
+@engine_check(
+    "experimental",
+    cis="2.18",
+    severity=Severity.LOW,
+    title="Experimental features are on",
+    why="Experimental features are not held to the same review and support as the rest of "
+    "the engine; production hosts should not run them.",
+    fix=FixKind.DAEMON,
+    fix_summary='Set "experimental": false.',
+)
+def experimental(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if not engine.experimental:
+        return PASS
+    return fail("Experimental is true.", command=_daemon('"experimental": false'))
+
+
+@engine_check(
+    "content-trust-off",
+    cis="4.5",
+    severity=Severity.LOW,
+    title="Image signatures are not enforced by this client",
+    why="Without content trust the client pulls and runs images without checking who signed them.",
+    fix=FixKind.CLIENT,
+    fix_summary="Export DOCKER_CONTENT_TRUST=1 where images are pulled.",
+)
+def content_trust_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if client.content_trust:
+        return PASS
+    return fail("DOCKER_CONTENT_TRUST is not 1.", command="export DOCKER_CONTENT_TRUST=1")
+
+
+@engine_check(
+    "engine-outdated",
+    cis="1.2.2",
+    severity=Severity.HIGH,
+    title="Engine or runtime version has known escapes",
+    why="Old engine and runtime versions carry published container escapes; an attacker "
+    "in any container can follow a public write-up to the host.",
+    fix=FixKind.MANUAL,
+    fix_summary="Upgrade the engine and its runtime (runc, containerd).",
+)
+def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    components = dict(engine.components)
+    commits = dict(engine.component_commits)
+    if "Engine" not in components and engine.version and not engine.podman:
+        components["Engine"] = engine.version
+    hits = []
+    for adv, installed, distro in affecting(components, commits):
+        detail = (
+            f"{adv.component} {installed} is older than {adv.fixed_in} ({adv.cves}): {adv.summary}."
+        )
+        if distro:
+            detail += " This is a distribution build that may carry the fix; check its changelog."
+        hits.append(
+            Hit(
+                detail,
+                severity=Severity.INFO if distro else adv.severity,
+                command=f"upgrade {adv.component} to {adv.fixed_in} or later",
+            )
+        )
+    return hits
+
+
+@engine_check(
+    "daemon-warnings",
+    cis=None,
+    severity=Severity.LOW,
+    title="The daemon reports warnings",
+    why="The daemon warns when a protection it expects (cgroup limits, swap accounting, "
+    "bridge filtering) is missing on this host.",
+    fix=FixKind.DAEMON,
+    fix_summary="Resolve what each warning names.",
+)
+def daemon_warnings(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    return [Hit(w) for w in engine.warnings]
+
+
+@engine_check(
+    "swarm-active",
+    cis="5.1",
+    severity=Severity.INFO,
+    title="Swarm mode is active",
+    why="Swarm mode opens management ports and keeps cluster secrets on the host; leave "
+    "it off where it is not used.",
+    fix=FixKind.MANUAL,
+    fix_summary="docker swarm leave on hosts that do not need it.",
+)
+def swarm_active(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.swarm_state != "active":
+        return PASS
+    return fail("Swarm LocalNodeState is active.", command="docker swarm leave")
+
+
+@engine_check(
+    "stopped-sprawl",
+    cis="6.2",
+    severity=Severity.INFO,
+    title="Many stopped containers",
+    why="Stopped containers keep their configuration, volumes and secrets on disk and can "
+    "be started again by mistake; remove what is no longer needed.",
+    fix=FixKind.MANUAL,
+    fix_summary="Review and remove them (docker container prune).",
+)
+def stopped_sprawl(engine: EngineInfo, client: ClientFacts) -> Outcome:
+    if engine.containers_stopped < STOPPED_SPRAWL:
+        return PASS
+    return fail(
+        f"{engine.containers_stopped} of {engine.containers} containers are stopped.",
+        command="docker container prune",
+    )

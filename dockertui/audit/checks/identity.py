@@ -1,0 +1,100 @@
+"""Who the container runs as: user, user namespaces, secrets it carries
+(CIS 4.1, 5.31)."""
+
+from __future__ import annotations
+
+import re
+
+from dockertui.audit.finding import FixKind
+from dockertui.audit.identity import is_root, root_is_remapped
+from dockertui.audit.registry import PASS, Outcome, container_check, fail
+from dockertui.audit.severity import Severity
+from dockertui.model import Container, EngineInfo
+
+
+@container_check(
+    "root-user",
+    cis="4.1",
+    severity=Severity.MEDIUM,
+    title="Runs as root",
+    why="Without user namespaces, root in a container is root on the host as far as the "
+    "kernel is concerned: one escape, one writable host mount or one kernel bug away "
+    "from owning the machine.",
+    fix=FixKind.RECREATE,
+    fix_summary="Re-create with --user <uid>:<gid>, or set USER in the image.",
+    section="identity",
+)
+def root_user(c: Container, engine: EngineInfo) -> Outcome:
+    if not is_root(c.user):
+        return PASS
+    shown = c.user or "not set, so root"
+    if root_is_remapped(c, engine):
+        how = "a rootless engine" if engine.rootless else "user-namespace remapping"
+        return fail(
+            f"User is {shown}, but {how} maps it to an unprivileged user on the host.",
+            severity=Severity.LOW,
+            command="--user 1000:1000",
+        )
+    return fail(f"User is {shown} (UID 0 on the host too).", command="--user 1000:1000")
+
+
+@container_check(
+    "host-userns",
+    cis="5.31",
+    severity=Severity.MEDIUM,
+    title="Leaves the user namespace remapping (userns=host)",
+    why="The daemon remaps container root to an unprivileged host user, but this "
+    "container opts out: its root is the host's root again.",
+    fix=FixKind.RECREATE,
+    fix_summary="Re-create without --userns=host.",
+    section="identity",
+)
+def host_userns(c: Container, engine: EngineInfo) -> Outcome:
+    if c.userns_mode != "host":
+        return PASS
+    if not engine.userns:
+        return fail(
+            "--userns=host is set, but the daemon does not remap users, so it changes nothing.",
+            severity=Severity.INFO,
+            command="remove --userns=host",
+        )
+    return fail(
+        "--userns=host bypasses the daemon's user remapping.", command="remove --userns=host"
+    )
+
+
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS"
+)
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+_NOT_SECRET = {"GPG_KEY"}
+
+
+@container_check(
+    "secrets-in-env",
+    cis=None,
+    severity=Severity.HIGH,
+    title="Secrets in environment variables",
+    why="Environment variables are readable by anyone who can inspect the container or "
+    "read /proc inside it, end up in logs and crash reports, and are inherited by every "
+    "child process.",
+    fix=FixKind.RECREATE,
+    fix_summary="Pass secrets as files (Docker secrets, a read-only bind mount, or a "
+    "*_FILE variable) instead of values.",
+    section="identity",
+)
+def secrets_in_env(c: Container, engine: EngineInfo) -> Outcome:
+    names = []
+    for var in c.env:
+        upper = var.name.upper()
+        if not var.value or upper in _NOT_SECRET or upper.endswith("_FILE"):
+            continue
+        if _SECRET_NAME.search(upper) or _PRIVATE_KEY.search(var.value):
+            names.append(var.name)
+    if not names:
+        return PASS
+    listed = ", ".join(sorted(set(names)))
+    return fail(
+        f"Holds secret values in {listed} (values not shown).",
+        command=" ".join(f"-e {n}_FILE=/run/secrets/{n.lower()}" for n in sorted(set(names))),
+    )

@@ -1,0 +1,68 @@
+"""What the image and its processes bring: tags and sshd (CIS 5.7, 5.28)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from dockertui.audit.finding import FixKind
+from dockertui.audit.registry import NOT_APPLICABLE, PASS, Outcome, container_check, fail
+from dockertui.audit.severity import Severity
+from dockertui.model import Container, EngineInfo
+
+
+def image_tag(reference: str) -> str | None:
+    """The tag of an image reference, or None when it has none.
+
+    "registry:5000/app" has no tag; "app:1.2" has "1.2"; a digest
+    ("app@sha256:...") is reported as "@digest"."""
+    if "@" in reference:
+        return "@digest"
+    last = reference.rsplit("/", 1)[-1]
+    return last.partition(":")[2] or None
+
+
+@container_check(
+    "image-latest",
+    cis="5.28",
+    severity=Severity.LOW,
+    title="Image is not pinned (latest or no tag)",
+    why="A floating tag means the next re-create may run different code from what was "
+    "reviewed, and nobody can tell which version is deployed.",
+    fix=FixKind.RECREATE,
+    fix_summary="Re-create from a fixed version tag or, better, an image digest.",
+    section="image",
+)
+def image_latest(c: Container, engine: EngineInfo) -> Outcome:
+    ref = c.image
+    if not ref or ref.startswith("sha256:"):
+        return NOT_APPLICABLE
+    tag = image_tag(ref)
+    if tag is not None and tag != "latest":
+        return PASS
+    shown = "no tag, so latest" if tag is None else "the latest tag"
+    repository = ref.removesuffix(":latest")
+    return fail(f"{ref} uses {shown}.", command=f"{repository}@sha256:<digest>")
+
+
+def _program(command: str) -> str:
+    first = command.strip().split(" ", 1)[0].rstrip(":")
+    return posixpath.basename(first)
+
+
+@container_check(
+    "sshd-running",
+    cis="5.7",
+    severity=Severity.MEDIUM,
+    title="Runs an SSH server",
+    why="An SSH daemon inside a container is one more network service with its own keys, "
+    "passwords and patches to manage; docker exec already gives administrators a shell.",
+    fix=FixKind.IMAGE,
+    fix_summary="Remove sshd from the image and use docker exec for access.",
+    section="image",
+)
+def sshd_running(c: Container, engine: EngineInfo) -> Outcome:
+    if c.processes is None:
+        return NOT_APPLICABLE
+    if any(_program(p) == "sshd" for p in c.processes):
+        return fail("An sshd process is running.", command="docker exec -it <name> sh")
+    return PASS

@@ -1,0 +1,129 @@
+"""The check catalogue: one `Check` per row of checks.md, registered by the
+modules in `audit/checks/` with the `container_check` and `engine_check`
+decorators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from dockertui.audit.finding import Finding, Fix, FixKind
+from dockertui.audit.severity import Severity
+from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One failure a check saw. Anything left empty takes the check's value."""
+
+    detail: str
+    severity: Severity | None = None
+    command: str = ""
+    title: str = ""
+    fix_summary: str = ""
+
+
+#: A check returns None when it does not apply (it then does not count in the
+#: score), an empty list when it passed, or the hits it found.
+Outcome = Sequence[Hit] | None
+PASS: Outcome = ()
+NOT_APPLICABLE: Outcome = None
+
+ContainerFn = Callable[[Container, EngineInfo], Outcome]
+EngineFn = Callable[[EngineInfo, ClientFacts], Outcome]
+ExecFn = Callable[[ExecSession, Container], Outcome]
+Scope = Literal["container", "engine", "exec"]
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    cis: str | None
+    severity: Severity  # the usual severity; a hit may raise or lower it
+    title: str
+    why: str  # what an attacker gains, in plain words
+    fix_kind: FixKind
+    fix_summary: str
+    scope: Scope
+    section: str  # where the console shows it: identity, capabilities, ...
+    fn: Callable[..., Outcome] | None = None
+
+    def finding(self, hit: Hit) -> Finding:
+        return Finding(
+            check=self.id,
+            severity=hit.severity or self.severity,
+            cis=self.cis,
+            title=hit.title or self.title,
+            detail=hit.detail,
+            fix=Fix(self.fix_kind, hit.fix_summary or self.fix_summary, hit.command),
+            why=self.why,
+        )
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def _register(check: Check) -> None:
+    if check.id in CHECKS:
+        raise ValueError(f"check {check.id!r} is registered twice")
+    CHECKS[check.id] = check
+
+
+def container_check(
+    id: str,
+    *,
+    cis: str | None,
+    severity: Severity,
+    title: str,
+    why: str,
+    fix: FixKind,
+    fix_summary: str,
+    section: str,
+) -> Callable[[ContainerFn], ContainerFn]:
+    def wrap(fn: ContainerFn) -> ContainerFn:
+        _register(Check(id, cis, severity, title, why, fix, fix_summary, "container", section, fn))
+        return fn
+
+    return wrap
+
+
+def engine_check(
+    id: str,
+    *,
+    cis: str | None,
+    severity: Severity,
+    title: str,
+    why: str,
+    fix: FixKind,
+    fix_summary: str,
+) -> Callable[[EngineFn], EngineFn]:
+    def wrap(fn: EngineFn) -> EngineFn:
+        _register(Check(id, cis, severity, title, why, fix, fix_summary, "engine", "engine", fn))
+        return fn
+
+    return wrap
+
+
+def exec_check(
+    id: str,
+    *,
+    cis: str | None,
+    severity: Severity,
+    title: str,
+    why: str,
+    fix: FixKind,
+    fix_summary: str,
+) -> Callable[[ExecFn], ExecFn]:
+    """A check on an exec session, run by the live console on exec_create."""
+
+    def wrap(fn: ExecFn) -> ExecFn:
+        _register(Check(id, cis, severity, title, why, fix, fix_summary, "exec", "events", fn))
+        return fn
+
+    return wrap
+
+
+def fail(detail: str, **kwargs: object) -> list[Hit]:
+    """Shorthand for a check that failed once."""
+    return [Hit(detail, **kwargs)]  # type: ignore[arg-type]

@@ -1,0 +1,41 @@
+"""Severity levels: the one place that defines their order."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import total_ordering
+
+
+@total_ordering
+class Severity(Enum):
+    """How bad a finding is. Compare with < and >: CRITICAL is the greatest."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Severity from its name, any case ("High", "HIGH", "high")."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r}; expected one of {names}") from None
+
+
+_RANK = {s: i for i, s in enumerate(Severity)}
+
+#: Worst first, the order every report lists severities in.
+WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))

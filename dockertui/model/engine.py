@@ -1,0 +1,122 @@
+"""The engine (daemon) and the client's way of reaching it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockertui.model._json import flag, integer, mappings, obj, strings, text
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """How this client reaches the engine: read by the client-side checks."""
+
+    endpoint: str = "unix:///var/run/docker.sock"
+    context: str = "default"
+    transport: str = "unix"  # unix, tcp, ssh, npipe
+    tls: bool = False
+    tls_verify: bool = False
+    content_trust: bool = False
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What `/info`, `/version` and `/networks/bridge` say about the daemon."""
+
+    name: str = ""
+    version: str = ""
+    api_version: str = ""
+    os: str = ""
+    kernel: str = ""
+    flavor: str = "docker"  # "docker" or "podman"
+    components: dict[str, str] = field(default_factory=dict)  # name -> version
+    component_commits: dict[str, str] = field(default_factory=dict)
+    security_options: tuple[str, ...] = ()
+    experimental: bool = False
+    live_restore: bool = False
+    swarm_state: str = "inactive"
+    debug: bool = False
+    logging_driver: str = ""
+    authorization_plugins: tuple[str, ...] = ()
+    insecure_registry_cidrs: tuple[str, ...] = ()
+    insecure_registries: tuple[str, ...] = ()  # IndexConfigs with Secure false
+    warnings: tuple[str, ...] = ()
+    containers: int = 0
+    containers_stopped: int = 0
+    icc: bool | None = None  # None: the bridge network could not be read
+
+    def _options(self) -> dict[str, dict[str, str]]:
+        parsed: dict[str, dict[str, str]] = {}
+        for entry in self.security_options:
+            fields = dict(part.partition("=")[::2] for part in entry.split(",") if "=" in part)
+            name = fields.pop("name", entry if "=" not in entry else "")
+            if name:
+                parsed[name] = fields
+        return parsed
+
+    def has_option(self, name: str) -> bool:
+        """True when `/info` SecurityOptions lists `name=<name>`."""
+        return name in self._options()
+
+    def option(self, name: str, key: str) -> str:
+        return self._options().get(name, {}).get(key, "")
+
+    @property
+    def rootless(self) -> bool:
+        return self.has_option("rootless")
+
+    @property
+    def userns(self) -> bool:
+        return self.has_option("userns")
+
+    @property
+    def podman(self) -> bool:
+        return self.flavor == "podman"
+
+
+def engine_from_api(
+    info: dict[str, Any], version: dict[str, Any], bridge: dict[str, Any] | None
+) -> EngineInfo:
+    """Build EngineInfo from the three documents; any of them may be partial."""
+    components: dict[str, str] = {}
+    commits: dict[str, str] = {}
+    for comp in mappings(version, "Components"):
+        name = text(comp, "Name")
+        components[name] = text(comp, "Version")
+        commits[name] = text(obj(comp, "Details"), "GitCommit")
+    flavor = "podman" if any("podman" in n.lower() for n in components) else "docker"
+    registry = obj(info, "RegistryConfig")
+    insecure = tuple(
+        name
+        for name, index in obj(registry, "IndexConfigs").items()
+        if isinstance(index, dict) and index.get("Secure") is False
+    )
+    icc: bool | None = None
+    if bridge is not None:
+        option = obj(bridge, "Options").get("com.docker.network.bridge.enable_icc")
+        # Docker omits the option when icc is on by default.
+        icc = option != "false"
+    return EngineInfo(
+        name=text(info, "Name"),
+        version=text(version, "Version") or text(info, "ServerVersion"),
+        api_version=text(version, "ApiVersion"),
+        os=text(info, "OperatingSystem") or text(version, "Os"),
+        kernel=text(info, "KernelVersion") or text(version, "KernelVersion"),
+        flavor=flavor,
+        components=components,
+        component_commits=commits,
+        security_options=tuple(strings(info, "SecurityOptions") or ()),
+        experimental=flag(version, "Experimental") or flag(info, "ExperimentalBuild"),
+        live_restore=flag(info, "LiveRestoreEnabled"),
+        swarm_state=text(obj(info, "Swarm"), "LocalNodeState") or "inactive",
+        debug=flag(info, "Debug"),
+        logging_driver=text(info, "LoggingDriver"),
+        authorization_plugins=tuple(strings(obj(info, "Plugins"), "Authorization") or ()),
+        insecure_registry_cidrs=tuple(strings(registry, "InsecureRegistryCIDRs") or ()),
+        insecure_registries=insecure,
+        warnings=tuple(strings(info, "Warnings") or ()),
+        containers=integer(info, "Containers"),
+        containers_stopped=integer(info, "ContainersStopped"),
+        icc=icc,
+    )
