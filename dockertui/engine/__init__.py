@@ -1,0 +1,1 @@
+"""Engine access: endpoint resolution, the aiodocker client, inventory collection."""

@@ -1,0 +1,170 @@
+"""One aiodocker client per endpoint, and the translation of connection
+failures into one clear sentence."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import aiodocker
+import aiohttp
+
+from dockertui.engine.endpoint import Endpoint, EndpointError
+from dockertui.engine.errors import EngineError
+from dockertui.model import ClientFacts
+
+#: Seconds to connect and get the first answer (GET /version).
+CONNECT_TIMEOUT = 5.0
+#: Seconds any later request may take.
+READ_TIMEOUT = 30.0
+
+
+def client_facts(endpoint: Endpoint, env: Mapping[str, str]) -> ClientFacts:
+    return ClientFacts(
+        endpoint=endpoint.host,
+        context=endpoint.context,
+        transport=endpoint.transport,
+        tls=endpoint.tls,
+        tls_verify=endpoint.tls_verify,
+        content_trust=env.get("DOCKER_CONTENT_TRUST", "") == "1",
+    )
+
+
+class EngineClient:
+    """The few Engine API calls dockertui makes, over one aiodocker session.
+
+    Every call raises EngineError (cannot reach the engine) or
+    aiodocker.DockerError (the engine answered with an error status)."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        docker: aiodocker.Docker,
+        connector: aiohttp.BaseConnector | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.docker = docker
+        self._connector = connector  # ours to close when we made it
+
+    @classmethod
+    async def open(cls, endpoint: Endpoint, *, timeout: float = CONNECT_TIMEOUT) -> EngineClient:
+        """Connect and check that an engine answers GET /version within `timeout` s."""
+        try:
+            ssl_context = endpoint.ssl_context()
+        except EndpointError as err:
+            raise EngineError(str(err)) from None
+        limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=READ_TIMEOUT)
+        # For tcp we hand aiodocker its connector: left alone, it would switch
+        # to TLS on its own when DOCKER_TLS_VERIFY is set, against what the
+        # endpoint resolver decided (e.g. for a plain-tcp context).
+        connector = (
+            aiohttp.TCPConnector(ssl=ssl_context or False) if endpoint.transport == "tcp" else None
+        )
+        try:
+            docker = aiodocker.Docker(url=endpoint.url, connector=connector, timeout=limits)
+        except (ImportError, ModuleNotFoundError):
+            raise EngineError(
+                f"{endpoint.host} is an ssh endpoint, which needs the ssh extra: "
+                "pip install 'dockertui[ssh]'."
+            ) from None
+        except ValueError as err:
+            raise EngineError(f"Cannot use the endpoint {endpoint.host}: {err}.") from None
+        client = cls(endpoint, docker, connector)
+        try:
+            await client.get("version", versioned=False, timeout=timeout)
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    async def close(self) -> None:
+        await self.docker.close()
+        if self._connector is not None:
+            await self._connector.close()
+
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        versioned: bool = True,
+        timeout: float = READ_TIMEOUT,
+    ) -> Any:
+        """GET a JSON document from the Engine API."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await self.docker._query_json(
+                    path, params=dict(params or {}), versioned_api=versioned
+                )
+        except aiodocker.DockerError as err:
+            if err.status == 900:
+                raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
+            raise
+        except TimeoutError:
+            raise EngineError(describe_failure(self.endpoint, TimeoutError(), timeout)) from None
+        except aiohttp.ClientError as err:
+            raise EngineError(describe_failure(self.endpoint, err)) from None
+
+    async def post(self, path: str, body: Any = None) -> Any:
+        """POST to the Engine API (used by fixes and tests)."""
+        try:
+            return await self.docker._query_json(path, method="POST", data=body)
+        except aiodocker.DockerError as err:
+            if err.status == 900:
+                raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
+            raise
+
+
+def describe_failure(
+    endpoint: Endpoint, cause: BaseException | None, timeout: float = CONNECT_TIMEOUT
+) -> str:
+    """One sentence on why the engine at `endpoint` cannot be reached."""
+    where = endpoint.host
+    os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
+    if isinstance(cause, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
+        return (
+            f"The TLS certificate of the engine at {where} could not be verified; check that "
+            "DOCKER_CERT_PATH (or the context) holds the CA that signed it."
+        )
+    if isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError):
+        return (
+            f"The TLS handshake with {where} failed ({cause}); check the client certificate "
+            "and key, and that the engine expects TLS."
+        )
+    if isinstance(cause, TimeoutError | asyncio.TimeoutError):
+        return (
+            f"The engine at {where} did not answer within {timeout:g} seconds; check "
+            "that it listens there and that no firewall drops the traffic."
+        )
+    path = endpoint.socket_path
+    code = getattr(os_error, "errno", None)
+    if path and code == errno.ENOENT:
+        return (
+            f"There is no Docker socket at {path}: the Docker daemon is not running or "
+            "listens elsewhere; start it (systemctl start docker) or set DOCKER_HOST or --host."
+        )
+    if path and code in (errno.EACCES, errno.EPERM):
+        return (
+            f"Permission denied on {path}: run dockertui as root or as a member of the docker "
+            "group (which is root-equivalent), or use a rootless engine."
+        )
+    if code == errno.ECONNREFUSED:
+        if path:
+            return (
+                f"Nothing answers on {path}: the Docker daemon is not running; start it "
+                "(systemctl start docker) and try again."
+            )
+        return (
+            f"The engine at {where} refused the connection: nothing listens on that port; "
+            "check the address and that dockerd is started with that -H."
+        )
+    if isinstance(cause, aiohttp.ServerDisconnectedError):
+        return (
+            f"The engine at {where} closed the connection without answering; if it expects "
+            "TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH."
+        )
+    reason = str(os_error or cause or "no reason given").strip() or type(cause).__name__
+    return f"Cannot reach the Docker engine at {where}: {reason}."

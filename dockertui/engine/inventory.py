@@ -1,0 +1,120 @@
+"""Collect the inventory: engine facts, every container (all=1), inspected
+concurrently with a bound, and process lists for running containers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import aiodocker
+
+from dockertui.engine.client import EngineClient
+from dockertui.model import Container, EngineInfo, container_from_inspect, engine_from_api
+
+INSPECT_CONCURRENCY = 16
+
+#: Called after each container is read: (done, total).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Inventory:
+    engine: EngineInfo
+    containers: tuple[Container, ...]
+    skipped: tuple[str, ...] = field(default=())  # ids removed between list and inspect
+
+
+def api_filters(filters: Iterable[str]) -> dict[str, list[str]]:
+    """Turn ["name=web", "label=env=prod"] into the Engine API's filter map.
+
+    Raises ValueError with one sentence for anything else."""
+    parsed: dict[str, list[str]] = {}
+    for item in filters:
+        key, sep, value = item.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in ("name", "label") or not value:
+            raise ValueError(
+                f"Unsupported filter {item!r}: use name=<part of a name> or label=<key>[=<value>]."
+            )
+        parsed.setdefault(key, []).append(value)
+    return parsed
+
+
+async def read_engine(client: EngineClient) -> EngineInfo:
+    """GET /info, /version and /networks/bridge (absent on Podman: None)."""
+
+    async def bridge() -> dict[str, Any] | None:
+        try:
+            return await client.get("networks/bridge")
+        except aiodocker.DockerError:
+            return None
+
+    info, version, bridge_doc = await asyncio.gather(
+        client.get("info"), client.get("version"), bridge()
+    )
+    return engine_from_api(info, version, bridge_doc)
+
+
+async def inspect_container(
+    client: EngineClient, container_id: str, *, processes: bool = True
+) -> Container | None:
+    """Inspect one container (and its processes when running); None if it is gone."""
+    try:
+        doc = await client.get(f"containers/{container_id}/json")
+    except aiodocker.DockerError as err:
+        if err.status == 404:
+            return None
+        raise
+    container = container_from_inspect(doc)
+    if processes and container.state == "running":
+        container = replace(container, processes=await read_processes(client, container.id))
+    return container
+
+
+async def read_processes(client: EngineClient, container_id: str) -> tuple[str, ...] | None:
+    """The command line of every process (GET /containers/{id}/top), or None."""
+    try:
+        top = await client.get(f"containers/{container_id}/top")
+    except aiodocker.DockerError:
+        return None  # stopped or removed meanwhile, or the engine cannot list them
+    titles = top.get("Titles") or []
+    column = next((i for i, t in enumerate(titles) if t in ("CMD", "COMMAND")), len(titles) - 1)
+    rows = top.get("Processes") or []
+    return tuple(str(row[column]) for row in rows if isinstance(row, list) and len(row) > column)
+
+
+async def collect(
+    client: EngineClient,
+    *,
+    filters: dict[str, list[str]] | None = None,
+    processes: bool = True,
+    concurrency: int = INSPECT_CONCURRENCY,
+    progress: Progress | None = None,
+) -> Inventory:
+    """Read the engine and every matching container."""
+    params: dict[str, Any] = {"all": "1"}
+    if filters:
+        params["filters"] = json.dumps(filters)
+    engine, listed = await asyncio.gather(
+        read_engine(client), client.get("containers/json", params)
+    )
+    ids = [entry["Id"] for entry in listed if isinstance(entry, dict) and "Id" in entry]
+    gate = asyncio.Semaphore(concurrency)
+    done = 0
+
+    async def one(container_id: str) -> Container | None:
+        nonlocal done
+        async with gate:
+            result = await inspect_container(client, container_id, processes=processes)
+        done += 1
+        if progress:
+            progress(done, len(ids))
+        return result
+
+    results = await asyncio.gather(*(one(i) for i in ids))
+    found = tuple(c for c in results if c is not None)
+    skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
+    return Inventory(engine=engine, containers=found, skipped=skipped)
