@@ -106,6 +106,10 @@ ADVISORIES: tuple[Advisory, ...] = (
 _DISTRO = re.compile(r"\+deb|dfsg|\+ds\d|ubuntu|\.el\d|\.fc\d|suse|\+dfsg", re.IGNORECASE)
 
 
+#: Pre-release markers, in their sort order (alpha < beta < rc).
+_PRERELEASE = re.compile(r"(?<![a-z])(alpha|beta|rc)\.?(\d*)")
+
+
 def is_distro_build(version: str, commit: str = "") -> bool:
     return bool(_DISTRO.search(version) or _DISTRO.search(commit))
 
@@ -116,13 +120,16 @@ def version_key(version: str) -> tuple[tuple[int, ...], tuple[int, str]]:
     "1.0.0-rc6" < "1.0.0-rc93" < "1.0.0" < "1.1.5+ds1" < "1.1.12".
     """
     core = version.strip().lstrip("v").split("+", 1)[0]
-    main, _, pre = core.partition("-")
+    # Debian writes pre-releases with "~" ("1.0.0~rc6"); what follows "-" or "~"
+    # is a pre-release only when it names one ("rc93", "beta3"), otherwise it is
+    # a packaging suffix of the release itself ("1.1.12-0ubuntu2", "1.6.20~ds1").
+    main, _, pre = core.replace("~", "-", 1).partition("-")
     numbers = tuple(int(n) for n in re.findall(r"\d+", main)[:4]) or (0,)
     numbers = numbers + (0,) * (4 - len(numbers))
-    if not pre:
+    tag = _PRERELEASE.search(pre.lower())
+    if not tag:
         return numbers, (1, "")
-    m = re.search(r"(\d+)", pre)
-    return numbers, (0, f"{pre.rstrip('0123456789.')}{int(m.group(1)) if m else 0:08d}")
+    return numbers, (0, f"{tag.group(1)}{int(tag.group(2) or 0):08d}")
 
 
 def older(version: str, than: str) -> bool:

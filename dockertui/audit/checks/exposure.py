@@ -52,7 +52,7 @@ def port_privileged(c: Container, engine: EngineInfo) -> Outcome:
             command=f"-p 8{p.host_port:0>3}:{p.container_port}",
         )
         for p in c.ports
-        if p.host_port.isdigit() and 0 < int(p.host_port) < 1024
+        if p.host_port.isdecimal() and 0 < int(p.host_port) < 1024
     ]
 
 

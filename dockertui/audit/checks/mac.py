@@ -25,6 +25,11 @@ def apparmor_disabled(c: Container, engine: EngineInfo) -> Outcome:
     if not engine.has_option("apparmor"):
         return NOT_APPLICABLE
     requested = security_opts(c).get("apparmor", "")
+    if not c.running and not requested and not c.privileged:
+        # The engine picks the profile at every start (docker-default unless
+        # asked otherwise), so a stopped or never-started container's empty
+        # AppArmorProfile says nothing about how it will run.
+        return PASS
     profile = c.apparmor_profile or requested
     if c.privileged or profile in ("", "unconfined") or requested == "unconfined":
         return fail(
@@ -58,7 +63,7 @@ def selinux_disabled(c: Container, engine: EngineInfo) -> Outcome:
         return fail(
             "Privileged containers run without SELinux confinement.", command="remove --privileged"
         )
-    if not c.process_label and c.running:
+    if not c.process_label:
         return fail(
             "The container runs with no SELinux process label.",
             command="--security-opt label=type:container_t",

@@ -29,6 +29,7 @@ def seccomp_disabled(c: Container, engine: EngineInfo) -> Outcome:
         return fail(
             "Privileged containers run without any seccomp filter.",
             command="remove --privileged",
+            fix_summary="Re-create without --privileged; the default seccomp profile then applies.",
         )
     profile = security_opts(c).get("seccomp")
     if profile is None:

@@ -1,0 +1,1 @@
+"""Report writers for `dockertui scan`: table, JSON and SARIF."""

@@ -1,0 +1,55 @@
+"""The stable JSON report (schema dockertui.scan/1; documented in the README)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dockertui.audit import ContainerReport, FleetReport
+from dockertui.audit.severity import WORST_FIRST
+
+SCHEMA = "dockertui.scan/1"
+
+
+def container_dict(report: ContainerReport) -> dict[str, Any]:
+    c = report.container
+    return {
+        "id": c.id,
+        "name": c.name,
+        "image": c.image,
+        "state": c.state,
+        "user": report.user,
+        "effective_capabilities": sorted(report.effective_capabilities),
+        "score": report.score,
+        "grade": report.grade,
+        "findings": [f.to_dict() for f in report.findings],
+    }
+
+
+def fleet_dict(fleet: FleetReport) -> dict[str, Any]:
+    engine = fleet.engine
+    counts = fleet.by_severity()
+    return {
+        "schema": SCHEMA,
+        "engine": {
+            "endpoint": fleet.client.endpoint,
+            "name": engine.name,
+            "version": engine.version,
+            "api_version": engine.api_version,
+            "os": engine.os,
+            "kernel": engine.kernel,
+            "rootless": engine.rootless,
+            "userns": engine.userns,
+            "security_options": list(engine.security_options),
+        },
+        "engine_findings": [f.to_dict() for f in fleet.engine_findings],
+        "containers": [container_dict(r) for r in fleet.containers],
+        "summary": {
+            "containers": len(fleet.containers),
+            "by_severity": {s.value: counts.get(s, 0) for s in WORST_FIRST},
+        },
+    }
+
+
+def render(fleet: FleetReport) -> str:
+    return json.dumps(fleet_dict(fleet), indent=2) + "\n"
