@@ -144,7 +144,14 @@ def scan(
         except aiodocker.DockerError as err:
             fail(f"The engine at {endpoint.host} refused a request: {err.message}.")
             return
-    _write(fleet, fmt, output, verbose)
+    try:
+        _write(fleet, fmt, output, verbose)
+    except OSError as err:
+        fail(
+            f"Cannot write the report to {output or 'standard output'}: "
+            f"{err.strerror or err}; check that its folder exists and is writable."
+        )
+        return
     if fail_on:
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in fleet.all_findings()):
@@ -190,7 +197,7 @@ def _write(fleet: Any, fmt: str, output: Path | None, verbose: bool) -> None:
             table.render(fleet, Console(highlight=False), verbose=verbose)
             return
         with output.open("w", encoding="utf-8") as fh:
-            table.render(fleet, Console(file=fh, highlight=False, width=100), verbose=verbose)
+            table.render(fleet, Console(file=fh, highlight=False, width=80), verbose=verbose)
         return
     if fmt == "json":
         from dockertui.report.json_report import render

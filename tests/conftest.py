@@ -4,7 +4,9 @@ images locally (no registry is reachable here)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import docker
 import pytest
@@ -40,3 +42,21 @@ def module_containers(docker_api: docker.APIClient) -> Iterator[harness.Containe
     made = harness.Containers(docker_api)
     yield made
     made.cleanup()
+
+
+@pytest.fixture(scope="session")
+def podman(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[harness.PodmanService, docker.APIClient]]:
+    """A real Podman serving the Docker-compatible API on a private socket.
+    CI installs podman; elsewhere these tests skip with the reason."""
+    if shutil.which("podman") is None:
+        pytest.skip("podman is not installed (apt-get install podman; CI does)")
+    service = harness.PodmanService(Path(tmp_path_factory.mktemp("podman")))
+    api = service.start()
+    yield service, api
+    for entry in api.containers(all=True):
+        if entry.get("Labels", {}).get(harness.LABEL) == harness.SESSION:
+            api.remove_container(entry["Id"], force=True)
+    api.close()
+    service.stop()

@@ -4,6 +4,7 @@ always removed. Talks to the engine over its unix socket only."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -18,6 +19,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 
 SOCKET = "/var/run/docker.sock"
 BASE_URL = f"unix://{SOCKET}"
@@ -121,6 +123,18 @@ def _has_image(api: docker.APIClient, name: str) -> bool:
         return False
 
 
+def sshd_binary() -> Path:
+    """A static program that only sleeps, to run as /usr/sbin/sshd (needs gcc)."""
+    folder = Path(tempfile.gettempdir()) / "dockertui-test-sshd"
+    binary = folder / "sshd"
+    if not binary.exists():
+        folder.mkdir(exist_ok=True)
+        src = folder / "sshd.c"
+        src.write_text(SSHD_C)
+        subprocess.run(["gcc", "-static", "-O2", "-o", str(binary), str(src)], check=True)
+    return binary
+
+
 def ensure_images(api: docker.APIClient) -> None:
     """Build the test images with `docker import` when they are missing."""
     repo, tag = IMAGE.split(":")
@@ -128,28 +142,22 @@ def ensure_images(api: docker.APIClient) -> None:
         api.import_image_from_data(
             busybox_rootfs(), repository=repo, tag=tag, changes=['CMD ["/bin/sleep","100000"]']
         )
-    if not _has_image(api, SSHD_IMAGE) and shutil.which("gcc"):
-        with tempfile.TemporaryDirectory() as tmp:
-            src, binary = Path(tmp, "sshd.c"), Path(tmp, "sshd")
-            src.write_text(SSHD_C)
-            subprocess.run(["gcc", "-static", "-O2", "-o", str(binary), str(src)], check=True)
-            repo, tag = SSHD_IMAGE.split(":")
-            api.import_image_from_data(
-                busybox_rootfs({"usr/sbin/sshd": binary.read_bytes()}),
-                repository=repo,
-                tag=tag,
-                changes=['CMD ["/usr/sbin/sshd","-D"]'],
-            )
+    if not _has_image(api, SSHD_IMAGE):
+        repo, tag = SSHD_IMAGE.split(":")
+        api.import_image_from_data(
+            busybox_rootfs({"usr/sbin/sshd": sshd_binary().read_bytes()}),
+            repository=repo,
+            tag=tag,
+            changes=['CMD ["/usr/sbin/sshd","-D"]'],
+        )
 
 
 def remove_labelled(api: docker.APIClient, value: str | None = None) -> None:
     """Remove this harness's containers (all sessions when `value` is None)."""
     label = LABEL if value is None else f"{LABEL}={value}"
     for entry in api.containers(all=True, filters={"label": label}):
-        try:
+        with contextlib.suppress(docker.errors.NotFound):
             api.remove_container(entry["Id"], force=True, v=True)
-        except docker.errors.NotFound:
-            pass
 
 
 class Containers:
@@ -194,11 +202,123 @@ class Containers:
 
     def cleanup(self) -> None:
         for cid in reversed(self.ids):
-            try:
+            with contextlib.suppress(docker.errors.NotFound):
                 self.api.remove_container(cid, force=True, v=True)
-            except docker.errors.NotFound:
-                pass
         self.ids.clear()
+
+
+#: Capability names by bit number (linux/capability.h), to decode CapEff.
+CAP_BITS = [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+]
+
+
+def effective_caps_of_pid1(api: docker.APIClient, container_id: str) -> set[str]:
+    """The capabilities PID 1 of a running container really holds, read from
+    /proc/1/status through an exec (the engine's API, not the network)."""
+    exec_id = api.exec_create(container_id, ["cat", "/proc/1/status"])["Id"]
+    status = api.exec_start(exec_id).decode()
+    line = next(ln for ln in status.splitlines() if ln.startswith("CapEff:"))
+    mask = int(line.split()[1], 16)
+    return {name for bit, name in enumerate(CAP_BITS) if mask >> bit & 1}
+
+
+class PodmanService:
+    """`podman system service` on a private socket, with the test images."""
+
+    ULIMITS = (("nofile", 1024, 1024), ("nproc", 1024, 1024))
+
+    def __init__(self, folder: Path) -> None:
+        self.socket = folder / "podman.sock"
+        self.url = f"unix://{self.socket}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait: float = 30.0) -> docker.APIClient:
+        self.process = subprocess.Popen(
+            ["podman", "system", "service", "--time=0", self.url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        api = docker.APIClient(base_url=self.url, version="1.41", timeout=60)
+        deadline = time.monotonic() + wait
+        while not ping(api):
+            if time.monotonic() > deadline:
+                raise RuntimeError("podman system service did not answer")
+            time.sleep(0.2)
+        for repo, extra, cmd in (
+            ("dockertui-test/busybox", None, '["/bin/sleep","100000"]'),
+            (
+                "dockertui-test/sshd",
+                {"usr/sbin/sshd": sshd_binary().read_bytes()},
+                '["/usr/sbin/sshd","-D"]',
+            ),
+        ):
+            api.import_image_from_data(
+                busybox_rootfs(extra), repository=repo, tag="1", changes=[f"CMD {cmd}"]
+            )
+        return api
+
+    def image(self, api: docker.APIClient, repo: str) -> str:
+        """Podman 4.3 ignores the tag on import: find the image by repository."""
+        for image in api.images():
+            for tag in image.get("RepoTags") or []:
+                if repo in tag:
+                    return image["Id"]
+        raise LookupError(repo)
+
+    def host_config(self, api: docker.APIClient, **kwargs: Any) -> dict[str, Any]:
+        ulimits = [docker.types.Ulimit(name=n, soft=s, hard=h) for n, s, h in self.ULIMITS]
+        return api.create_host_config(ulimits=ulimits, **kwargs)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
 
 
 def api_client() -> docker.APIClient:

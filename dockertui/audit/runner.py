@@ -69,11 +69,10 @@ def _run(checks: list[Check], *args: object) -> tuple[list[Finding], int, list[S
             continue
         found = [check.finding(hit) for hit in outcome]
         counted = [f.severity for f in found if f.severity is not Severity.INFO]
-        if not found:
-            if check.severity is not Severity.INFO:
-                passed += 1
-        elif counted:
+        if counted:
             failed.append(max(counted))
+        elif check.severity is not Severity.INFO:
+            passed += 1  # passed, or only informational findings
         findings.extend(found)
     return worst_first(findings), passed, failed
 
@@ -86,10 +85,7 @@ def audit_container(container: Container, engine: EngineInfo) -> ContainerReport
         container=container,
         findings=tuple(findings),
         effective_capabilities=caps.effective(
-            container.cap_add,
-            container.cap_drop,
-            privileged=container.privileged,
-            podman=engine.podman,
+            container.cap_add, container.cap_drop, privileged=container.privileged
         ),
         user=effective_user(container),
         passed=passed,

@@ -3,7 +3,8 @@
 score = floor(100 * 2P / (2P + W + 3H + 6C)), where P counts the checks that
 ran and passed, W the failed low and medium ones, H the failed high ones and
 C the failed critical ones (each failed check counted once, at its worst
-finding). Info findings count neither way. Grade: A >= 90, B >= 80, C >= 70,
+finding). Info findings never count against a container: a check whose
+only findings are info counts as passed. Grade: A >= 90, B >= 80, C >= 70,
 D >= 60, else F; any high finding caps the grade at C, any critical one
 makes it F.
 """

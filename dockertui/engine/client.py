@@ -4,9 +4,10 @@ failures into one clear sentence."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiodocker
@@ -107,6 +108,20 @@ class EngineClient:
             raise EngineError(describe_failure(self.endpoint, TimeoutError(), timeout)) from None
         except aiohttp.ClientError as err:
             raise EngineError(describe_failure(self.endpoint, err)) from None
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """A long-lived GET (the event stream): no read timeout."""
+        forever = aiohttp.ClientTimeout(total=None, sock_read=None)
+        try:
+            async with self.docker._query(path, params=dict(params or {}), timeout=forever) as resp:
+                yield resp
+        except aiodocker.DockerError as err:
+            if err.status == 900:
+                raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
+            raise
 
     async def post(self, path: str, body: Any = None) -> Any:
         """POST to the Engine API (used by fixes and tests)."""

@@ -80,10 +80,21 @@ async def read_processes(client: EngineClient, container_id: str) -> tuple[str, 
         top = await client.get(f"containers/{container_id}/top")
     except aiodocker.DockerError:
         return None  # stopped or removed meanwhile, or the engine cannot list them
-    titles = top.get("Titles") or []
+    if not isinstance(top, dict):
+        return None  # Podman answers an empty body for a container still starting
+    return commands_from_top(top)
+
+
+def commands_from_top(top: dict[str, Any]) -> tuple[str, ...]:
+    """The command column of a /top answer. Docker gives one title per column;
+    Podman gives one title and one string per row ("PID USER COMMAND")."""
+    titles = [str(t) for t in top.get("Titles") or []]
+    rows = [r for r in top.get("Processes") or [] if isinstance(r, list) and r]
+    if len(titles) == 1 and len(titles[0].split()) > 1:
+        titles = titles[0].split()
+        rows = [str(r[0]).split(None, len(titles) - 1) for r in rows]
     column = next((i for i, t in enumerate(titles) if t in ("CMD", "COMMAND")), len(titles) - 1)
-    rows = top.get("Processes") or []
-    return tuple(str(row[column]) for row in rows if isinstance(row, list) and len(row) > column)
+    return tuple(str(row[column]) for row in rows if len(row) > column)
 
 
 async def collect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,7 @@ class EngineInfo:
     warnings: tuple[str, ...] = ()
     containers: int = 0
     containers_stopped: int = 0
-    icc: bool | None = None  # None: the bridge network could not be read
+    icc: bool | None = None  # None: unknown (no bridge network, or not Docker)
 
     def _options(self) -> dict[str, dict[str, str]]:
         parsed: dict[str, dict[str, str]] = {}
@@ -75,6 +76,16 @@ class EngineInfo:
         return self.flavor == "podman"
 
 
+def _component(name: str, version: str) -> tuple[str, str]:
+    """Podman names its runtime "OCI Runtime (runc)" with a multi-line
+    version ("runc version 1.1.5\ncommit: ..."): file it under "runc"."""
+    match = re.match(r"OCI Runtime \((\w+)\)", name)
+    if match:
+        found = re.search(rf"{match.group(1)} version (\S+)", version)
+        return match.group(1), found.group(1) if found else version.split("\n", 1)[0]
+    return name, version
+
+
 def engine_from_api(
     info: dict[str, Any], version: dict[str, Any], bridge: dict[str, Any] | None
 ) -> EngineInfo:
@@ -82,8 +93,8 @@ def engine_from_api(
     components: dict[str, str] = {}
     commits: dict[str, str] = {}
     for comp in mappings(version, "Components"):
-        name = text(comp, "Name")
-        components[name] = text(comp, "Version")
+        name, value = _component(text(comp, "Name"), text(comp, "Version"))
+        components[name] = value
         commits[name] = text(obj(comp, "Details"), "GitCommit")
     flavor = "podman" if any("podman" in n.lower() for n in components) else "docker"
     registry = obj(info, "RegistryConfig")
@@ -93,7 +104,7 @@ def engine_from_api(
         if isinstance(index, dict) and index.get("Secure") is False
     )
     icc: bool | None = None
-    if bridge is not None:
+    if bridge is not None and flavor == "docker":
         option = obj(bridge, "Options").get("com.docker.network.bridge.enable_icc")
         # Docker omits the option when icc is on by default.
         icc = option != "false"

@@ -24,5 +24,9 @@ def exec_from_inspect(doc: dict[str, Any]) -> ExecSession:
         container_id=text(doc, "ContainerID"),
         user=text(process, "user"),
         privileged=flag(process, "privileged"),
-        command=tuple([text(process, "entrypoint")] + (strings(process, "arguments") or [])),
+        command=tuple(
+            part
+            for part in [text(process, "entrypoint"), *(strings(process, "arguments") or [])]
+            if part
+        ),
     )

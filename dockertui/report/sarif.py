@@ -45,7 +45,8 @@ def _rule(check: Check) -> dict[str, Any]:
         },
         "defaultConfiguration": {"level": LEVEL[check.severity]},
         "properties": {
-            "tags": ["security", "docker", check.scope, check.section],
+            # SARIF requires unique tags; engine checks have scope == section.
+            "tags": list(dict.fromkeys(["security", "docker", check.scope, check.section])),
             "security-severity": SECURITY_SEVERITY[check.severity],
             "cis": check.cis or "",
             "fix-kind": check.fix_kind.value,

@@ -68,7 +68,7 @@ def cap_added(c: Container, engine: EngineInfo) -> Outcome:
     section="capabilities",
 )
 def cap_dangerous(c: Container, engine: EngineInfo) -> Outcome:
-    held = caps.effective(c.cap_add, c.cap_drop, privileged=c.privileged, podman=engine.podman)
+    held = caps.effective(c.cap_add, c.cap_drop, privileged=c.privileged)
     if held >= caps.ALL:
         return fail(
             "Holds every capability ("
@@ -108,13 +108,12 @@ def cap_dangerous(c: Container, engine: EngineInfo) -> Outcome:
 )
 def cap_not_dropped(c: Container, engine: EngineInfo) -> Outcome:
     drop = caps.normalize_all(c.cap_drop)
-    if "ALL" in drop:
+    if c.privileged:  # privileged ignores every drop
+        kept = sorted(caps.HARDENING_DROP)
+    elif "ALL" in drop:
         return PASS
-    kept = sorted(
-        (caps.default_set(engine.podman) & set(caps.HARDENING_DROP)) - drop
-        if not c.privileged
-        else set(caps.HARDENING_DROP)
-    )
+    else:
+        kept = sorted((caps.DOCKER_DEFAULT & set(caps.HARDENING_DROP)) - drop)
     if not kept:
         return PASS
     return fail(

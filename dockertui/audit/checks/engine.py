@@ -147,6 +147,18 @@ def _beyond_loopback(cidr: str) -> bool:
     )
 
 
+def _remote_registry(name: str) -> bool:
+    """False for a registry on this host: localhost:5000, 127.0.0.1:5000, [::1]:5000."""
+    host = name.rsplit(":", 1)[0] if not name.endswith("]") else name
+    host = host.strip("[]")
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 @engine_check(
     "insecure-registry",
     cis="2.5",
@@ -160,7 +172,7 @@ def _beyond_loopback(cidr: str) -> bool:
 )
 def insecure_registry(engine: EngineInfo, client: ClientFacts) -> Outcome:
     entries = [c for c in engine.insecure_registry_cidrs if _beyond_loopback(c)]
-    entries += [r for r in engine.insecure_registries if r not in entries]
+    entries += [r for r in engine.insecure_registries if r not in entries and _remote_registry(r)]
     if not entries:
         return PASS
     return fail(

@@ -66,7 +66,7 @@ def host_userns(c: Container, engine: EngineInfo) -> Outcome:
 _SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS"
 )
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _NOT_SECRET = {"GPG_KEY"}
 
 

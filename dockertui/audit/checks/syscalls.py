@@ -8,7 +8,8 @@ from dockertui.audit.registry import NOT_APPLICABLE, PASS, Outcome, container_ch
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
 
-_TRUE = ("", "true", "1")
+#: What moby's strconv.ParseBool accepts as true (lower-cased).
+_TRUE = ("", "true", "1", "t")
 
 
 @container_check(

