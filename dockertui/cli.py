@@ -1,5 +1,5 @@
-"""The `dockertui` command: `scan` for CI and reports; the console arrives in
-a later release. Errors a user can meet end in one sentence and exit 2."""
+"""The `dockertui` command: the live console (no subcommand) and `scan` for
+CI and reports. Errors a user can meet end in one sentence and exit 2."""
 
 from __future__ import annotations
 
@@ -45,15 +45,47 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
 
 @click.group(invoke_without_command=True)
 @endpoint_options
+@click.option("--read-only", is_flag=True, help="Show no mutating action (audits, training rooms).")
+@click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")
 @click.version_option(__version__, prog_name="dockertui")
 @click.pass_context
-def main(ctx: click.Context, host: str | None, context: str | None) -> None:
-    """A security console for Docker: what can this container do to my host?"""
+def main(
+    ctx: click.Context, host: str | None, context: str | None, read_only: bool, ansi: bool
+) -> None:
+    """A security console for Docker: what can this container do to my host?
+
+    With no command, opens the live console on the engine the docker CLI
+    would use (or --host / --context)."""
     ctx.ensure_object(dict)
     ctx.obj.update(host=host, context=context)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
-        fail("the live console is not part of this release yet; run `dockertui scan`.")
+        _console(host, context, read_only=read_only, ansi=ansi)
+
+
+def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bool) -> None:
+    from dockertui.engine.client import EngineClient
+    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
+    from dockertui.engine.errors import EngineError
+
+    try:
+        endpoint = resolve_endpoint(host=host, context=context)
+    except EndpointError as err:
+        fail(str(err))
+        return
+
+    async def reachable() -> None:
+        client = await EngineClient.open(endpoint)
+        await client.close()
+
+    try:  # fail fast with one sentence rather than open a console that only retries
+        asyncio.run(reachable())
+    except EngineError as err:
+        fail(str(err))
+        return
+    from dockertui.engine.watch import Watcher
+    from dockertui.ui.app import DockerTUI
+
+    DockerTUI(Watcher(endpoint), read_only=read_only, ansi=ansi).run()
 
 
 @main.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 import aiodocker
 import aiohttp
 
-from dockertui.engine.client import EngineClient
+from dockertui.engine.client import EngineClient, client_facts
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.errors import EngineError
 from dockertui.engine.inventory import collect, inspect_container
@@ -104,7 +105,9 @@ class Watcher:
         self.endpoint = endpoint
         self.coalesce = coalesce
         self.backoff = backoff
-        self.client: EngineClient | None = None
+        self.label = endpoint.describe()
+        self.client = client_facts(endpoint, os.environ)
+        self._api: EngineClient | None = None
 
     async def run(self, emit: Emit) -> None:
         """Run until cancelled; every update goes through `emit`."""
@@ -126,7 +129,7 @@ class Watcher:
 
     async def _session(self, emit: Emit) -> None:
         client = await EngineClient.open(self.endpoint)
-        self.client = client
+        self._api = client
         try:
             async with client.stream("events", {"since": f"{time.time():.3f}"}) as response:
                 # Subscribed: events from now on wait in the socket while we list.
@@ -134,7 +137,7 @@ class Watcher:
                 await _call(emit, Connected(inventory.engine, inventory.containers))
                 await self._follow(client, response, emit)
         finally:
-            self.client = None
+            self._api = None
             await client.close()
 
     async def _follow(

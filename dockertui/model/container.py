@@ -99,11 +99,13 @@ class Container:
     ipc_mode: str = ""
     uts_mode: str = ""
     userns_mode: str = ""
+    cgroupns_mode: str = ""  # "host" or "private"; "" when the engine does not say
     cgroup_parent: str = ""
     devices: tuple[Device, ...] = ()
     device_cgroup_rules: tuple[str, ...] = ()
     mounts: tuple[Mount, ...] = ()
     tmpfs: tuple[str, ...] = ()
+    tmpfs_options: tuple[tuple[str, str], ...] = ()  # (path, mount options) for each of `tmpfs`
     readonly_rootfs: bool = False
     memory: int = 0
     memory_swap: int = 0
@@ -117,13 +119,16 @@ class Container:
     restart_count: int = 0
     auto_remove: bool = False
     ports: tuple[PortBinding, ...] = ()
+    port_bindings: tuple[PortBinding, ...] = ()  # as configured (HostConfig.PortBindings)
+    publish_all_ports: bool = False
     networks: tuple[NetworkAttachment, ...] = ()
     ulimits: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] | None = None  # Config.Healthcheck.Test
     health_status: str = ""
     env: tuple[EnvVar, ...] = ()
     labels: dict[str, str] = field(default_factory=dict, compare=False)
-    command: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()  # Entrypoint + Cmd: what the main process runs
+    entrypoint: tuple[str, ...] = ()  # the Entrypoint part of `command`
     processes: tuple[str, ...] | None = None  # from /top; None when not read
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -166,6 +171,7 @@ def container_from_inspect(doc: dict[str, Any]) -> Container:
         ipc_mode=text(host, "IpcMode"),
         uts_mode=text(host, "UTSMode"),
         userns_mode=text(host, "UsernsMode"),
+        cgroupns_mode=text(host, "CgroupnsMode"),
         cgroup_parent=text(host, "CgroupParent"),
         devices=tuple(
             Device(
@@ -178,6 +184,7 @@ def container_from_inspect(doc: dict[str, Any]) -> Container:
         device_cgroup_rules=tuple(strings(host, "DeviceCgroupRules") or ()),
         mounts=_mounts(doc, host),
         tmpfs=tuple(obj(host, "Tmpfs")),
+        tmpfs_options=tuple(string_map(host, "Tmpfs").items()),
         readonly_rootfs=flag(host, "ReadonlyRootfs"),
         memory=integer(host, "Memory"),
         memory_swap=integer(host, "MemorySwap"),
@@ -191,6 +198,8 @@ def container_from_inspect(doc: dict[str, Any]) -> Container:
         restart_count=integer(doc, "RestartCount"),
         auto_remove=flag(host, "AutoRemove"),
         ports=_ports(doc, config, host, running),
+        port_bindings=_configured_ports(host),
+        publish_all_ports=flag(host, "PublishAllPorts"),
         networks=_networks(doc),
         ulimits=tuple(
             f"{text(u, 'Name')}={integer(u, 'Soft')}:{integer(u, 'Hard')}"
@@ -201,6 +210,7 @@ def container_from_inspect(doc: dict[str, Any]) -> Container:
         env=tuple(_env(v) for v in strings(config, "Env") or ()),
         labels=string_map(config, "Labels"),
         command=tuple((strings(config, "Entrypoint") or []) + (strings(config, "Cmd") or [])),
+        entrypoint=tuple(strings(config, "Entrypoint") or ()),
         raw=doc,
     )
 
@@ -268,16 +278,23 @@ def _ports(
                 bindings.append(PortBinding(port, proto, text(e, "HostIp"), text(e, "HostPort")))
         if bindings:
             return tuple(bindings)
-    for key, entries in obj(host, "PortBindings").items():
-        port, proto = _split_port(key)
-        for e in entries if isinstance(entries, list) else []:
-            bindings.append(PortBinding(port, proto, text(e, "HostIp"), text(e, "HostPort")))
+    bindings.extend(_configured_ports(host))
     if flag(host, "PublishAllPorts"):
         already = {(b.container_port, b.protocol) for b in bindings}
         for key in obj(config, "ExposedPorts"):
             port, proto = _split_port(key)
             if (port, proto) not in already:
                 bindings.append(PortBinding(port, proto, "", ""))
+    return tuple(bindings)
+
+
+def _configured_ports(host: dict[str, Any]) -> tuple[PortBinding, ...]:
+    """The ports as `docker run -p` asked for them (HostConfig.PortBindings)."""
+    bindings: list[PortBinding] = []
+    for key, entries in obj(host, "PortBindings").items():
+        port, proto = _split_port(key)
+        for e in entries if isinstance(entries, list) else []:
+            bindings.append(PortBinding(port, proto, text(e, "HostIp"), text(e, "HostPort")))
     return tuple(bindings)
 
 

@@ -10,33 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import ContainerReport, Finding, FleetReport, Severity
-from dockertui.audit.severity import WORST_FIRST
+from dockertui.report.style import GRADE_STYLE, counts_text, severity_label
 from dockertui.text import printable
-
-STYLE = {
-    Severity.CRITICAL: "bold white on red",
-    Severity.HIGH: "bold red",
-    Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan",
-    Severity.INFO: "dim",
-}
-GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold white on red"}
-
-
-def severity_label(severity: Severity) -> Text:
-    return Text(f" {severity.value.upper()} ", style=STYLE[severity])
-
-
-def counts_text(counts: dict[Severity, int], *, with_info: bool = True) -> Text:
-    text = Text()
-    for severity in WORST_FIRST:
-        n = counts.get(severity, 0)
-        if not n or (severity is Severity.INFO and not with_info):
-            continue
-        if text:
-            text.append(" · ")
-        text.append(f"{n} {severity.value}", style=STYLE[severity])
-    return text or Text("no findings", style="green")
 
 
 def _finding(f: Finding, verbose: bool) -> Table:

@@ -1,0 +1,279 @@
+"""The live security console."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from dockertui.audit import ContainerReport
+from dockertui.engine.watch import Emit
+from dockertui.model import ClientFacts
+from dockertui.ui import columns
+from dockertui.ui.container_screen import ContainerScreen
+from dockertui.ui.css import css_files
+from dockertui.ui.engine_screen import EngineScreen, engine_posture
+from dockertui.ui.fleet_state import FleetState
+from dockertui.ui.help_screen import HelpScreen
+from dockertui.ui.panel import SecurityPanel
+from dockertui.ui.widgets import EventsPane, StatusHeader
+
+#: Below this width the panel becomes its own screen (Enter opens it).
+WIDE = 120
+SORTS: tuple[str | None, ...] = (None, *(c.key for c in columns.COLUMNS))
+
+
+class FleetSource(Protocol):
+    """Where updates come from: engine.watch.Watcher, or a SnapshotSource."""
+
+    label: str
+    client: ClientFacts
+
+    async def run(self, emit: Emit) -> None: ...
+
+
+class DockerTUI(App[None]):
+    TITLE = "dockertui"
+    CSS_PATH = css_files()  # type: ignore[assignment]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort_next", "Sort"),
+        Binding("r", "sort_reverse", "Reverse", show=False),
+        Binding("h", "toggle_stopped", "Hide stopped"),
+        Binding("e", "engine", "Engine"),
+        Binding("v", "toggle_events", "Events"),
+        Binding("enter", "details", "Details"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, source: FleetSource, *, read_only: bool = False, ansi: bool = False) -> None:
+        super().__init__(ansi_color=ansi)
+        self.source = source
+        self.read_only = read_only
+        self.state = FleetState(client=source.client)
+        self.sort_key: str | None = None
+        self.reverse = False
+        self.query = ""
+        self.hide_stopped = False
+        self._rows: list[str] = []  # container ids in display order
+        self._changed: set[str] = set()
+        self._refresh_scheduled = False
+        self._selected: str | None = None
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="header")
+        with Container(id="main"):
+            yield DataTable(id="fleet", cursor_type="row")
+            yield SecurityPanel(id="panel")
+        yield EventsPane(id="events")
+        yield Input(
+            placeholder="filter: words matching name, image, label or finding id", id="filter"
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#fleet", DataTable)
+        for column in columns.COLUMNS:
+            table.add_column(column.label, key=column.key)
+        self._layout(self.size.width)
+        self._show_header()
+        self.run_worker(self.source.run(self._on_update), group="engine", exclusive=True)
+
+    def on_resize(self, event: object) -> None:
+        self._layout(self.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.screen.set_class(width < WIDE, "narrow")
+
+    # -- updates from the engine ----------------------------------------------
+
+    def _on_update(self, update: object) -> None:
+        kind, key = self.state.apply(update)  # type: ignore[arg-type]
+        if kind == "reset":
+            self._rows = []
+            self._changed.clear()
+        elif kind in ("upsert", "remove"):
+            self._changed.add(key)
+        if not self._refresh_scheduled:
+            self._refresh_scheduled = True
+            self.call_later(self._refresh)
+
+    def _refresh(self) -> None:
+        self._refresh_scheduled = False
+        changed, self._changed = self._changed, set()
+        self._show_header()
+        self.query_one(EventsPane).show_new(self.state)
+        table = self.query_one("#fleet", DataTable)
+        table.set_class(not self.state.connected, "stale")
+        self._refresh_table(changed)
+        self._refresh_details(changed)
+
+    def _show_header(self) -> None:
+        posture = engine_posture(self.state.engine_findings) if self.state.engine else Text()
+        self.query_one(StatusHeader).show(self.state, self.source.label, self.read_only, posture)
+
+    def _wanted(self) -> list[ContainerReport]:
+        shown = columns.visible(list(self.state.reports.values()), self.query, self.hide_stopped)
+        return columns.order(shown, self.sort_key, self.reverse)
+
+    def _refresh_table(self, changed: set[str]) -> None:
+        table = self.query_one("#fleet", DataTable)
+        engine = self.state.engine
+        if engine is None:
+            return
+        wanted = self._wanted()
+        ids = [r.container.id for r in wanted]
+        if ids == self._rows:
+            for cid in changed & set(ids):
+                report = self.state.reports[cid]
+                for column in columns.COLUMNS:
+                    table.update_cell(cid, column.key, column.cell(report, engine))
+            return
+        with self.batch_update():
+            table.clear()
+            for report in wanted:
+                table.add_row(
+                    *(column.cell(report, engine) for column in columns.COLUMNS),
+                    key=report.container.id,
+                )
+        self._rows = ids
+        if self._selected in ids:
+            table.move_cursor(row=ids.index(self._selected), scroll=False)
+
+    def _refresh_details(self, changed: set[str]) -> None:
+        report = self.state.reports.get(self._selected or "")
+        if self._selected is None or self._selected in changed or not changed:
+            self._show_panel(report)
+        screen = self.screen
+        if isinstance(screen, ContainerScreen) and screen.container_id in changed:
+            screen.show(self.state.reports.get(screen.container_id), self.state.engine)
+
+    def _show_panel(self, report: ContainerReport | None) -> None:
+        if self.state.engine is not None:
+            self.query_one(SecurityPanel).show(report, self.state.engine)
+
+    @on(DataTable.RowHighlighted, "#fleet")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._selected = event.row_key.value if event.row_key else None
+        self._show_panel(self.state.reports.get(self._selected or ""))
+
+    @on(DataTable.HeaderSelected, "#fleet")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value
+        self.reverse = not self.reverse if key == self.sort_key else False
+        self.sort_key = key
+        self._resort()
+
+    # -- actions --------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query = event.value.strip()
+        self._refresh_table(set())
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one("#fleet", DataTable).focus()
+        if not event.value.strip():
+            event.input.remove_class("shown")
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self.query_one("#fleet", DataTable).focus()
+
+    def action_sort_next(self) -> None:
+        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+        self.reverse = False
+        self._resort()
+
+    def action_sort_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._resort()
+
+    def sort_by(self, key: str | None) -> None:
+        self.sort_key = key
+        self.reverse = False
+        self._resort()
+
+    def _resort(self) -> None:
+        table = self.query_one("#fleet", DataTable)
+        arrow = " ▼" if self.reverse else " ▲"
+        for column in columns.COLUMNS:
+            label = column.label + (arrow if column.key == self.sort_key else "")
+            table.columns[column.key].label = Text(label)  # type: ignore[index]
+        self._refresh_table(set())
+        what = "worst first" if self.sort_key is None else columns.BY_KEY[self.sort_key].label
+        self.notify(f"Sorted by {what}{' (reversed)' if self.reverse else ''}", timeout=1.5)
+
+    def action_toggle_stopped(self) -> None:
+        self.hide_stopped = not self.hide_stopped
+        self._refresh_table(set())
+        self.notify(
+            "Stopped containers hidden" if self.hide_stopped else "Showing every container",
+            timeout=1.5,
+        )
+
+    def action_toggle_events(self) -> None:
+        self.query_one(EventsPane).toggle_class("hidden")
+
+    def action_engine(self) -> None:
+        if self.state.engine is not None:
+            self.push_screen(
+                EngineScreen(self.state.engine, self.state.client, self.state.engine_findings)
+            )
+
+    def action_details(self) -> None:
+        report = self.state.reports.get(self._selected or "")
+        if report is not None and self.state.engine is not None and self.size.width < WIDE:
+            self.push_screen(ContainerScreen(report, self.state.engine))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen([(b.key, b.description) for b in self.BINDINGS]))  # type: ignore[union-attr]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Filter containers",
+            "Type words matching name, image, label or finding",
+            self.action_filter,
+        )
+        yield SystemCommand(
+            "Clear the filter", "Show every container again", self.action_clear_filter
+        )
+        yield SystemCommand("Sort worst first", "The default order", lambda: self.sort_by(None))
+        for column in columns.COLUMNS:
+            yield SystemCommand(
+                f"Sort by {column.label}",
+                f"Order the table by {column.label.lower()}",
+                lambda key=column.key: self.sort_by(key),
+            )
+        yield SystemCommand("Reverse the sort order", "", self.action_sort_reverse)
+        yield SystemCommand("Hide or show stopped containers", "", self.action_toggle_stopped)
+        yield SystemCommand(
+            "Engine posture",
+            "Daemon findings and the daemon.json changes that fix them",
+            self.action_engine,
+        )
+        yield SystemCommand("Show or hide the events pane", "", self.action_toggle_events)
+        yield SystemCommand(
+            "Container details", "The security panel of the selected container", self.action_details
+        )
+        yield SystemCommand("Help", "Keys and legend", self.action_help)

@@ -1,0 +1,33 @@
+"""The security panel as a screen of its own, for narrow terminals."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from dockertui.audit import ContainerReport
+from dockertui.model import EngineInfo
+from dockertui.ui.panel import SecurityPanel
+
+
+class ContainerScreen(Screen[None]):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+
+    def __init__(self, report: ContainerReport, engine: EngineInfo) -> None:
+        super().__init__()
+        self.container_id = report.container.id
+        self._report: ContainerReport | None = report
+        self._engine = engine
+
+    def compose(self) -> ComposeResult:
+        yield SecurityPanel(id="screen-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show(self._report, self._engine)
+
+    def show(self, report: ContainerReport | None, engine: EngineInfo | None) -> None:
+        if engine is not None:
+            self.query_one(SecurityPanel).show(report, engine)

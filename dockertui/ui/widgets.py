@@ -1,0 +1,74 @@
+"""Small widgets of the main screen: the status header and the events pane."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import RichLog, Static
+
+from dockertui.report.style import counts_text, severity_label
+from dockertui.text import printable
+from dockertui.ui.fleet_state import EventLine, FleetState
+
+
+class StatusHeader(Static):
+    """Endpoint, engine, isolation mode, connection state and engine posture."""
+
+    def show(self, state: FleetState, label: str, read_only: bool, posture: Text) -> None:
+        top = Text()
+        top.append(" dockertui ", style="bold reverse")
+        top.append(f" {printable(label)}")
+        engine = state.engine
+        if engine is not None:
+            top.append(
+                f"  {engine.flavor.capitalize()} {printable(engine.version)}"
+                f" API {printable(engine.api_version)}"
+            )
+            mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
+            top.append(f"  {mode}", style="green" if mode != "rootful" else "yellow")
+        if read_only:
+            top.append("  read-only", style="bold cyan")
+        line = Text()
+        if state.connected:
+            line.append(" ● live ", style="bold green")
+        else:
+            line.append(" ○ DISCONNECTED ", style="bold white on red")
+            line.append(f" {printable(state.status)} Rows show the last state seen.  ")
+        if state.connected:
+            totals: dict = {}
+            for report in state.reports.values():
+                for sev, n in report.counts().items():
+                    totals[sev] = totals.get(sev, 0) + n
+            line.append(f" {len(state.reports)} containers: ")
+            line.append_text(counts_text(totals, with_info=False))
+            line.append("  │  ", style="dim")
+            line.append_text(posture)
+        self.update(Text("\n").join([top, line]))
+
+
+class EventsPane(RichLog):
+    """Recent engine events, security-relevant ones marked."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_lines=300, wrap=False, markup=False, **kwargs)  # type: ignore[arg-type]
+        self._shown = 0
+
+    def show_new(self, state: FleetState) -> None:
+        """Append the lines this pane has not written yet."""
+        for line in state.new_events(self._shown):
+            self.write(render_event(line))
+        self._shown = state.event_count
+
+
+def render_event(line: EventLine) -> Text:
+    text = Text(time.strftime("%H:%M:%S ", time.localtime(line.time)), style="dim")
+    if line.severity is not None:
+        text.append_text(severity_label(line.severity))
+        text.append(" ")
+        text.append(printable(line.text), style="bold")
+        if line.reason:
+            text.append(f"  {line.reason}", style="dim")
+    else:
+        text.append(printable(line.text))
+    return text
