@@ -12,6 +12,7 @@ from typing import Any
 import aiodocker
 
 from dockertui.engine.client import EngineClient
+from dockertui.engine.procfs import processes_by_container
 from dockertui.model import Container, EngineInfo, container_from_inspect, engine_from_api
 
 INSPECT_CONCURRENCY = 16
@@ -105,13 +106,15 @@ async def collect(
     concurrency: int = INSPECT_CONCURRENCY,
     progress: Progress | None = None,
 ) -> Inventory:
-    """Read the engine and every matching container."""
+    """Read the engine and every matching container.
+
+    Process lists (the sshd check) come from the local /proc when the engine
+    runs on this host and its containers' processes are visible there, and
+    from GET /top otherwise."""
     params: dict[str, Any] = {"all": "1"}
     if filters:
         params["filters"] = json.dumps(filters)
-    engine, listed = await asyncio.gather(
-        read_engine(client), client.get("containers/json", params)
-    )
+    engine, listed = await asyncio.gather(read_engine(client), client.get("containers/json", params))
     ids = [entry["Id"] for entry in listed if isinstance(entry, dict) and "Id" in entry]
     gate = asyncio.Semaphore(concurrency)
     done = 0
@@ -119,13 +122,32 @@ async def collect(
     async def one(container_id: str) -> Container | None:
         nonlocal done
         async with gate:
-            result = await inspect_container(client, container_id, processes=processes)
+            result = await inspect_container(client, container_id, processes=False)
         done += 1
         if progress:
             progress(done, len(ids))
         return result
 
-    results = await asyncio.gather(*(one(i) for i in ids))
+    results = list(await asyncio.gather(*(one(i) for i in ids)))
+    if processes:
+        results = await _with_processes(client, results, gate)
     found = tuple(c for c in results if c is not None)
     skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
     return Inventory(engine=engine, containers=found, skipped=skipped)
+
+
+async def _with_processes(
+    client: EngineClient, containers: list[Container | None], gate: asyncio.Semaphore
+) -> list[Container | None]:
+    running = [c.id for c in containers if c is not None and c.state == "running"]
+    local = processes_by_container(running) if client.endpoint.transport == "unix" else {}
+
+    async def fill(c: Container | None) -> Container | None:
+        if c is None or c.state != "running":
+            return c
+        if c.id in local:
+            return replace(c, processes=local[c.id])
+        async with gate:
+            return replace(c, processes=await read_processes(client, c.id))
+
+    return list(await asyncio.gather(*(fill(c) for c in containers)))

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Benchmark the live console on a real engine. Prints figures; asserts nothing.
+
+launch      time from creating the app to a complete table, for N running
+            (default 200) and M created (default 1,000) containers, next to
+            `dockertui scan --format json` on the same containers;
+idle CPU    CPU used by the real `dockertui` process in a pseudo-terminal
+            (160x48) over 30 s with no engine events (target < 1 % of a core);
+event->row  from a container's `start` event (engine timestamp) to its row
+            showing "running" (target p95 < 250 ms);
+key->paint  from writing a cursor-down key to the pseudo-terminal to the first
+            repaint bytes, with 1,000 rows shown (target p95 < 50 ms).
+
+  python bench/console.py [--running 200] [--created 1000] [--idle 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import pty
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contextlib
+
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.watch import Watcher
+from dockertui.ui.app import DockerTUI
+
+import harness
+from scan import LABEL, create_fleet, remove_fleet
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+async def launch_to_table(expected: int) -> float:
+    """Seconds from creating the app until every bench container has a row."""
+    start = time.perf_counter()
+    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)))
+    async with app.run_test(size=(160, 48)) as pilot:
+        while True:
+            rows = sum(1 for r in app.state.reports.values() if LABEL in r.container.labels)
+            if rows >= expected and len(app._rows) >= expected:
+                return time.perf_counter() - start
+            await pilot.pause(0.01)
+
+
+def scan_seconds() -> float:
+    exe = shutil.which("dockertui") or "dockertui"
+    start = time.perf_counter()
+    subprocess.run(
+        [exe, "scan", "--format", "json", "--filter", f"label={LABEL}"],
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+async def event_to_row(api, count: int) -> list[float]:
+    """Latency from each container's start event to its row saying running."""
+    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)))
+    seen_running: dict[str, float] = {}
+    started: dict[str, float] = {}
+    original = app._refresh_table
+
+    def spy(changed: set[str]) -> None:
+        original(changed)
+        now = time.time()
+        for cid in changed:
+            report = app.state.reports.get(cid)
+            if report and report.container.state == "running" and cid in app._rows:
+                seen_running.setdefault(cid, now)
+
+    app._refresh_table = spy  # type: ignore[method-assign]
+    original_apply = app.state.apply
+
+    def apply(update):  # record the engine's own timestamp of each start
+        name = type(update).__name__
+        if name == "EngineEvent" and update.type == "container" and update.action == "start":
+            started.setdefault(update.actor_id, update.time)
+        return original_apply(update)
+
+    app.state.apply = apply  # type: ignore[method-assign]
+    ids = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(1.0)
+        for i in range(count):
+            cid = api.create_container(
+                harness.IMAGE, name=f"dtui-bench-ev-{i}", labels={LABEL: "1"}
+            )["Id"]
+            api.start(cid)
+            ids.append(cid)
+            deadline = time.monotonic() + 5
+            while cid not in seen_running and time.monotonic() < deadline:
+                await pilot.pause(0.005)
+            await pilot.pause(0.05)
+    return [seen_running[c] - started[c] for c in ids if c in seen_running and c in started]
+
+
+class Terminal:
+    """`dockertui` in a pseudo-terminal, its output drained as it comes."""
+
+    def __init__(self, cols: int = 160, rows: int = 48) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child
+            os.environ["TERM"] = "xterm-256color"
+            exe = shutil.which("dockertui") or "dockertui"
+            os.execvp(exe, [exe, "-H", harness.BASE_URL])
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    def drain(self, seconds: float) -> int:
+        got, end = 0, time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                got += len(os.read(self.fd, 65536))
+        return got
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def key_to_paint(self, key: bytes) -> float:
+        self.drain(0.15)  # let earlier output settle
+        start = time.perf_counter()
+        os.write(self.fd, key)
+        select.select([self.fd], [], [], 2.0)
+        elapsed = time.perf_counter() - start
+        return elapsed
+
+    def close(self) -> None:
+        os.write(self.fd, b"q")
+        self.drain(0.5)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, 9)
+        os.waitpid(self.pid, 0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--running", type=int, default=200)
+    parser.add_argument("--created", type=int, default=1000)
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU sampling")
+    parser.add_argument("--events", type=int, default=40, help="containers started for event->row")
+    parser.add_argument("--keys", type=int, default=60, help="keypresses for key->paint")
+    args = parser.parse_args()
+
+    harness.ensure_dockerd()
+    api = harness.api_client()
+    harness.ensure_images(api)
+    remove_fleet(api)
+    try:
+        create_fleet(api, args.running, 1.0)
+        t_app = asyncio.run(launch_to_table(args.running))
+        t_scan = scan_seconds()
+        print(
+            f"{args.running} running: console launch->complete table {t_app:.2f} s, dockertui scan {t_scan:.2f} s"
+        )
+
+        term = Terminal()
+        term.drain(5.0)  # start-up and first paint
+        cpu0, wall0 = term.cpu_seconds(), time.monotonic()
+        term.drain(args.idle)
+        cpu = term.cpu_seconds() - cpu0
+        wall = time.monotonic() - wall0
+        term.close()
+        print(
+            f"idle console: {cpu:.2f} s CPU in {wall:.0f} s = {100 * cpu / wall:.2f} % of one core"
+        )
+        remove_fleet(api)
+
+        create_fleet(api, args.created, 0.0)
+        t_app = asyncio.run(launch_to_table(args.created))
+        t_scan = scan_seconds()
+        print(
+            f"{args.created} created: console launch->complete table {t_app:.2f} s, dockertui scan {t_scan:.2f} s"
+        )
+
+        term = Terminal()
+        term.drain(8.0)
+        samples = [term.key_to_paint(b"\x1b[B") for _ in range(args.keys)]
+        term.close()
+        print(
+            f"key->paint with {args.created} rows: p50 {1000 * statistics.median(samples):.0f} ms, "
+            f"p95 {1000 * pct(samples, 0.95):.0f} ms (n={len(samples)})"
+        )
+        remove_fleet(api)
+
+        latencies = asyncio.run(event_to_row(api, args.events))
+        print(
+            f"event->row: p50 {1000 * statistics.median(latencies):.0f} ms, "
+            f"p95 {1000 * pct(latencies, 0.95):.0f} ms (n={len(latencies)})"
+        )
+    finally:
+        remove_fleet(api)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

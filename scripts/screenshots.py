@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Regenerate the SVG screenshots in screenshots/ from the showcase fleet
+(tests/showcase.py: captured inspect documents, no engine needed).
+
+    python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from dockertui.ui.app import DockerTUI
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from showcase import showcase_source  # noqa: E402  (tests/ is not a package)
+
+OUT = ROOT / "screenshots"
+
+
+async def shoot(name: str, size: tuple[int, int], steps: list[str]) -> None:
+    app = DockerTUI(showcase_source())
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.3)
+        for key in steps:
+            await pilot.press(key)
+            await pilot.pause(0.2)
+        app.save_screenshot(str(OUT / f"{name}.svg"))
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    await shoot("console-wide", (160, 48), [])
+    await shoot("console-80x24", (80, 24), [])
+    await shoot("container-80x24", (80, 24), ["enter"])
+    await shoot("panel-docker-socket", (160, 48), [])
+    await shoot("engine", (120, 40), ["e"])
+    await shoot("help", (100, 34), ["question_mark"])
+    await shoot("filter", (160, 48), ["slash", *"docker-socket", "enter"])
+    print(f"wrote {len(list(OUT.glob('*.svg')))} screenshots to {OUT}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

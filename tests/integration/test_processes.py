@@ -1,0 +1,35 @@
+"""Process lists: the local /proc fast path agrees with the engine's /top."""
+
+from __future__ import annotations
+
+import docker
+
+from dockertui.engine.client import EngineClient
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.inventory import collect, read_processes
+from dockertui.engine.procfs import processes_by_container
+
+import harness
+
+
+async def test_proc_and_top_agree(
+    docker_api: docker.APIClient, containers: harness.Containers
+) -> None:
+    sshd = containers.create("proc-sshd", image=harness.SSHD_IMAGE)
+    shell = containers.create("proc-shell", command=["sh", "-c", "sleep 300 & sleep 301"])
+    local = processes_by_container([sshd, shell])
+    client = await EngineClient.open(resolve_endpoint(host=harness.BASE_URL))
+    try:
+        for cid in (sshd, shell):
+            top = await read_processes(client, cid)
+            assert top is not None
+            assert sorted(local[cid]) == sorted(top)
+        assert local[sshd] == ("/usr/sbin/sshd -D",)
+        inventory = await collect(
+            client, filters={"label": [f"{harness.LABEL}={containers.session}"]}
+        )
+    finally:
+        await client.close()
+    by_id = {c.id: c for c in inventory.containers}
+    assert by_id[sshd].processes == ("/usr/sbin/sshd -D",)
+    assert sorted(by_id[shell].processes or ()) == sorted(local[shell])

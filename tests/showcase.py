@@ -1,0 +1,54 @@
+"""A fixed, realistic fleet built from the captured inspect documents, for
+SVG snapshot tests and the README screenshots: deterministic, no engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from dockertui.engine.snapshot import SnapshotSource
+from dockertui.model import ClientFacts, Container, container_from_inspect, engine_from_api
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+#: showcase name -> (captured case, image shown)
+FLEET = {
+    "ci-runner": ("docker-socket", "gitlab/gitlab-runner:v17.5"),
+    "legacy-billing": ("privileged", "acme/billing:2019"),
+    "node-exporter": ("host-pid", "prom/node-exporter:v1.8.2"),
+    "vpn-gateway": ("cap-net-admin-ptrace", "acme/vpn:3.1"),
+    "postgres": ("secrets", "postgres:16.4"),
+    "backup-agent": ("sensitive-mounts", "restic/restic:0.17"),
+    "web": ("ports-all-interfaces", "nginx:1.27"),
+    "worker": ("plain", "acme/worker:latest"),
+    "cron": ("exited", "acme/cron:1.4"),
+    "api": ("hardened", "acme/api:2.8.1"),
+}
+
+
+def _load(case: str) -> dict:
+    return json.loads((FIXTURES / "inspect" / f"{case}.json").read_text())
+
+
+def showcase_containers() -> list[Container]:
+    made = []
+    for index, (name, (case, image)) in enumerate(FLEET.items()):
+        doc = _load(case)
+        doc["Id"] = f"{index:02d}" + doc["Id"][2:]
+        doc["Name"] = f"/{name}"
+        doc.setdefault("Config", {})["Image"] = image
+        made.append(container_from_inspect(doc))
+    return made
+
+
+def showcase_source() -> SnapshotSource:
+    docs = [json.loads((FIXTURES / "engine" / f"{n}.json").read_text()) for n in ("info", "version", "bridge")]
+    engine = replace(engine_from_api(*docs), name="prod-host-1")
+    client = ClientFacts(endpoint="unix:///var/run/docker.sock", context="default")
+    return SnapshotSource(
+        engine,
+        showcase_containers(),
+        client=client,
+        label="unix:///var/run/docker.sock (context default)",
+    )
