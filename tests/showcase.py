@@ -43,7 +43,10 @@ def showcase_containers() -> list[Container]:
 
 
 def showcase_source() -> SnapshotSource:
-    docs = [json.loads((FIXTURES / "engine" / f"{n}.json").read_text()) for n in ("info", "version", "bridge")]
+    docs = [
+        json.loads((FIXTURES / "engine" / f"{n}.json").read_text())
+        for n in ("info", "version", "bridge")
+    ]
     engine = replace(engine_from_api(*docs), name="prod-host-1")
     client = ClientFacts(endpoint="unix:///var/run/docker.sock", context="default")
     return SnapshotSource(

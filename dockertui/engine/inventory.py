@@ -114,7 +114,9 @@ async def collect(
     params: dict[str, Any] = {"all": "1"}
     if filters:
         params["filters"] = json.dumps(filters)
-    engine, listed = await asyncio.gather(read_engine(client), client.get("containers/json", params))
+    engine, listed = await asyncio.gather(
+        read_engine(client), client.get("containers/json", params)
+    )
     ids = [entry["Id"] for entry in listed if isinstance(entry, dict) and "Id" in entry]
     gate = asyncio.Semaphore(concurrency)
     done = 0

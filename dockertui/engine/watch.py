@@ -144,18 +144,27 @@ class Watcher:
         self, client: EngineClient, response: aiohttp.ClientResponse, emit: Emit
     ) -> None:
         pending: set[str] = set()
+        # Destroyed while their inspect was in flight: the late answer (e.g.
+        # state "removing") must not bring the container back.
+        destroyed: set[str] = set()
         flush: asyncio.Task[None] | None = None
 
         async def flush_later() -> None:
-            await asyncio.sleep(self.coalesce)
-            ids = list(pending)
-            pending.clear()
-            results = await asyncio.gather(*(inspect_container(client, i) for i in ids))
-            for container_id, container in zip(ids, results, strict=True):
-                if container is None:
-                    await _call(emit, ContainerRemoved(container_id))
-                else:
-                    await _call(emit, ContainerChanged(container))
+            # Loop: events that arrive while a batch is being inspected add to
+            # `pending` without starting a new task, so they are flushed here.
+            while pending:
+                await asyncio.sleep(self.coalesce)
+                ids = list(pending)
+                pending.clear()
+                destroyed.clear()
+                results = await asyncio.gather(*(inspect_container(client, i) for i in ids))
+                for container_id, container in zip(ids, results, strict=True):
+                    if container_id in destroyed:
+                        continue  # ContainerRemoved already sent
+                    if container is None:
+                        await _call(emit, ContainerRemoved(container_id))
+                    else:
+                        await _call(emit, ContainerChanged(container))
 
         try:
             async for line in response.content:
@@ -173,6 +182,7 @@ class Watcher:
                     continue
                 if action == "destroy":
                     pending.discard(event.actor_id)
+                    destroyed.add(event.actor_id)
                     await _call(emit, ContainerRemoved(event.actor_id))
                     continue
                 pending.add(event.actor_id)

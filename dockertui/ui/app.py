@@ -47,9 +47,9 @@ class DockerTUI(App[None]):
         Binding("slash", "filter", "Filter"),
         Binding("s", "sort_next", "Sort"),
         Binding("r", "sort_reverse", "Reverse", show=False),
-        Binding("h", "toggle_stopped", "Hide stopped"),
+        Binding("h", "toggle_stopped", "Hide stopped", show=False),
         Binding("e", "engine", "Engine"),
-        Binding("v", "toggle_events", "Events"),
+        Binding("v", "toggle_events", "Events", show=False),
         Binding("enter", "details", "Details"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -68,6 +68,7 @@ class DockerTUI(App[None]):
         self._changed: set[str] = set()
         self._refresh_scheduled = False
         self._selected: str | None = None
+        self._columns: tuple[columns.Column, ...] = ()
 
     # -- layout ---------------------------------------------------------------
 
@@ -83,9 +84,6 @@ class DockerTUI(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#fleet", DataTable)
-        for column in columns.COLUMNS:
-            table.add_column(column.label, key=column.key)
         self._layout(self.size.width)
         self._show_header()
         self.run_worker(self.source.run(self._on_update), group="engine", exclusive=True)
@@ -94,7 +92,22 @@ class DockerTUI(App[None]):
         self._layout(self.size.width)
 
     def _layout(self, width: int) -> None:
-        self.screen.set_class(width < WIDE, "narrow")
+        narrow = width < WIDE
+        self.screen.set_class(narrow, "narrow")
+        wanted = columns.NARROW if narrow else columns.COLUMNS
+        if wanted == self._columns:
+            return
+        self._columns = wanted
+        table = self.query_one("#fleet", DataTable)
+        table.clear(columns=True)
+        for column in wanted:
+            table.add_column(self._label(column), key=column.key)
+        self._rows = []
+        self._refresh_table(set())
+
+    def _label(self, column: columns.Column) -> Text:
+        arrow = (" ▼" if self.reverse else " ▲") if column.key == self.sort_key else ""
+        return Text(column.label + arrow)
 
     # -- updates from the engine ----------------------------------------------
 
@@ -137,14 +150,14 @@ class DockerTUI(App[None]):
         if ids == self._rows:
             for cid in changed & set(ids):
                 report = self.state.reports[cid]
-                for column in columns.COLUMNS:
+                for column in self._columns:
                     table.update_cell(cid, column.key, column.cell(report, engine))
             return
         with self.batch_update():
             table.clear()
             for report in wanted:
                 table.add_row(
-                    *(column.cell(report, engine) for column in columns.COLUMNS),
+                    *(column.cell(report, engine) for column in self._columns),
                     key=report.container.id,
                 )
         self._rows = ids
@@ -167,6 +180,13 @@ class DockerTUI(App[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._selected = event.row_key.value if event.row_key else None
         self._show_panel(self.state.reports.get(self._selected or ""))
+
+    @on(DataTable.RowSelected, "#fleet")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        # The focused table binds Enter itself (select_cursor), so the app's
+        # own "enter" binding never fires while the table has focus.
+        self._selected = event.row_key.value if event.row_key else None
+        self.action_details()
 
     @on(DataTable.HeaderSelected, "#fleet")
     def _header(self, event: DataTable.HeaderSelected) -> None:
@@ -215,10 +235,8 @@ class DockerTUI(App[None]):
 
     def _resort(self) -> None:
         table = self.query_one("#fleet", DataTable)
-        arrow = " ▼" if self.reverse else " ▲"
-        for column in columns.COLUMNS:
-            label = column.label + (arrow if column.key == self.sort_key else "")
-            table.columns[column.key].label = Text(label)  # type: ignore[index]
+        for column in self._columns:
+            table.columns[column.key].label = self._label(column)  # type: ignore[index]
         self._refresh_table(set())
         what = "worst first" if self.sort_key is None else columns.BY_KEY[self.sort_key].label
         self.notify(f"Sorted by {what}{' (reversed)' if self.reverse else ''}", timeout=1.5)
@@ -232,7 +250,7 @@ class DockerTUI(App[None]):
         )
 
     def action_toggle_events(self) -> None:
-        self.query_one(EventsPane).toggle_class("hidden")
+        self.query_one(EventsPane).toggle_class("toggled")  # shown or hidden, by layout
 
     def action_engine(self) -> None:
         if self.state.engine is not None:

@@ -17,6 +17,7 @@ from dockertui.report.style import GRADE_STYLE, severity_label
 from dockertui.text import printable
 
 STOPPED = ("exited", "created", "dead")
+EXPOSURE_SHOWN = 1  # ports listed in the cell; the panel lists them all
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def exposure_summary(r: ContainerReport) -> Text:
     if not c.ports:
         return Text("—", style="dim")
     text = Text()
-    for i, p in enumerate(c.ports):
+    shown = sorted(c.ports, key=lambda p: not p.all_interfaces)[:EXPOSURE_SHOWN]
+    for i, p in enumerate(shown):
         if i:
             text.append(", ")
         where = p.host_ip or "0.0.0.0"
@@ -109,6 +111,8 @@ def exposure_summary(r: ContainerReport) -> Text:
             f"{printable(where)}:{printable(p.host_port or '*')}",
             style="yellow" if p.all_interfaces else "",
         )
+    if len(c.ports) > len(shown):
+        text.append(f" +{len(c.ports) - len(shown)}", style="dim")
     return text
 
 
@@ -146,6 +150,8 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
+#: What fits at 80 columns; Enter shows the rest in the panel.
+NARROW = tuple(BY_KEY[k] for k in ("name", "state", "grade", "worst", "user", "caps", "exposure"))
 
 
 def worst_first(r: ContainerReport) -> tuple[int, int, str]:

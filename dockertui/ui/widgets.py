@@ -16,20 +16,18 @@ class StatusHeader(Static):
     """Endpoint, engine, isolation mode, connection state and engine posture."""
 
     def show(self, state: FleetState, label: str, read_only: bool, posture: Text) -> None:
-        top = Text()
+        top = Text(no_wrap=True, overflow="ellipsis")
         top.append(" dockertui ", style="bold reverse")
         top.append(f" {printable(label)}")
         engine = state.engine
         if engine is not None:
-            top.append(
-                f"  {engine.flavor.capitalize()} {printable(engine.version)}"
-                f" API {printable(engine.api_version)}"
-            )
+            top.append(f"  {engine.flavor.capitalize()} {printable(engine.version)}")
+            top.append(f" API {printable(engine.api_version)}")
             mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
             top.append(f"  {mode}", style="green" if mode != "rootful" else "yellow")
         if read_only:
             top.append("  read-only", style="bold cyan")
-        line = Text()
+        line = Text(no_wrap=True, overflow="ellipsis")
         if state.connected:
             line.append(" ● live ", style="bold green")
         else:
@@ -44,7 +42,9 @@ class StatusHeader(Static):
             line.append_text(counts_text(totals, with_info=False))
             line.append("  │  ", style="dim")
             line.append_text(posture)
-        self.update(Text("\n").join([top, line]))
+        both = Text("\n").join([top, line])
+        both.no_wrap, both.overflow = True, "ellipsis"
+        self.update(both)
 
 
 class EventsPane(RichLog):

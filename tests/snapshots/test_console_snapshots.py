@@ -6,9 +6,10 @@ after a deliberate change, and look at the diff report it writes."""
 from __future__ import annotations
 
 import pytest
-from showcase import showcase_source
 
 from dockertui.ui.app import DockerTUI
+
+from showcase import showcase_source
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 

@@ -37,6 +37,20 @@ def _host_side(m: Mount) -> str:
     return m.source if m.type == "bind" else ""
 
 
+def mount_risk(m: Mount) -> str:
+    """Why the console highlights this mount: "engine socket", "socket folder",
+    "sensitive host path", or "" for an ordinary mount. The same rules as the
+    docker-socket and sensitive-mount checks."""
+    host = _norm(_host_side(m))
+    if _is_socket(host) or _is_socket(m.destination):
+        return "engine socket"
+    if host in SOCKET_FOLDERS:
+        return "socket folder"
+    if host and (host in SENSITIVE or host.startswith(SENSITIVE_TREES)):
+        return "sensitive host path"
+    return ""
+
+
 @container_check(
     "docker-socket",
     cis="5.32",

@@ -1,0 +1,176 @@
+"""Helpers for the live-console Pilot tests (test_console*.py): wait for a
+condition with a deadline, read the fleet table by container id, and turn
+what a widget shows into plain text. No fixed sleeps: every wait polls
+with `pilot.pause(0.05)` against a monotonic deadline."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import DataTable, RichLog, Static
+
+import harness
+
+PID_FILE = Path("/var/run/docker.pid")
+STEP = 0.05
+
+
+async def until(
+    pilot: Pilot[Any],
+    predicate: Callable[[], object],
+    timeout: float,
+    what: Callable[[], object] | str,
+    *,
+    start: float | None = None,
+) -> float:
+    """Poll `predicate` (letting the app run between tries) until it is true;
+    fail with `what` (a string, or a callable describing the current state)
+    once `timeout` seconds have passed since `start` (default: now).
+    Returns the seconds it took, measured from `start`."""
+    begin = time.monotonic() if start is None else start
+    deadline = begin + timeout
+    while True:
+        if predicate():
+            return time.monotonic() - begin
+        if time.monotonic() >= deadline:
+            shown = what() if callable(what) else what
+            raise AssertionError(f"not within {timeout:g} s: {shown}")
+        await pilot.pause(STEP)
+
+
+def plain(renderable: object, width: int = 120) -> str:
+    """Plain text of a str, Text, Content or any Rich renderable."""
+    if isinstance(renderable, str):
+        return renderable
+    if isinstance(renderable, Text | Content):
+        return renderable.plain
+    console = Console(
+        record=True, width=width, file=io.StringIO(), color_system=None, legacy_windows=False
+    )
+    console.print(renderable)  # type: ignore[arg-type]
+    return console.export_text()
+
+
+def widget_text(widget: Widget, width: int = 120) -> str:
+    """Everything `widget` and its descendants show, as plain text: Static
+    content (any Rich renderable), RichLog lines, DataTable cells."""
+    parts: list[str] = []
+    for node in [widget, *widget.query("*")]:
+        if not node.display:
+            continue
+        if isinstance(node, Static):
+            parts.append(plain(node.content, width))  # type: ignore[arg-type]
+        elif isinstance(node, RichLog):
+            parts.extend(strip.text for strip in node.lines)
+        elif isinstance(node, DataTable):
+            for row in node.ordered_rows:
+                parts.append(" ".join(plain(c) for c in node.get_row(row.key)))
+    return "\n".join(parts)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace, so wrapped sentences compare as one line."""
+    return " ".join(text.split())
+
+
+def fleet(app: Any) -> DataTable[Any]:
+    return app.query_one("#fleet", DataTable)
+
+
+def row_ids(app: Any) -> list[str]:
+    """Container ids of the table rows, in display order."""
+    return [str(row.key.value) for row in fleet(app).ordered_rows]
+
+
+def mine(app: Any, ids: Iterable[str]) -> list[str]:
+    """The table's rows that are in `ids`, in display order."""
+    wanted = set(ids)
+    return [cid for cid in row_ids(app) if cid in wanted]
+
+
+def cell(app: Any, container_id: str, column: str) -> str | None:
+    """The plain text of one cell (stripped), or None when the row is missing."""
+    table = fleet(app)
+    if container_id not in table.rows:
+        return None
+    return plain(table.get_cell(container_id, column)).strip()
+
+
+def header_text(app: Any) -> str:
+    return plain(app.query_one("#header", Static).content)
+
+
+def describe(app: Any, ids: Iterable[str]) -> str:
+    """The state of the console for these containers, for failure messages."""
+    rows = []
+    for cid in ids:
+        report = app.state.reports.get(cid)
+        seen = f"{report.container.state}/{report.grade}" if report else "no report"
+        rows.append(
+            f"{cid[:12]}: report {seen}, state cell {cell(app, cid, 'state')!r}, "
+            f"grade cell {cell(app, cid, 'grade')!r}"
+        )
+    return (
+        f"connected={app.state.connected} status={app.state.status!r} "
+        f"stale={fleet(app).has_class('stale')}; " + "; ".join(rows)
+    )
+
+
+# -- the engine process (for the daemon-restart test) -------------------------
+
+
+def dockerd_pid() -> int:
+    return int(PID_FILE.read_text().strip())
+
+
+def process_gone(pid: int) -> bool:
+    """True when `pid` has exited (a zombie nobody reaped counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
+
+
+def stop_dockerd(wait: float = 60.0) -> int:
+    """SIGTERM the running dockerd; return once its API no longer answers.
+    Returns its pid (the caller waits for the process to exit)."""
+    pid = dockerd_pid()
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while harness.ping(timeout=0.5):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"dockerd (pid {pid}) still answers {wait:g} s after SIGTERM")
+        time.sleep(0.1)
+    return pid
+
+
+def wait_gone(pid: int, wait: float = 60.0) -> None:
+    deadline = time.monotonic() + wait
+    while not process_gone(pid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"dockerd (pid {pid}) did not exit within {wait:g} s")
+        time.sleep(0.1)
+
+
+def restore_dockerd(pid: int | None) -> None:
+    """Make sure an engine answers again, as the harness starts one: let the
+    old process finish first (its pid file would stop a new dockerd)."""
+    if harness.ping():
+        return
+    if pid is not None:
+        with contextlib.suppress(RuntimeError):
+            wait_gone(pid)
+    harness.ensure_dockerd()

@@ -1,0 +1,517 @@
+"""The live console (DockerTUI over engine.watch.Watcher) driven with Pilot
+against the REAL engine on /var/run/docker.sock.
+
+The table shows every container on the engine, and other test runs share
+it: each test looks only at its own containers, by container id (the row
+key) or by filtering on a label value unique to the test.
+
+NOTE: the last test (test_zz_daemon_restart_...) stops and restarts dockerd.
+That disturbs any other test run using this engine at the same time: fine
+in CI, where the suite runs serially, but do not run this module alongside
+other engine tests on a shared machine. It always leaves dockerd running
+(try/finally), started exactly as the harness starts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import docker
+import pytest
+from console_support import (
+    cell,
+    describe,
+    fleet,
+    header_text,
+    mine,
+    restore_dockerd,
+    row_ids,
+    squash,
+    stop_dockerd,
+    until,
+    wait_gone,
+    widget_text,
+)
+from textual.pilot import Pilot
+
+from dockertui.audit import Severity
+from dockertui.audit.capabilities import CAPABILITIES
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.watch import Watcher
+from dockertui.ui.app import DockerTUI
+from dockertui.ui.container_screen import ContainerScreen
+from dockertui.ui.engine_screen import EngineScreen
+from dockertui.ui.help_screen import HelpScreen
+from dockertui.ui.panel import SecurityPanel
+
+import harness
+
+pytestmark = pytest.mark.engine
+
+WIDE = (160, 48)
+NARROW = (80, 24)
+#: A label whose value is unique to one test, for the console's `/` filter.
+CASE = "dtui.console.case"
+#: How long the first snapshot may take on a busy shared engine.
+CONNECT = 15.0
+#: The console must reflect a change on the engine within this many seconds.
+LIVE = 2.0
+
+
+@pytest.fixture(scope="module")
+def docker_api() -> Iterator[docker.APIClient]:
+    """The engine, with the test images, like the session fixture of
+    tests/conftest.py but WITHOUT its sweep of every session's leftovers:
+    other runs share this engine, and their containers are not ours to
+    remove. Our own containers go with the `containers` fixture."""
+    try:
+        harness.ensure_dockerd()
+    except RuntimeError as err:
+        pytest.fail(str(err), pytrace=False)
+    api = harness.api_client()
+    harness.ensure_images(api)
+    yield api
+    api.close()
+
+
+@contextlib.asynccontextmanager
+async def console(
+    size: tuple[int, int] = WIDE, *, read_only: bool = False
+) -> AsyncIterator[Pilot[None]]:
+    """The console on the real engine, once its first snapshot is shown."""
+    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)), read_only=read_only)
+    async with app.run_test(size=size) as pilot:
+        await until(
+            pilot,
+            lambda: app.state.connected and app.state.engine is not None,
+            CONNECT,
+            lambda: f"the console never connected: {app.state.status!r}",
+        )
+        yield pilot
+
+
+async def shown(pilot: Pilot[None], ids: list[str], timeout: float = CONNECT) -> None:
+    """Wait until every container in `ids` has a row."""
+    app = pilot.app
+    await until(
+        pilot,
+        lambda: set(ids) <= set(row_ids(app)),
+        timeout,
+        lambda: describe(app, ids),
+    )
+
+
+def tag() -> tuple[str, str]:
+    """A (label value, filter word) pair unique to one test."""
+    value = uuid.uuid4().hex[:12]
+    return value, f"{CASE}={value}"
+
+
+async def create(made: harness.Containers, name: str, **kwargs: object) -> str:
+    """Create (and by default start) a container without blocking the app's loop."""
+    return await asyncio.to_thread(made.create, name, **kwargs)  # type: ignore[arg-type]
+
+
+async def select(pilot: Pilot[None], container_id: str) -> None:
+    """Move the table's cursor to a container's row and wait for the app to take it."""
+    app = pilot.app
+    table = fleet(app)
+    table.focus()
+    table.move_cursor(row=row_ids(app).index(container_id))
+    await until(
+        pilot,
+        lambda: app._selected == container_id,
+        LIVE,
+        lambda: f"selection stayed on {app._selected!r}",
+    )
+
+
+# -- 1. live additions ---------------------------------------------------------
+
+
+async def test_created_containers_appear_with_their_grade(
+    containers: harness.Containers,
+) -> None:
+    async with console() as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        assert "read-only" not in header_text(app)
+
+        start = time.monotonic()
+        plain_id = await create(containers, "live-plain")  # docker run -d
+        await until(
+            pilot,
+            lambda: (
+                cell(app, plain_id, "grade") == "B"
+                and cell(app, plain_id, "state") == "running"
+                and app.state.reports[plain_id].grade == "B"
+            ),
+            LIVE,
+            lambda: describe(app, [plain_id]),
+            start=start,
+        )
+        assert cell(app, plain_id, "name") == containers.name("live-plain")
+
+        start = time.monotonic()
+        priv_id = await create(containers, "live-priv", start=False, host={"privileged": True})
+        await until(
+            pilot,
+            lambda: (
+                cell(app, priv_id, "grade") == "F"
+                and cell(app, priv_id, "state") == "created"
+                and app.state.reports[priv_id].grade == "F"
+            ),
+            LIVE,
+            lambda: describe(app, [priv_id]),
+            start=start,
+        )
+        assert cell(app, priv_id, "caps") == "ALL priv"
+        # The earlier row is untouched by the later update.
+        assert cell(app, plain_id, "grade") == "B"
+
+
+# -- 2. live changes and removals ------------------------------------------------
+
+
+async def test_stop_and_remove_update_the_table(containers: harness.Containers) -> None:
+    stopped = await create(containers, "to-stop")
+    removed = await create(containers, "to-remove")
+    async with console() as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        await shown(pilot, [stopped, removed])
+        assert cell(app, stopped, "state") == "running"
+        assert cell(app, removed, "state") == "running"
+
+        start = time.monotonic()
+        await asyncio.to_thread(containers.api.stop, stopped, timeout=0)
+        await until(
+            pilot,
+            lambda: (
+                cell(app, stopped, "state") == "exited"
+                and app.state.reports[stopped].container.state == "exited"
+            ),
+            LIVE,
+            lambda: describe(app, [stopped]),
+            start=start,
+        )
+
+        start = time.monotonic()
+        await asyncio.to_thread(containers.api.remove_container, removed, force=True)
+        await until(
+            pilot,
+            lambda: removed not in row_ids(app) and removed not in app.state.reports,
+            LIVE,
+            lambda: describe(app, [removed]),
+            start=start,
+        )
+        assert cell(app, stopped, "state") == "exited"
+        assert app._rows == row_ids(app)
+
+
+# -- 4. filter, sort, hide stopped -----------------------------------------------
+
+
+async def test_filter_sort_and_hide_stopped(containers: harness.Containers) -> None:
+    value, word = tag()
+    labels = {CASE: value}
+    a = await create(containers, "sort-a", labels=labels)
+    b = await create(containers, "sort-b", labels=labels)
+    socket = await create(
+        containers,
+        "sort-c",
+        labels=labels,
+        host={"binds": ["/var/run/docker.sock:/var/run/docker.sock"]},
+    )
+    stopped = await create(containers, "sort-d", labels=labels, start=False)
+    by_name = [a, b, socket, stopped]  # names dtui-<session>-sort-{a,b,c,d}
+    # Another of this session's containers, without the test's label.
+    other = await create(containers, "sort-other")
+
+    async with console() as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        await shown(pilot, [*by_name, other])
+
+        # `/` + the label: exactly this test's labelled containers.
+        await pilot.press("slash")
+        await pilot.press(*word)
+        await until(
+            pilot,
+            lambda: set(row_ids(app)) == set(by_name),
+            LIVE,
+            lambda: f"rows {row_ids(app)}",
+        )
+        assert app.query == word
+        assert app._rows == row_ids(app)
+
+        # Enter leaves the filter on and gives the keys back to the table.
+        await pilot.press("enter")
+        assert set(row_ids(app)) == set(by_name)
+
+        # `s` from the default order (worst first) sorts by Name; `r` reverses.
+        assert app.sort_key is None
+        await pilot.press("s")
+        assert app.sort_key == "name"
+        assert row_ids(app) == by_name
+        await pilot.press("r")
+        assert app.reverse is True
+        assert row_ids(app) == by_name[::-1]
+        await pilot.press("r")
+        assert row_ids(app) == by_name
+
+        # `h` hides the stopped (created-only) container and brings it back.
+        await pilot.press("h")
+        assert row_ids(app) == [a, b, socket]
+        await pilot.press("h")
+        assert row_ids(app) == by_name
+
+        # Escape clears the filter: every container of the engine again.
+        await pilot.press("escape")
+        assert app.query == ""
+        assert {*by_name, other} <= set(row_ids(app))
+        assert set(row_ids(app)) == set(app.state.reports)
+        assert mine(app, by_name) == by_name  # still sorted by name
+
+        # A finding id as a filter word, with the label to keep to our own rows.
+        await pilot.press("slash")
+        await pilot.press(*f"{word} docker-socket")
+        await until(
+            pilot,
+            lambda: row_ids(app) == [socket],
+            LIVE,
+            lambda: f"rows {row_ids(app)}",
+        )
+        await pilot.press("escape")
+        assert app.query == ""
+        assert {*by_name, other} <= set(row_ids(app))
+
+
+# -- 5. the security panel ---------------------------------------------------------
+
+
+async def test_panel_shows_dangerous_capability_and_docker_socket(
+    containers: harness.Containers,
+) -> None:
+    cap = await create(containers, "panel-cap", host={"cap_add": ["SYS_ADMIN"]})
+    sock = await create(
+        containers, "panel-sock", host={"binds": ["/var/run/docker.sock:/var/run/docker.sock"]}
+    )
+    async with console() as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        await shown(pilot, [cap, sock])
+        panel = app.query_one("#panel", SecurityPanel)
+        assert panel.display
+
+        await select(pilot, cap)
+        await until(
+            pilot,
+            lambda: panel.report is not None and panel.report.container.id == cap,
+            LIVE,
+            lambda: f"panel shows: {widget_text(panel)[:400]!r}",
+        )
+        text = squash(widget_text(panel))
+        assert "SYS_ADMIN" in text
+        assert squash(CAPABILITIES["SYS_ADMIN"]) in text
+        assert "Can control the Docker engine" not in text
+
+        await select(pilot, sock)
+        await until(
+            pilot,
+            lambda: panel.report is not None and panel.report.container.id == sock,
+            LIVE,
+            lambda: f"panel shows: {widget_text(panel)[:400]!r}",
+        )
+        text = squash(widget_text(panel))
+        assert "Can control the Docker engine (socket mounted)" in text
+        assert "/var/run/docker.sock" in text
+        assert squash(CAPABILITIES["SYS_ADMIN"]) not in text
+
+
+# -- 6. narrow terminals -------------------------------------------------------------
+
+
+async def test_narrow_layout_opens_the_panel_as_a_screen(containers: harness.Containers) -> None:
+    cid = await create(containers, "narrow", host={"cap_add": ["SYS_ADMIN"]})
+    async with console(NARROW) as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        await shown(pilot, [cid])
+        assert app.screen.has_class("narrow")
+        assert not app.query_one("#panel", SecurityPanel).display
+        main = app.screen
+
+        await select(pilot, cid)
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ContainerScreen),
+            LIVE,
+            lambda: f"screen is {app.screen!r}",
+        )
+        screen = app.screen
+        assert isinstance(screen, ContainerScreen)
+        assert screen.container_id == cid
+        panel = screen.query_one(SecurityPanel)
+        await until(
+            pilot,
+            lambda: containers.name("narrow") in widget_text(panel),
+            LIVE,
+            lambda: f"panel shows: {widget_text(panel)[:400]!r}",
+        )
+        assert squash(CAPABILITIES["SYS_ADMIN"]) in squash(widget_text(panel))
+
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
+
+
+# -- 7. exec sessions ------------------------------------------------------------------
+
+
+def _exec(api: docker.APIClient, cid: str, cmd: list[str], user: str = "") -> bytes:
+    exec_id = api.exec_create(cid, cmd, user=user)["Id"]
+    return api.exec_start(exec_id)
+
+
+async def test_exec_as_root_is_flagged_in_the_events(containers: harness.Containers) -> None:
+    cid = await create(containers, "exec")
+    name = containers.name("exec")
+
+    def root_lines(app: DockerTUI) -> list[str]:
+        return [
+            line.text
+            for line in app.state.events
+            if line.severity is Severity.MEDIUM
+            and line.text.startswith(f"{name}: Exec session as root")
+        ]
+
+    async with console() as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        await shown(pilot, [cid])
+        # A non-root exec first: it must not be flagged. Events arrive in
+        # order, so once the root exec's line shows this one was handled.
+        out = await asyncio.to_thread(_exec, containers.api, cid, ["echo", "as-app"], "1000")
+        assert b"as-app" in out
+
+        start = time.monotonic()
+        out = await asyncio.to_thread(_exec, containers.api, cid, ["id"])
+        assert b"uid=0(root)" in out
+        await until(
+            pilot,
+            lambda: root_lines(app),
+            LIVE,
+            lambda: f"events: {[line.text for line in app.state.events][-10:]}",
+            start=start,
+        )
+        assert len(root_lines(app)) == 1
+        assert root_lines(app)[0].endswith(": id")
+        assert not any("as-app" in line.text and line.severity for line in app.state.events)
+        pane = app.query_one("#events")
+        await until(
+            pilot,
+            lambda: f"{name}: Exec session as root" in widget_text(pane),
+            LIVE,
+            lambda: f"events pane: {widget_text(pane)[-400:]!r}",
+        )
+
+
+# -- 8. read-only header, help and engine screens ---------------------------------------
+
+
+async def test_read_only_header_help_and_engine_screens() -> None:
+    async with console(read_only=True) as pilot:
+        app: DockerTUI = pilot.app  # type: ignore[assignment]
+        assert "read-only" in header_text(app)
+        main = app.screen
+
+        await pilot.press("question_mark")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, HelpScreen),
+            LIVE,
+            lambda: f"screen is {app.screen!r}",
+        )
+        help_text = widget_text(app.screen)
+        assert "Hide stopped" in help_text
+        assert "Filter" in help_text
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
+
+        await pilot.press("e")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, EngineScreen),
+            LIVE,
+            lambda: f"screen is {app.screen!r}",
+        )
+        engine_text = squash(widget_text(app.screen))
+        assert "User namespace remapping is off" in engine_text
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
+
+
+# -- 3. daemon restart (runs LAST in this module: it stops the engine) -------------------
+
+
+async def test_zz_daemon_restart_shows_disconnected_then_recovers(
+    containers: harness.Containers,
+) -> None:
+    quick = {"stop_timeout": 1}  # busybox sleep ignores SIGTERM: keep shutdown short
+    plain = await create(containers, "restart-plain", **quick)
+    always = await create(
+        containers, "restart-always", host={"restart_policy": {"Name": "always"}}, **quick
+    )
+    created = await create(containers, "restart-created", start=False, **quick)
+    gone = await create(containers, "restart-gone", **quick)
+    ours = [plain, always, created, gone]
+    pid: int | None = None
+    try:
+        async with console() as pilot:
+            app: DockerTUI = pilot.app  # type: ignore[assignment]
+            await shown(pilot, ours)
+            assert not fleet(app).has_class("stale")
+            assert "DISCONNECTED" not in header_text(app)
+
+            pid = await asyncio.to_thread(stop_dockerd)
+            await until(
+                pilot,
+                lambda: (
+                    not app.state.connected
+                    and "DISCONNECTED" in header_text(app)
+                    and fleet(app).has_class("stale")
+                ),
+                5.0,
+                lambda: describe(app, ours) + f"; header {header_text(app)!r}",
+            )
+            # The rows stay (dimmed) while the engine is away.
+            assert set(ours) <= set(row_ids(app))
+
+            await asyncio.to_thread(wait_gone, pid)
+            await asyncio.to_thread(harness.ensure_dockerd)
+            # Removed once the engine is back: gone after the re-snapshot
+            # or by its destroy event, whichever comes first.
+            await asyncio.to_thread(containers.api.remove_container, gone, force=True)
+
+            expected = {plain: "exited", always: "running", created: "created"}
+
+            def recovered() -> bool:
+                return (
+                    app.state.connected
+                    and not fleet(app).has_class("stale")
+                    and "DISCONNECTED" not in header_text(app)
+                    and all(cell(app, c, "state") == s for c, s in expected.items())
+                    and all(app.state.reports[c].container.state == s for c, s in expected.items())
+                    and gone not in row_ids(app)
+                    and gone not in app.state.reports
+                )
+
+            await until(
+                pilot,
+                recovered,
+                20.0,
+                lambda: describe(app, ours) + f"; header {header_text(app)!r}",
+            )
+            assert app._rows == row_ids(app)
+    finally:
+        await asyncio.to_thread(restore_dockerd, pid)
+    assert harness.ping()
