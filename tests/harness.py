@@ -152,10 +152,18 @@ def ensure_images(api: docker.APIClient) -> None:
         )
 
 
+#: A test session's containers older than this are leftovers of a crashed run.
+STALE_SECONDS = 3600
+
+
 def remove_labelled(api: docker.APIClient, value: str | None = None) -> None:
-    """Remove this harness's containers (all sessions when `value` is None)."""
+    """Remove one session's containers, or (value None) the leftovers of
+    crashed sessions: those older than STALE_SECONDS, so that a run going on
+    in parallel keeps its own."""
     label = LABEL if value is None else f"{LABEL}={value}"
     for entry in api.containers(all=True, filters={"label": label}):
+        if value is None and time.time() - entry.get("Created", 0) < STALE_SECONDS:
+            continue
         with contextlib.suppress(docker.errors.NotFound):
             api.remove_container(entry["Id"], force=True, v=True)
 

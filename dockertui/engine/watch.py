@@ -108,10 +108,11 @@ class Watcher:
         self.label = endpoint.describe()
         self.client = client_facts(endpoint, os.environ)
         self._api: EngineClient | None = None
+        self._failures = 0  # consecutive sessions that ended without connecting
 
     async def run(self, emit: Emit) -> None:
         """Run until cancelled; every update goes through `emit`."""
-        attempt = 0
+        self._failures = 0
         while True:
             try:
                 await self._session(emit)
@@ -120,10 +121,8 @@ class Watcher:
                 reason = str(err)
             except (aiohttp.ClientError, aiodocker.DockerError, OSError, ValueError) as err:
                 reason = f"Lost the engine: {err}."
-            else:
-                attempt = 0
-            delay = self.backoff[min(attempt, len(self.backoff) - 1)]
-            attempt += 1
+            delay = self.backoff[min(self._failures, len(self.backoff) - 1)]
+            self._failures += 1
             await _call(emit, Disconnected(reason, delay))
             await asyncio.sleep(delay)
 
@@ -134,6 +133,7 @@ class Watcher:
             async with client.stream("events", {"since": f"{time.time():.3f}"}) as response:
                 # Subscribed: events from now on wait in the socket while we list.
                 inventory = await collect(client)
+                self._failures = 0  # back to the shortest wait once we were connected
                 await _call(emit, Connected(inventory.engine, inventory.containers))
                 await self._follow(client, response, emit)
         finally:

@@ -124,6 +124,8 @@ class DockerTUI(App[None]):
 
     def _refresh(self) -> None:
         self._refresh_scheduled = False
+        if not self.is_running:
+            return  # shutting down: the screen's widgets may already be gone
         changed, self._changed = self._changed, set()
         self._show_header()
         self.query_one(EventsPane).show_new(self.state)
@@ -178,6 +180,8 @@ class DockerTUI(App[None]):
 
     @on(DataTable.RowHighlighted, "#fleet")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if not self.is_running:
+            return  # a late message while shutting down: the panel may be gone
         self._selected = event.row_key.value if event.row_key else None
         self._show_panel(self.state.reports.get(self._selected or ""))
 

@@ -18,6 +18,8 @@ class StatusHeader(Static):
     def show(self, state: FleetState, label: str, read_only: bool, posture: Text) -> None:
         top = Text(no_wrap=True, overflow="ellipsis")
         top.append(" dockertui ", style="bold reverse")
+        if read_only:
+            top.append(" read-only ", style="bold cyan")
         top.append(f" {printable(label)}")
         engine = state.engine
         if engine is not None:
@@ -25,8 +27,6 @@ class StatusHeader(Static):
             top.append(f" API {printable(engine.api_version)}")
             mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
             top.append(f"  {mode}", style="green" if mode != "rootful" else "yellow")
-        if read_only:
-            top.append("  read-only", style="bold cyan")
         line = Text(no_wrap=True, overflow="ellipsis")
         if state.connected:
             line.append(" ● live ", style="bold green")

@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 from textual.content import Content
+from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, RichLog, Static
@@ -108,8 +109,15 @@ def cell(app: Any, container_id: str, column: str) -> str | None:
     return plain(table.get_cell(container_id, column)).strip()
 
 
+def rendered(widget: Widget) -> str:
+    """The lines `widget` paints on the screen now (its visible region), as text."""
+    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join(strip.text for strip in lines)
+
+
 def header_text(app: Any) -> str:
-    return plain(app.query_one("#header", Static).content)
+    """The status header as painted: what fits on screen, not its whole content."""
+    return rendered(app.query_one("#header", Static))
 
 
 def describe(app: Any, ids: Iterable[str]) -> str:
@@ -144,17 +152,15 @@ def process_gone(pid: int) -> bool:
     return any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
 
 
-def stop_dockerd(wait: float = 60.0) -> int:
-    """SIGTERM the running dockerd; return once its API no longer answers.
-    Returns its pid (the caller waits for the process to exit)."""
-    pid = dockerd_pid()
+def stop_dockerd(pid: int, wait: float = 60.0) -> None:
+    """SIGTERM dockerd (`pid`, from dockerd_pid()); return once its API no
+    longer answers (the caller then waits for the process to exit)."""
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
     while harness.ping(timeout=0.5):
         if time.monotonic() > deadline:
             raise RuntimeError(f"dockerd (pid {pid}) still answers {wait:g} s after SIGTERM")
         time.sleep(0.1)
-    return pid
 
 
 def wait_gone(pid: int, wait: float = 60.0) -> None:

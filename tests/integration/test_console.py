@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import docker
 import pytest
 from console_support import (
     cell,
     describe,
+    dockerd_pid,
     fleet,
     header_text,
     mine,
@@ -62,22 +63,6 @@ CONNECT = 15.0
 LIVE = 2.0
 
 
-@pytest.fixture(scope="module")
-def docker_api() -> Iterator[docker.APIClient]:
-    """The engine, with the test images, like the session fixture of
-    tests/conftest.py but WITHOUT its sweep of every session's leftovers:
-    other runs share this engine, and their containers are not ours to
-    remove. Our own containers go with the `containers` fixture."""
-    try:
-        harness.ensure_dockerd()
-    except RuntimeError as err:
-        pytest.fail(str(err), pytrace=False)
-    api = harness.api_client()
-    harness.ensure_images(api)
-    yield api
-    api.close()
-
-
 @contextlib.asynccontextmanager
 async def console(
     size: tuple[int, int] = WIDE, *, read_only: bool = False
@@ -105,10 +90,10 @@ async def shown(pilot: Pilot[None], ids: list[str], timeout: float = CONNECT) ->
     )
 
 
-def tag() -> tuple[str, str]:
-    """A (label value, filter word) pair unique to one test."""
-    value = uuid.uuid4().hex[:12]
-    return value, f"{CASE}={value}"
+def tag() -> str:
+    """A label value unique to one test. As a filter word it matches the
+    label `dtui.console.case=<value>` (filter words match label key=value)."""
+    return uuid.uuid4().hex[:12]
 
 
 async def create(made: harness.Containers, name: str, **kwargs: object) -> str:
@@ -117,17 +102,30 @@ async def create(made: harness.Containers, name: str, **kwargs: object) -> str:
 
 
 async def select(pilot: Pilot[None], container_id: str) -> None:
-    """Move the table's cursor to a container's row and wait for the app to take it."""
+    """Move the table's cursor to a container's row and wait for the app to
+    take it (again on each try: other runs' containers can reorder the rows)."""
     app = pilot.app
     table = fleet(app)
     table.focus()
-    table.move_cursor(row=row_ids(app).index(container_id))
-    await until(
-        pilot,
-        lambda: app._selected == container_id,
-        LIVE,
-        lambda: f"selection stayed on {app._selected!r}",
-    )
+
+    def selected() -> bool:
+        if app._selected == container_id:
+            return True
+        if container_id in row_ids(app):
+            table.move_cursor(row=row_ids(app).index(container_id))
+        return False
+
+    await until(pilot, selected, LIVE, lambda: f"selection stayed on {app._selected!r}")
+
+
+def report_state(app: DockerTUI, container_id: str) -> str | None:
+    report = app.state.reports.get(container_id)
+    return report.container.state if report else None
+
+
+def report_grade(app: DockerTUI, container_id: str) -> str | None:
+    report = app.state.reports.get(container_id)
+    return report.grade if report else None
 
 
 # -- 1. live additions ---------------------------------------------------------
@@ -147,7 +145,7 @@ async def test_created_containers_appear_with_their_grade(
             lambda: (
                 cell(app, plain_id, "grade") == "B"
                 and cell(app, plain_id, "state") == "running"
-                and app.state.reports[plain_id].grade == "B"
+                and report_grade(app, plain_id) == "B"
             ),
             LIVE,
             lambda: describe(app, [plain_id]),
@@ -162,7 +160,7 @@ async def test_created_containers_appear_with_their_grade(
             lambda: (
                 cell(app, priv_id, "grade") == "F"
                 and cell(app, priv_id, "state") == "created"
-                and app.state.reports[priv_id].grade == "F"
+                and report_grade(app, priv_id) == "F"
             ),
             LIVE,
             lambda: describe(app, [priv_id]),
@@ -190,8 +188,7 @@ async def test_stop_and_remove_update_the_table(containers: harness.Containers) 
         await until(
             pilot,
             lambda: (
-                cell(app, stopped, "state") == "exited"
-                and app.state.reports[stopped].container.state == "exited"
+                cell(app, stopped, "state") == "exited" and report_state(app, stopped) == "exited"
             ),
             LIVE,
             lambda: describe(app, [stopped]),
@@ -215,8 +212,8 @@ async def test_stop_and_remove_update_the_table(containers: harness.Containers) 
 
 
 async def test_filter_sort_and_hide_stopped(containers: harness.Containers) -> None:
-    value, word = tag()
-    labels = {CASE: value}
+    word = tag()
+    labels = {CASE: word}
     a = await create(containers, "sort-a", labels=labels)
     b = await create(containers, "sort-b", labels=labels)
     socket = await create(
@@ -271,7 +268,12 @@ async def test_filter_sort_and_hide_stopped(containers: harness.Containers) -> N
         await pilot.press("escape")
         assert app.query == ""
         assert {*by_name, other} <= set(row_ids(app))
-        assert set(row_ids(app)) == set(app.state.reports)
+        await until(
+            pilot,
+            lambda: set(row_ids(app)) == set(app.state.reports),
+            LIVE,
+            lambda: f"rows {len(row_ids(app))}, reports {len(app.state.reports)}",
+        )
         assert mine(app, by_name) == by_name  # still sorted by name
 
         # A finding id as a filter word, with the label to keep to our own rows.
@@ -472,7 +474,9 @@ async def test_zz_daemon_restart_shows_disconnected_then_recovers(
             assert not fleet(app).has_class("stale")
             assert "DISCONNECTED" not in header_text(app)
 
-            pid = await asyncio.to_thread(stop_dockerd)
+            generation = app.state.generation
+            pid = dockerd_pid()
+            await asyncio.to_thread(stop_dockerd, pid)
             await until(
                 pilot,
                 lambda: (
@@ -497,10 +501,11 @@ async def test_zz_daemon_restart_shows_disconnected_then_recovers(
             def recovered() -> bool:
                 return (
                     app.state.connected
+                    and app.state.generation > generation
                     and not fleet(app).has_class("stale")
                     and "DISCONNECTED" not in header_text(app)
                     and all(cell(app, c, "state") == s for c, s in expected.items())
-                    and all(app.state.reports[c].container.state == s for c, s in expected.items())
+                    and all(report_state(app, c) == s for c, s in expected.items())
                     and gone not in row_ids(app)
                     and gone not in app.state.reports
                 )

@@ -332,8 +332,13 @@ async def test_container_removed_between_list_and_inspect(
 
 
 async def test_container_removed_before_its_process_list(
-    containers: harness.Containers, docker_api: docker.APIClient, race_tag: str
+    containers: harness.Containers,
+    docker_api: docker.APIClient,
+    race_tag: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Take the path a remote engine takes: no local /proc, so GET /top.
+    monkeypatch.setattr("dockertui.engine.inventory.processes_by_container", lambda ids: {})
     cid = containers.create("race-top", image=harness.SSHD_IMAGE, labels={MODULE_LABEL: race_tag})
     client = await open_client()
     real_get = client.get
