@@ -130,7 +130,10 @@ class Terminal:
         while (left := end - time.monotonic()) > 0:
             ready, _, _ = select.select([self.fd], [], [], left)
             if ready:
-                got += len(os.read(self.fd, 65536))
+                try:
+                    got += len(os.read(self.fd, 65536))
+                except OSError:  # EIO: the program exited and closed the terminal
+                    break
         return got
 
     def cpu_seconds(self) -> float:
