@@ -33,6 +33,7 @@ async def shoot(name: str, size: tuple[int, int], steps: list[str]) -> None:
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     await shoot("console-wide", (160, 48), [])
+    await shoot("console-side-by-side", (220, 50), [])
     await shoot("console-80x24", (80, 24), [])
     await shoot("container-80x24", (80, 24), ["enter"])
     await shoot("panel-docker-socket", (160, 48), [])

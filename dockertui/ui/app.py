@@ -25,8 +25,10 @@ from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.panel import SecurityPanel
 from dockertui.ui.widgets import EventsPane, StatusHeader
 
-#: Below this width the panel becomes its own screen (Enter opens it).
-WIDE = 120
+#: Below NARROW columns the panel becomes its own screen (Enter opens it);
+#: below SIDE_BY_SIDE it sits under the table, from there beside it.
+NARROW = 120
+SIDE_BY_SIDE = 200
 SORTS: tuple[str | None, ...] = (None, *(c.key for c in columns.COLUMNS))
 
 
@@ -92,8 +94,9 @@ class DockerTUI(App[None]):
         self._layout(self.size.width)
 
     def _layout(self, width: int) -> None:
-        narrow = width < WIDE
+        narrow = width < NARROW
         self.screen.set_class(narrow, "narrow")
+        self.screen.set_class(NARROW <= width < SIDE_BY_SIDE, "stacked")
         wanted = columns.NARROW if narrow else columns.COLUMNS
         if wanted == self._columns:
             return
@@ -264,7 +267,7 @@ class DockerTUI(App[None]):
 
     def action_details(self) -> None:
         report = self.state.reports.get(self._selected or "")
-        if report is not None and self.state.engine is not None and self.size.width < WIDE:
+        if report is not None and self.state.engine is not None and self.size.width < NARROW:
             self.push_screen(ContainerScreen(report, self.state.engine))
 
     def action_help(self) -> None:

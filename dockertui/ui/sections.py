@@ -11,10 +11,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dockertui.audit import CHECKS, ContainerReport, Finding
+from dockertui.audit import CHECKS, ContainerReport, Finding, Severity
 from dockertui.model import EngineInfo
 from dockertui.model.run_flags import run_flags
-from dockertui.report.style import GRADE_STYLE, counts_text
+from dockertui.report.style import GRADE_STYLE, counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui import facts
 from dockertui.ui.facts import Facts
@@ -77,6 +77,10 @@ def facts_table(rows: Facts) -> Table:
     return table
 
 
+#: High and critical findings named in the panel's heading.
+TOP_FINDINGS = 3
+
+
 def header(report: ContainerReport) -> Text:
     """Name, image, state, grade and score, then the counts by severity."""
     c = report.container
@@ -89,6 +93,13 @@ def header(report: ContainerReport) -> Text:
     text.append(f"  score {report.score}")
     text.append("\n")
     text.append_text(counts_text(dict(report.counts())))
+    # The worst findings first, so the reason a container is dangerous shows
+    # without scrolling; every finding follows in its section below.
+    for f in [f for f in report.findings if f.severity >= Severity.HIGH][:TOP_FINDINGS]:
+        text.append("\n")
+        text.append_text(severity_label(f.severity))
+        text.append(f" {printable(f.title)}", style="bold")
+        text.append(f"  {f.check}", style="dim")
     return text
 
 

@@ -477,6 +477,10 @@ async def test_zz_daemon_restart_shows_disconnected_then_recovers(
             generation = app.state.generation
             pid = dockerd_pid()
             await asyncio.to_thread(stop_dockerd, pid)
+            # The open event stream outlives the API: dockerd keeps it while
+            # it stops every container (up to 10 s for any other container on
+            # this engine), so the window starts once the process is gone.
+            await asyncio.to_thread(wait_gone, pid)
             await until(
                 pilot,
                 lambda: (
@@ -490,7 +494,6 @@ async def test_zz_daemon_restart_shows_disconnected_then_recovers(
             # The rows stay (dimmed) while the engine is away.
             assert set(ours) <= set(row_ids(app))
 
-            await asyncio.to_thread(wait_gone, pid)
             await asyncio.to_thread(harness.ensure_dockerd)
             # Removed once the engine is back: gone after the re-snapshot
             # or by its destroy event, whichever comes first.

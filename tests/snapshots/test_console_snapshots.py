@@ -25,7 +25,7 @@ def test_main_screen(snap_compare, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_security_panel(snap_compare, size: tuple[int, int]) -> None:
-    # At 80x24 Enter opens the panel as a screen; at 160x48 it sits beside the table.
+    # At 80x24 Enter opens the panel as a screen; at 160x48 it sits under the table.
     keys = ["enter"] if size[0] < 120 else []
     assert snap_compare(make_app(), terminal_size=size, press=keys)
 

@@ -113,7 +113,8 @@ async def test_docker_socket_finding_with_why_and_fix(
         assert "← engine socket" in text
     # the finding sits in the Mounts section, the run flags at the bottom
     mounts, resources = exported.index("\nMounts"), exported.index("\nResources")
-    assert mounts < exported.index(finding.title) < resources
+    assert exported.index(finding.title) < mounts  # named in the heading too
+    assert mounts < exported.index(finding.title, mounts) < resources
     assert exported.rstrip().endswith(
         "Equivalent docker run flags:\n-v /var/run/docker.sock:/var/run/docker.sock"
     )
