@@ -73,6 +73,8 @@ import docker
 import docker.errors
 import docker.types
 
+from dockertui.audit import capabilities as caps
+
 SOCKET = "unix:///var/run/docker.sock"
 API_VERSION = "1.41"
 LABEL_KEY = "dockertui.test"
@@ -99,26 +101,8 @@ TOP_DIR = FIXTURES / "top"
 
 NS = 1_000_000_000  # nanoseconds per second (healthcheck durations)
 
-# Cap-drop list recommended by common hardening guides.
-HARDENING_DROP = [
-    "AUDIT_CONTROL",
-    "AUDIT_WRITE",
-    "MAC_ADMIN",
-    "MAC_OVERRIDE",
-    "MKNOD",
-    "SETFCAP",
-    "SETPCAP",
-    "SYS_ADMIN",
-    "SYS_BOOT",
-    "SYS_MODULE",
-    "SYS_NICE",
-    "SYS_PACCT",
-    "SYS_RAWIO",
-    "SYS_RESOURCE",
-    "SYS_TIME",
-    "SYS_TTY_CONFIG",
-    "NET_RAW",
-]
+# The capability hardening list, from the one capability table.
+HARDENING_DROP = list(caps.HARDENING_DROP)
 
 # Obviously fake "secrets" so the auditor's secret detection has something to find.
 FAKE_SECRET_ENV = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from dockertui.audit.finding import Finding, Fix, FixKind
 from dockertui.audit.severity import Severity
@@ -70,6 +70,17 @@ def _register(check: Check) -> None:
     CHECKS[check.id] = check
 
 
+FnT = TypeVar("FnT", bound=Callable[..., Outcome])
+
+
+def _check(scope: Scope, section: str, **meta: Any) -> Callable[[FnT], FnT]:
+    def wrap(fn: FnT) -> FnT:
+        _register(Check(scope=scope, section=section, fn=fn, **meta))
+        return fn
+
+    return wrap
+
+
 def container_check(
     id: str,
     *,
@@ -81,11 +92,11 @@ def container_check(
     fix_summary: str,
     section: str,
 ) -> Callable[[ContainerFn], ContainerFn]:
-    def wrap(fn: ContainerFn) -> ContainerFn:
-        _register(Check(id, cis, severity, title, why, fix, fix_summary, "container", section, fn))
-        return fn
-
-    return wrap
+    """A check on one container; `section` is where the console's panel shows it."""
+    return _check(
+        "container", section, id=id, cis=cis, severity=severity, title=title, why=why,
+        fix_kind=fix, fix_summary=fix_summary,
+    )  # fmt: skip
 
 
 def engine_check(
@@ -98,11 +109,11 @@ def engine_check(
     fix: FixKind,
     fix_summary: str,
 ) -> Callable[[EngineFn], EngineFn]:
-    def wrap(fn: EngineFn) -> EngineFn:
-        _register(Check(id, cis, severity, title, why, fix, fix_summary, "engine", "engine", fn))
-        return fn
-
-    return wrap
+    """A check on the daemon and on how this client reaches it."""
+    return _check(
+        "engine", "engine", id=id, cis=cis, severity=severity, title=title, why=why,
+        fix_kind=fix, fix_summary=fix_summary,
+    )  # fmt: skip
 
 
 def exec_check(
@@ -116,12 +127,10 @@ def exec_check(
     fix_summary: str,
 ) -> Callable[[ExecFn], ExecFn]:
     """A check on an exec session, run by the live console on exec_create."""
-
-    def wrap(fn: ExecFn) -> ExecFn:
-        _register(Check(id, cis, severity, title, why, fix, fix_summary, "exec", "events", fn))
-        return fn
-
-    return wrap
+    return _check(
+        "exec", "events", id=id, cis=cis, severity=severity, title=title, why=why,
+        fix_kind=fix, fix_summary=fix_summary,
+    )  # fmt: skip
 
 
 def fail(detail: str, **kwargs: object) -> list[Hit]:

@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import CHECKS, ContainerReport, Finding, Severity
+from dockertui.fixes.run_command import run_flags
 from dockertui.model import EngineInfo
-from dockertui.model.run_flags import run_flags
 from dockertui.report.style import GRADE_STYLE, counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui import facts

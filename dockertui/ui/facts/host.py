@@ -10,8 +10,8 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit.checks.mounts import mount_risk
+from dockertui.fixes.run_command import docker_cpus
 from dockertui.model import Container, EngineInfo, Mount
-from dockertui.model.run_flags import docker_cpus
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
 
 #: What sharing each namespace with the host gives the container.

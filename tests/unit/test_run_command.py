@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from dockertui.fixes.run_command import docker_cpus, docker_size, run_command, run_flags
 from dockertui.model import Container
-from dockertui.model.run_flags import docker_cpus, docker_size, run_command, run_flags
 
 #: The fake secret values in tests/fixtures/inspect/secrets.json.
 SECRET_VALUES = ("fixture-not-a-secret", "MIIfake", "0123ABCD", "BEGIN RSA PRIVATE KEY")

@@ -16,6 +16,7 @@ import shlex
 from collections.abc import Iterable
 from decimal import Decimal
 
+from dockertui.audit import capabilities as caps
 from dockertui.model.container import Container, Mount, PortBinding
 
 #: Namespace modes that are what the engine does anyway (Podman reports
@@ -41,16 +42,10 @@ def _flag(name: str, value: str) -> str:
     return f"{name} {_q(value)}"
 
 
-def _normalize_cap(name: str) -> str:
-    """'cap_sys_admin' -> 'SYS_ADMIN' (the model layer may not import audit/)."""
-    upper = name.strip().upper()
-    return upper[4:] if upper.startswith("CAP_") else upper
-
-
 def _caps(flag: str, names: Iterable[str]) -> list[str]:
     seen: list[str] = []
     for name in names:
-        norm = _normalize_cap(name)
+        norm = caps.normalize(name)
         if norm and norm not in seen:
             seen.append(norm)
     return [_flag(flag, n) for n in seen]
