@@ -1,0 +1,106 @@
+"""How a plan reads to a person: the before/after diff of the configuration,
+the equivalent `docker run` command and a compose snippet. Pure text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from dockertui.fixes.plan import FixPlan
+from dockertui.fixes.run_command import docker_cpus, docker_size, run_command
+from dockertui.model import Container
+
+#: (label, how to read it from a Container) for every field a change touches.
+FIELDS: tuple[tuple[str, Callable[[Container], object]], ...] = (
+    ("user", lambda c: c.user or "(image default: root)"),
+    ("privileged", lambda c: c.privileged),
+    ("cap_add", lambda c: sorted(c.cap_add)),
+    ("cap_drop", lambda c: sorted(c.cap_drop)),
+    ("security_opt", lambda c: list(c.security_opt)),
+    ("read_only", lambda c: c.readonly_rootfs),
+    ("tmpfs", lambda c: sorted(c.tmpfs)),
+    ("ports", lambda c: sorted(p.describe() for p in c.port_bindings)),
+    ("network_mode", lambda c: c.network_mode),
+    ("pid", lambda c: c.pid_mode),
+    ("ipc", lambda c: c.ipc_mode),
+    ("uts", lambda c: c.uts_mode),
+    ("userns", lambda c: c.userns_mode),
+    ("memory", lambda c: docker_size(c.memory) if c.memory else "unlimited"),
+    ("memory_swap", lambda c: docker_size(c.memory_swap) if c.memory_swap > 0 else "unlimited"),
+    ("cpus", lambda c: docker_cpus(c.nano_cpus) if c.nano_cpus else "unlimited"),
+    ("pids_limit", lambda c: c.pids_limit if c.pids_limit and c.pids_limit > 0 else "unlimited"),
+    ("restart", lambda c: f"{c.restart_policy or 'no'}:{c.restart_max_retries}"),
+)
+
+
+def diff(plan: FixPlan) -> list[tuple[str, str, str]]:
+    """(field, before, after) for every field the plan changes."""
+    rows = []
+    for label, read in FIELDS:
+        old, new = read(plan.container), read(plan.predicted)
+        if old != new:
+            rows.append((label, _show(old), _show(new)))
+    return rows
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value) if value not in ("", None) else "—"
+
+
+def diff_text(plan: FixPlan) -> str:
+    lines = [f"- {label}: {old}\n+ {label}: {new}" for label, old, new in diff(plan)]
+    return "\n".join(lines) or "(no configuration change)"
+
+
+def docker_run(plan: FixPlan) -> str:
+    """The `docker run` command the re-created container amounts to."""
+    return run_command(plan.predicted)
+
+
+def compose_snippet(plan: FixPlan) -> str:
+    """The same changes as a docker-compose service fragment (YAML)."""
+    c = plan.predicted
+    name = plan.container.labels.get("com.docker.compose.service") or c.name
+    keys: dict[str, object] = {}
+    changed = {label for label, _, _ in diff(plan)}
+    if "user" in changed:
+        keys["user"] = c.user
+    if "privileged" in changed:
+        keys["privileged"] = c.privileged
+    if "cap_add" in changed or "cap_drop" in changed:
+        keys["cap_drop"] = sorted(c.cap_drop)
+        if c.cap_add:
+            keys["cap_add"] = sorted(c.cap_add)
+    if "security_opt" in changed:
+        keys["security_opt"] = list(c.security_opt)
+    if "read_only" in changed:
+        keys["read_only"] = c.readonly_rootfs
+    if "tmpfs" in changed:
+        keys["tmpfs"] = sorted(c.tmpfs)
+    if "ports" in changed:
+        keys["ports"] = [
+            f"{p.host_ip + ':' if p.host_ip else ''}{p.host_port}:{p.container_port}/{p.protocol}"
+            for p in c.port_bindings
+        ]
+    for label, key in (("network_mode", "network_mode"), ("pid", "pid"), ("ipc", "ipc")):
+        if label in changed:
+            keys[key] = getattr(c, {"pid": "pid_mode", "ipc": "ipc_mode"}.get(label, label)) or None
+    if "memory" in changed:
+        keys["mem_limit"] = docker_size(c.memory)
+        keys["memswap_limit"] = docker_size(c.memory_swap)
+    if "cpus" in changed:
+        keys["cpus"] = docker_cpus(c.nano_cpus)
+    if "pids_limit" in changed:
+        keys["pids_limit"] = c.pids_limit
+    if "restart" in changed:
+        keys["restart"] = f"{c.restart_policy}:{c.restart_max_retries}"
+    lines = ["services:", f"  {json.dumps(name)}:"]
+    for key, value in keys.items():
+        if isinstance(value, list):
+            lines.append(f"    {key}:")
+            lines += [f"      - {json.dumps(v)}" for v in value]
+        else:
+            lines.append(f"    {key}: {json.dumps(value)}")
+    return "\n".join(lines)
