@@ -11,7 +11,7 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.audit.checks._util import security_opts
+from dockertui.audit.security_options import security_opts
 from dockertui.model import EngineInfo
 from dockertui.report.style import GRADE_STYLE, severity_label
 from dockertui.text import printable

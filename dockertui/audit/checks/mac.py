@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dockertui.audit.checks._util import label_options, security_opts
 from dockertui.audit.finding import FixKind
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Outcome, container_check, fail
+from dockertui.audit.security_options import label_options, security_opts
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
 

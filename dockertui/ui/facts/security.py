@@ -7,8 +7,8 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.audit.checks._util import label_options, security_opts
 from dockertui.audit.identity import is_root, root_is_remapped
+from dockertui.audit.security_options import label_options, security_opts
 from dockertui.model import Container, EngineInfo
 from dockertui.text import printable
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
