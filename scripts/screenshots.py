@@ -15,13 +15,13 @@ from dockertui.ui.app import DockerTUI
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from showcase import showcase_source  # noqa: E402  (tests/ is not a package)
+from showcase import showcase_fixer, showcase_source  # noqa: E402  (tests/ is not a package)
 
 OUT = ROOT / "screenshots"
 
 
 async def shoot(name: str, size: tuple[int, int], steps: list[str]) -> None:
-    app = DockerTUI(showcase_source())
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer)
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.3)
         for key in steps:
@@ -40,6 +40,7 @@ async def main() -> None:
     await shoot("engine", (120, 40), ["e"])
     await shoot("help", (100, 34), ["question_mark"])
     await shoot("filter", (160, 48), ["slash", *"docker-socket", "enter"])
+    await shoot("fix-wizard", (160, 48), ["f"])
     print(f"wrote {len(list(OUT.glob('*.svg')))} screenshots to {OUT}")
 
 

@@ -4,10 +4,13 @@ SVG snapshot tests and the README screenshots: deterministic, no engine."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from dockertui.engine.snapshot import SnapshotSource
+from dockertui.fixes.executor import FixResult
+from dockertui.fixes.plan import FixPlan
 from dockertui.model import ClientFacts, Container, container_from_inspect, engine_from_api
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -55,3 +58,10 @@ def showcase_source() -> SnapshotSource:
         client=client,
         label="unix:///var/run/docker.sock (context default)",
     )
+
+
+async def showcase_fixer(plan: FixPlan, progress: Callable[[str], None]) -> FixResult:
+    """A fixer that changes nothing: the console offers fixes (the `f` key and
+    the wizard) as it does on a real engine, and a fix "applies" at once."""
+    progress(f"Updating {plan.container.name} (showcase: nothing changes)")
+    return FixResult("applied", plan.container.name, new_id=plan.container.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import json
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -123,14 +124,47 @@ class EngineClient:
                 raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
             raise
 
-    async def post(self, path: str, body: Any = None) -> Any:
-        """POST to the Engine API (used by fixes and tests)."""
+    async def post(
+        self,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float = READ_TIMEOUT,
+    ) -> Any:
+        """POST to the Engine API (fixes and tests): a JSON body, query
+        parameters, and `timeout` seconds for the answer (a stop waits for
+        the container's stop timeout)."""
         try:
-            return await self.docker._query_json(path, method="POST", data=body)
+            async with asyncio.timeout(timeout):
+                return await self.docker._query_json(
+                    path, method="POST", data=body, params=dict(params or {})
+                )
         except aiodocker.DockerError as err:
             if err.status == 900:
                 raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
             raise
+        except TimeoutError:
+            raise EngineError(describe_failure(self.endpoint, TimeoutError(), timeout)) from None
+        except aiohttp.ClientError as err:
+            raise EngineError(describe_failure(self.endpoint, err)) from None
+
+    async def get_json_lines(
+        self, path: str, params: Mapping[str, Any] | None = None, *, timeout: float = READ_TIMEOUT
+    ) -> list[Any]:
+        """GET a finite stream of JSON documents, one a line (e.g. /events
+        with `until` in the past), read to its end."""
+        found: list[Any] = []
+        try:
+            async with asyncio.timeout(timeout), self.stream(path, params) as resp:
+                async for line in resp.content:
+                    if line.strip():
+                        found.append(json.loads(line))
+        except TimeoutError:
+            raise EngineError(describe_failure(self.endpoint, TimeoutError(), timeout)) from None
+        except aiohttp.ClientError as err:
+            raise EngineError(describe_failure(self.endpoint, err)) from None
+        return found
 
 
 def describe_failure(

@@ -4,6 +4,7 @@ the equivalent `docker run` command and a compose snippet. Pure text."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 
 from dockertui.fixes.plan import FixPlan
@@ -57,6 +58,33 @@ def diff_text(plan: FixPlan) -> str:
 def docker_run(plan: FixPlan) -> str:
     """The `docker run` command the re-created container amounts to."""
     return run_command(plan.predicted)
+
+
+def docker_update(plan: FixPlan) -> str:
+    """The `docker update` command for the plan's live part ("" when it has none)."""
+    body = plan.update_body
+    if not body:
+        return ""
+    flags = []
+    if "Memory" in body:
+        flags.append(f"--memory {docker_size(body['Memory'])}")
+    if "MemorySwap" in body:
+        swap = body["MemorySwap"]
+        flags.append(f"--memory-swap {'-1' if swap < 0 else docker_size(swap)}")
+    if "NanoCpus" in body:
+        flags.append(f"--cpus {docker_cpus(body['NanoCpus'])}")
+    if "PidsLimit" in body:
+        flags.append(f"--pids-limit {body['PidsLimit']}")
+    if "RestartPolicy" in body:
+        policy = body["RestartPolicy"]
+        name, retries = policy.get("Name") or "no", policy.get("MaximumRetryCount") or 0
+        flags.append(
+            f"--restart {name}:{retries}"
+            if name == "on-failure" and retries
+            else f"--restart {name}"
+        )
+    name = plan.container.name or plan.container.short_id
+    return " ".join(["docker update", *flags, shlex.quote(name)])
 
 
 def compose_snippet(plan: FixPlan) -> str:

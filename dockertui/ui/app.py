@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from rich.text import Text
@@ -15,14 +15,21 @@ from textual.widgets import DataTable, Footer, Input
 
 from dockertui.audit import ContainerReport
 from dockertui.engine.watch import Emit
+from dockertui.fixes.executor import FixResult
+from dockertui.fixes.plan import FixPlan
+from dockertui.fixes.session import Fixer, Progress, Resumer
+from dockertui.fixes.state import Journal
 from dockertui.model import ClientFacts
+from dockertui.text import printable
 from dockertui.ui import columns
 from dockertui.ui.container_screen import ContainerScreen
 from dockertui.ui.css import css_files
 from dockertui.ui.engine_screen import EngineScreen, engine_posture
+from dockertui.ui.fix_wizard import FixWizard
 from dockertui.ui.fleet_state import FleetState
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.panel import SecurityPanel
+from dockertui.ui.resume_screen import ResumeScreen
 from dockertui.ui.widgets import EventsPane, StatusHeader
 
 #: Below NARROW columns the panel becomes its own screen (Enter opens it);
@@ -51,16 +58,34 @@ class DockerTUI(App[None]):
         Binding("r", "sort_reverse", "Reverse", show=False),
         Binding("h", "toggle_stopped", "Hide stopped", show=False),
         Binding("e", "engine", "Engine"),
+        Binding("f", "fix", "Fix"),
         Binding("v", "toggle_events", "Events", show=False),
         Binding("enter", "details", "Details"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, source: FleetSource, *, read_only: bool = False, ansi: bool = False) -> None:
+    def __init__(
+        self,
+        source: FleetSource,
+        *,
+        read_only: bool = False,
+        ansi: bool = False,
+        fixer: Fixer | None = None,
+        interrupted: Sequence[Journal] = (),
+        resumer: Resumer | None = None,
+    ) -> None:
+        """`fixer` applies a fix plan, reporting progress lines (see
+        fixes.session.make_fixer); without one, or with `read_only`, the
+        console offers no fix at all. `interrupted` fixes (journals a killed
+        process left) are offered to finish or roll back with `resumer`."""
         super().__init__(ansi_color=ansi)
         self.source = source
         self.read_only = read_only
+        self.fixer = fixer
+        self.interrupted = list(interrupted)
+        self.resumer = resumer
+        self.fixing = False  # a fix is being applied: quitting now would cut it short
         self.state = FleetState(client=source.client)
         self.sort_key: str | None = None
         self.reverse = False
@@ -89,6 +114,44 @@ class DockerTUI(App[None]):
         self._layout(self.size.width)
         self._show_header()
         self.run_worker(self.source.run(self._on_update), group="engine", exclusive=True)
+        self._offer_next_resume()
+
+    # -- interrupted fixes ----------------------------------------------------
+
+    def _offer_next_resume(self) -> None:
+        if not self.interrupted or self.resumer is None or not self.can_fix:
+            return
+        journal = self.interrupted.pop(0)
+
+        def chosen(action: str | None) -> None:
+            if action is None:
+                self.notify(
+                    f"The fix of {printable(journal.name)} stays interrupted; "
+                    "dockertui fix --resume finishes it later.",
+                    timeout=4,
+                )
+                self._offer_next_resume()
+            else:
+                self.run_worker(self._resume(journal, action), group="fix")
+
+        self.push_screen(ResumeScreen(journal), chosen)
+
+    async def _resume(self, journal: Journal, action: str) -> None:
+        assert self.resumer is not None
+        self.fixing = True
+        try:
+            result = await self.resumer(
+                journal, action, lambda line: self.notify(printable(line), timeout=3)
+            )
+        finally:
+            self.fixing = False
+        severity = "information" if result.status in ("applied", "rolled-back") else "error"
+        self.notify(
+            f"{printable(journal.name)}: {result.status}. {printable(result.message)}",
+            severity=severity,  # type: ignore[arg-type]
+            timeout=8,
+        )
+        self._offer_next_resume()
 
     def on_resize(self, event: object) -> None:
         self._layout(self.size.width)
@@ -270,8 +333,48 @@ class DockerTUI(App[None]):
         if report is not None and self.state.engine is not None and self.size.width < NARROW:
             self.push_screen(ContainerScreen(report, self.state.engine))
 
+    @property
+    def can_fix(self) -> bool:
+        """Whether the console offers fixes: a fixer was given and not read-only."""
+        return self.fixer is not None and not self.read_only
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False: the binding is neither shown nor run.
+        return action != "fix" or self.can_fix
+
+    def action_fix(self) -> None:
+        """Open the fix wizard on the selected container."""
+        if not self.can_fix or self.fixer is None or self.state.engine is None:
+            return
+        report = self.state.reports.get(self._selected or "")
+        if report is None:
+            self.notify("Select a container to fix first.", timeout=2)
+            return
+        wizard = FixWizard(report, self.state.engine, self._fix_with_guard)
+        self.push_screen(wizard)
+
+    async def _fix_with_guard(self, plan: FixPlan, progress: Progress) -> FixResult:
+        """Run the fixer, marking the app busy so quitting waits for it."""
+        assert self.fixer is not None
+        self.fixing = True
+        try:
+            return await self.fixer(plan, progress)
+        finally:
+            self.fixing = False
+
+    async def action_quit(self) -> None:
+        if self.fixing:
+            self.notify("A fix is being applied: quit once it has finished.", severity="warning")
+            return
+        self.exit()
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen([(b.key, b.description) for b in self.BINDINGS]))  # type: ignore[union-attr]
+        shown = [
+            (b.key, b.description)
+            for b in self.BINDINGS
+            if self.check_action(b.action, ()) is not False  # type: ignore[union-attr]
+        ]
+        self.push_screen(HelpScreen(shown))  # type: ignore[arg-type]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -301,4 +404,10 @@ class DockerTUI(App[None]):
         yield SystemCommand(
             "Container details", "The security panel of the selected container", self.action_details
         )
+        if self.can_fix and not isinstance(screen, FixWizard):
+            yield SystemCommand(
+                "Fix the selected container…",
+                "Pick hardening changes, review them, apply them with a backup",
+                self.action_fix,
+            )
         yield SystemCommand("Help", "Keys and legend", self.action_help)

@@ -1,7 +1,8 @@
 """SVG snapshots of the console's look against the showcase fleet
-(deterministic data, no engine): the main screen and the security panel at
-80x24 and at 160x48. Update with `pytest tests/snapshots --snapshot-update`
-after a deliberate change, and look at the diff report it writes."""
+(deterministic data, no engine): the main screen, the security panel and
+the fix wizard at 80x24 and at 160x48. Update with
+`pytest tests/snapshots --snapshot-update` after a deliberate change, and
+look at the diff report it writes."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import pytest
 
 from dockertui.ui.app import DockerTUI
 
-from showcase import showcase_source
+from showcase import showcase_fixer, showcase_source
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
 
 def make_app() -> DockerTUI:
-    return DockerTUI(showcase_source())
+    # With a fixer, as the console runs on an engine (not --read-only).
+    return DockerTUI(showcase_source(), fixer=showcase_fixer)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -32,3 +34,9 @@ def test_security_panel(snap_compare, size: tuple[int, int]) -> None:
 
 def test_engine_screen(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=(120, 40), press=["e"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fix_wizard(snap_compare, size: tuple[int, int]) -> None:
+    # `f` on the first row (the worst container): the pick step.
+    assert snap_compare(make_app(), terminal_size=size, press=["f"])

@@ -1,0 +1,144 @@
+"""The fix wizard end to end on the REAL engine: the console (Watcher on
+/var/run/docker.sock) with the fixer the CLI gives it (fixes.session.make_fixer
+over the executor), a plain running container, `f`, keep only the suggested
+live `limits` change, confirm, and the engine holds the limits while the
+console's row drops the finding. Backups and the audit log go to a
+temporary state directory ($DOCKERTUI_STATE_DIR)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docker
+import pytest
+from console_support import fleet, row_ids, until
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox
+
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.watch import Watcher
+from dockertui.fixes.plan import plan
+from dockertui.fixes.session import make_fixer
+from dockertui.fixes.state import STATE_ENV, State
+from dockertui.model import engine_from_api
+from dockertui.ui.app import DockerTUI
+from dockertui.ui.fix_wizard import FixWizard
+
+import harness
+
+pytestmark = pytest.mark.engine
+
+#: How long the first snapshot may take on a busy shared engine.
+CONNECT = 15.0
+#: A live update, its re-inspect and the console's update of the row.
+APPLIED = 10.0
+
+
+async def select(pilot: Pilot[None], container_id: str) -> None:
+    """Move the table's cursor to a container's row until the app takes it
+    (other runs' containers can reorder the rows meanwhile)."""
+    app = pilot.app
+    table = fleet(app)
+    table.focus()
+
+    def selected() -> bool:
+        if app._selected == container_id:  # type: ignore[attr-defined]
+            return True
+        if container_id in row_ids(app):
+            table.move_cursor(row=row_ids(app).index(container_id))
+        return False
+
+    await until(pilot, selected, CONNECT, "the container's row never became the selection")
+
+
+async def press_on(pilot: Pilot[None], widget: Button | Checkbox, key: str) -> None:
+    widget.focus()
+    await pilot.pause()
+    while isinstance(widget, Button) and widget.has_class("-active"):
+        await pilot.pause(0.05)  # a button ignores presses during its press animation
+    await pilot.press(key)
+    await pilot.pause()
+
+
+async def test_live_limits_fix_through_the_wizard(
+    containers: harness.Containers,
+    docker_api: docker.APIClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(STATE_ENV, str(tmp_path / "state"))
+    cid = containers.create("wizard-limits")
+    before = docker_api.inspect_container(cid)["HostConfig"]
+    assert not before["Memory"] and not before["PidsLimit"]
+
+    endpoint = resolve_endpoint(host=harness.BASE_URL)
+    state = State()
+    assert state.root == tmp_path / "state"
+    app = DockerTUI(Watcher(endpoint), fixer=make_fixer(endpoint, state, verify_seconds=2.0))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: cid in app.state.reports, CONNECT, "the container never showed")
+        checks = {f.check for f in app.state.reports[cid].findings}
+        assert {"memory-unlimited", "pids-unlimited"} <= checks
+        await select(pilot, cid)
+
+        await pilot.press("f")
+        await pilot.pause()
+        wizard = app.screen
+        assert isinstance(wizard, FixWizard)
+        assert wizard.report.container.id == cid
+        assert "limits" in wizard.suggested
+        for name in wizard.changes:
+            box = wizard.query_one(f"#change-{name}", Checkbox)
+            if box.value != (name == "limits"):
+                await press_on(pilot, box, "space")
+        assert wizard.plan.changes == ("limits",) and not wizard.plan.recreate
+
+        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
+        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
+        assert wizard.step == "confirm"
+        await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
+        await until(
+            pilot, lambda: wizard.result is not None, APPLIED, "the fix never reported a result"
+        )
+        result = wizard.result
+        assert result is not None
+        assert result.status == "applied", result.message
+
+        host = docker_api.inspect_container(cid)["HostConfig"]
+        assert host["Memory"] > 0 and host["PidsLimit"] > 0
+
+        def cleared() -> bool:
+            report = app.state.reports.get(cid)
+            return report is not None and "memory-unlimited" not in {
+                f.check for f in report.findings
+            }
+
+        await until(pilot, cleared, APPLIED, "the row still shows memory-unlimited")
+        await press_on(pilot, wizard.query_one("#fix-close", Button), "enter")
+        assert not isinstance(app.screen, FixWizard)
+
+    entries = state.audit_entries()
+    assert [e["result"] for e in entries if e["container_id"] == cid] == ["applied"]
+    assert result.backup_dir and Path(result.backup_dir).is_relative_to(tmp_path / "state")
+
+
+async def test_the_console_fixer_turns_a_refusal_into_a_result(
+    containers: harness.Containers,
+    docker_api: docker.APIClient,
+    tmp_path: Path,
+) -> None:
+    """What the wizard shows for a refused fix: the executor raises
+    FixRefused, the console's fixer returns it as a "refused" result."""
+    cid = containers.create(
+        "wizard-compose", labels={"com.docker.compose.project": "shop"}, start=False
+    )
+    doc = docker_api.inspect_container(cid)
+    engine_docs = (docker_api.info(), docker_api.version(), None)
+    fix = plan(doc, ["limits"], engine_from_api(*engine_docs))
+    endpoint = resolve_endpoint(host=harness.BASE_URL)
+    state = State(tmp_path / "state")
+    result = await make_fixer(endpoint, state)(fix, lambda line: None)
+    assert result.status == "refused"
+    assert "compose" in result.message
+    assert docker_api.inspect_container(cid)["HostConfig"]["Memory"] == 0
+    assert [e["result"] for e in state.audit_entries()] == ["refused"]
