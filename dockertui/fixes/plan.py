@@ -16,6 +16,7 @@ from typing import Any
 
 from dockertui.audit import ContainerReport, audit_container
 from dockertui.audit import capabilities as caps
+from dockertui.audit.security_options import security_opts
 from dockertui.model import Container, EngineInfo, container_from_inspect
 
 #: Defaults a demanding operator would pick; every one can be overridden.
@@ -278,7 +279,10 @@ def suggest(report: ContainerReport) -> tuple[str, ...]:
         "limits": {"memory-unlimited", "cpu-unlimited", "pids-unlimited"},
         "restart-policy": {"restart-policy"},
     }
+    seccomp_opt = "seccomp" in security_opts(report.container)
     for name, checks in rules.items():
+        if name == "default-seccomp" and not seccomp_opt:
+            continue  # seccomp is off because of --privileged: unprivileged fixes it
         if firing & checks:
             wanted.append(name)
     return tuple(wanted)

@@ -117,6 +117,11 @@ def test_suggest_names_the_changes_that_help(load_inspect: Load, engine_info: En
     report = audit_container(container_from_inspect(load_inspect("privileged")), engine_info)
     wanted = suggest(report)
     assert "unprivileged" in wanted and "limits" in wanted
+    assert "default-seccomp" not in wanted  # seccomp is off only because of --privileged
+    unconfined = audit_container(
+        container_from_inspect(load_inspect("seccomp-unconfined")), engine_info
+    )
+    assert "default-seccomp" in suggest(unconfined)
     hardened = audit_container(container_from_inspect(load_inspect("hardened")), engine_info)
     assert "unprivileged" not in suggest(hardened) and "limits" not in suggest(hardened)
 
