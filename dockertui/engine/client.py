@@ -87,20 +87,14 @@ class EngineClient:
         if self._connector is not None:
             await self._connector.close()
 
-    async def get(
-        self,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        versioned: bool = True,
-        timeout: float = READ_TIMEOUT,
-    ) -> Any:
-        """GET a JSON document from the Engine API."""
+    @contextlib.asynccontextmanager
+    async def _translated(self, timeout: float | None) -> AsyncIterator[None]:
+        """Run a request within `timeout` seconds (None: no limit), turning
+        "cannot reach the engine" into EngineError; the engine's own error
+        answers stay aiodocker.DockerError."""
         try:
             async with asyncio.timeout(timeout):
-                return await self.docker._query_json(
-                    path, params=dict(params or {}), versioned_api=versioned
-                )
+                yield
         except aiodocker.DockerError as err:
             if err.status == 900:
                 raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
@@ -110,19 +104,31 @@ class EngineClient:
         except aiohttp.ClientError as err:
             raise EngineError(describe_failure(self.endpoint, err)) from None
 
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        versioned: bool = True,
+        timeout: float = READ_TIMEOUT,
+    ) -> Any:
+        """GET a JSON document from the Engine API."""
+        async with self._translated(timeout):
+            return await self.docker._query_json(
+                path, params=dict(params or {}), versioned_api=versioned
+            )
+
     @contextlib.asynccontextmanager
     async def stream(
         self, path: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """A long-lived GET (the event stream): no read timeout."""
         forever = aiohttp.ClientTimeout(total=None, sock_read=None)
-        try:
-            async with self.docker._query(path, params=dict(params or {}), timeout=forever) as resp:
-                yield resp
-        except aiodocker.DockerError as err:
-            if err.status == 900:
-                raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
-            raise
+        async with (
+            self._translated(None),
+            self.docker._query(path, params=dict(params or {}), timeout=forever) as resp,
+        ):
+            yield resp
 
     async def post(
         self,
@@ -135,19 +141,10 @@ class EngineClient:
         """POST to the Engine API (fixes and tests): a JSON body, query
         parameters, and `timeout` seconds for the answer (a stop waits for
         the container's stop timeout)."""
-        try:
-            async with asyncio.timeout(timeout):
-                return await self.docker._query_json(
-                    path, method="POST", data=body, params=dict(params or {})
-                )
-        except aiodocker.DockerError as err:
-            if err.status == 900:
-                raise EngineError(describe_failure(self.endpoint, err.__context__)) from None
-            raise
-        except TimeoutError:
-            raise EngineError(describe_failure(self.endpoint, TimeoutError(), timeout)) from None
-        except aiohttp.ClientError as err:
-            raise EngineError(describe_failure(self.endpoint, err)) from None
+        async with self._translated(timeout):
+            return await self.docker._query_json(
+                path, method="POST", data=body, params=dict(params or {})
+            )
 
     async def get_json_lines(
         self, path: str, params: Mapping[str, Any] | None = None, *, timeout: float = READ_TIMEOUT
@@ -155,15 +152,10 @@ class EngineClient:
         """GET a finite stream of JSON documents, one a line (e.g. /events
         with `until` in the past), read to its end."""
         found: list[Any] = []
-        try:
-            async with asyncio.timeout(timeout), self.stream(path, params) as resp:
-                async for line in resp.content:
-                    if line.strip():
-                        found.append(json.loads(line))
-        except TimeoutError:
-            raise EngineError(describe_failure(self.endpoint, TimeoutError(), timeout)) from None
-        except aiohttp.ClientError as err:
-            raise EngineError(describe_failure(self.endpoint, err)) from None
+        async with self._translated(timeout), self.stream(path, params) as resp:
+            async for line in resp.content:
+                if line.strip():
+                    found.append(json.loads(line))
         return found
 
 
