@@ -1,264 +1,23 @@
-"""The `dockertui` command: the live console (no subcommand), `scan` for
-CI and reports, and `fix` for guided fixes. Errors a user can meet end in
-one sentence and exit 2."""
+"""`dockertui fix`: guided fixes without the console."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from dockertui import __version__
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-#: `fix`: the fix failed verification and the original runs again; the fix
-#: (or its rollback) failed and needs a look (nothing was removed).
-EXIT_ROLLED_BACK, EXIT_FAILED = 3, 4
-F = TypeVar("F", bound=Callable[..., Any])
-
-FORMATS = ("table", "json", "sarif")
-SEVERITIES = ("critical", "high", "medium", "low")
-#: Show a progress bar on a terminal from this many containers on.
-PROGRESS_FROM = 50
-
-
-def endpoint_options(fn: F) -> F:
-    """--host/-H and --context/-c, as the docker CLI spells them."""
-    fn = click.option(
-        "-c",
-        "--context",
-        metavar="NAME",
-        help="Docker context to use (as in `docker --context`).",
-    )(fn)
-    return click.option(
-        "-H",
-        "--host",
-        metavar="URL",
-        help="Engine endpoint: unix:///path, tcp://host:port, ssh://user@host.",
-    )(fn)
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"dockertui: {message}", err=True)
-    sys.exit(code)
-
-
-@click.group(invoke_without_command=True)
-@endpoint_options
-@click.option("--read-only", is_flag=True, help="Show no mutating action (audits, training rooms).")
-@click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")
-@click.version_option(__version__, prog_name="dockertui")
-@click.pass_context
-def main(
-    ctx: click.Context, host: str | None, context: str | None, read_only: bool, ansi: bool
-) -> None:
-    """A security console for Docker: what can this container do to my host?
-
-    With no command, opens the live console on the engine the docker CLI
-    would use (or --host / --context)."""
-    ctx.ensure_object(dict)
-    ctx.obj.update(host=host, context=context, read_only=read_only)
-    if ctx.invoked_subcommand is None:
-        _console(host, context, read_only=read_only, ansi=ansi)
-
-
-def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bool) -> None:
-    from dockertui.engine.client import EngineClient
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
-    from dockertui.engine.errors import EngineError
-
-    try:
-        endpoint = resolve_endpoint(host=host, context=context)
-    except EndpointError as err:
-        fail(str(err))
-        return
-
-    async def reachable() -> None:
-        client = await EngineClient.open(endpoint)
-        await client.close()
-
-    try:  # fail fast with one sentence rather than open a console that only retries
-        asyncio.run(reachable())
-    except EngineError as err:
-        fail(str(err))
-        return
-    from dockertui.engine.watch import Watcher
-    from dockertui.fixes.session import make_fixer, make_resumer, pending_fixes
-    from dockertui.fixes.state import State
-    from dockertui.ui.app import DockerTUI
-
-    # --read-only: no fixer at all, so the console shows no fix action.
-    state = State()
-    fixer = None if read_only else make_fixer(endpoint, state, read_only=False)
-    DockerTUI(
-        Watcher(endpoint),
-        read_only=read_only,
-        ansi=ansi,
-        fixer=fixer,
-        interrupted=[] if read_only else pending_fixes(endpoint, state),
-        resumer=make_resumer(endpoint, state),
-    ).run()
-
-
-@main.command()
-@endpoint_options
-@click.option(
-    "-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
+from dockertui.cli.common import (
+    EXIT_ERROR,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_ROLLED_BACK,
+    endpoint_options,
+    fail,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the report to FILE instead of standard output.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES, case_sensitive=False),
-    help="Exit 1 when a finding at or above this severity exists.",
-)
-@click.option(
-    "--filter",
-    "filters",
-    multiple=True,
-    metavar="name=..|label=..",
-    help="Only containers whose name contains, or that carry a label (key or key=value). "
-    "Repeatable.",
-)
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Table: show why each finding matters, and info findings."
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=5.0,
-    show_default=True,
-    help="Seconds the engine has to answer the first request.",
-)
-@click.option("--no-processes", is_flag=True, help="Skip reading process lists (the sshd check).")
-@click.pass_context
-def scan(
-    ctx: click.Context,
-    host: str | None,
-    context: str | None,
-    fmt: str,
-    output: Path | None,
-    fail_on: str | None,
-    filters: tuple[str, ...],
-    verbose: bool,
-    timeout: float,
-    no_processes: bool,
-) -> None:
-    """Audit every container and the engine; print a table, JSON or SARIF.
-
-    Exit codes: 0 no finding at or above --fail-on (or no --fail-on), 1 such a
-    finding exists, 2 the engine could not be reached or the arguments are wrong."""
-    import aiodocker
-
-    from dockertui.audit import Severity
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
-    from dockertui.engine.errors import EngineError
-    from dockertui.engine.inventory import api_filters
-    from dockertui.scan import scan as run_scan
-
-    try:
-        api_filters(filters)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--filter") from None
-    try:
-        endpoint = resolve_endpoint(
-            host=host or ctx.obj["host"], context=context or ctx.obj["context"]
-        )
-    except EndpointError as err:
-        fail(str(err))
-        return
-    with _progress_bar() as progress:
-        try:
-            fleet = asyncio.run(
-                run_scan(
-                    endpoint,
-                    filters=filters,
-                    processes=not no_processes,
-                    progress=progress,
-                    timeout=timeout,
-                )
-            )
-        except EngineError as err:
-            fail(str(err))
-            return
-        except aiodocker.DockerError as err:
-            fail(f"The engine at {endpoint.host} refused a request: {err.message}.")
-            return
-    try:
-        _write(fleet, fmt, output, verbose)
-    except OSError as err:
-        fail(
-            f"Cannot write the report to {output or 'standard output'}: "
-            f"{err.strerror or err}; check that its folder exists and is writable."
-        )
-        return
-    if fail_on:
-        threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in fleet.all_findings()):
-            sys.exit(EXIT_FINDINGS)
-
-
-class _progress_bar:
-    """A progress bar on stderr, only on a terminal and for large fleets."""
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self._bar: Progress | None = None
-        self._task: Any = None
-
-        def update(done: int, total: int) -> None:
-            if self._bar is None:
-                if total < PROGRESS_FROM:
-                    return
-                self._bar = Progress(console=Console(stderr=True), transient=True)
-                self._bar.start()
-                self._task = self._bar.add_task("Inspecting containers", total=total)
-            self._bar.update(self._task, completed=done)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        bar = getattr(self, "_bar", None)
-        if bar is not None:
-            bar.stop()
-
-
-def _write(fleet: Any, fmt: str, output: Path | None, verbose: bool) -> None:
-    if fmt == "table":
-        from rich.console import Console
-
-        from dockertui.report import table
-
-        if output is None:
-            table.render(fleet, Console(highlight=False), verbose=verbose)
-            return
-        with output.open("w", encoding="utf-8") as fh:
-            table.render(fleet, Console(file=fh, highlight=False, width=80), verbose=verbose)
-        return
-    if fmt == "json":
-        from dockertui.report.json_report import render
-    else:
-        from dockertui.report.sarif import render
-    text = render(fleet)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
@@ -281,7 +40,7 @@ def _size(value: str | None) -> int | None:
     return size
 
 
-@main.command()
+@click.command()
 @endpoint_options
 @click.argument("container", required=False)
 @click.option(
@@ -630,28 +389,3 @@ async def _resume(executor: Any, req: Any) -> Any:
             "Finish or roll back?", type=click.Choice(["finish", "rollback"]), default="rollback"
         )
     return await executor.resume(journal, action)
-
-
-@main.command("checks")
-def list_checks() -> None:
-    """List every check: id, CIS number, severity, title."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from dockertui.audit import CHECKS
-
-    grid = Table("id", "CIS", "severity", "scope", "fix", "title", box=None)
-    for check in CHECKS.values():
-        grid.add_row(
-            check.id,
-            check.cis or "—",
-            check.severity.value,
-            check.scope,
-            check.fix_kind.value,
-            check.title,
-        )
-    Console().print(grid)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

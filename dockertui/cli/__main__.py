@@ -1,0 +1,3 @@
+from dockertui.cli import main
+
+main()
