@@ -573,12 +573,8 @@ class Executor:
         name, cid = _name(doc), str(doc["Id"])
         folder = await self._save_backup(doc, name, stamp())
         steps = ["update"]
-        self._say(f"Updating {name} live: {', '.join(sorted(fix.update_body))}.")
-        try:
-            answer = await self.client.post(f"containers/{cid}/update", fix.update_body)
-            after = await self._inspect(cid)
-        except aiodocker.DockerError as err:
-            reason = f"The engine refused the update of {name}: {err.message}"
+
+        def failed(reason: str) -> FixResult:
             self._audit(doc, fix.changes, steps, FAILED, reason)
             return FixResult(
                 FAILED,
@@ -588,6 +584,13 @@ class Executor:
                 message=reason + ".",
                 container_id=cid,
             )
+
+        self._say(f"Updating {name} live: {', '.join(sorted(fix.update_body))}.")
+        try:
+            answer = await self.client.post(f"containers/{cid}/update", fix.update_body)
+            after = await self._inspect(cid)
+        except aiodocker.DockerError as err:
+            return failed(f"The engine refused the update of {name}: {err.message}")
         steps.append("confirm")
         host = after.get("HostConfig") or {}
         wrong = [
@@ -605,15 +608,7 @@ class Executor:
                 f"The engine accepted the update of {name} but does not report "
                 f"{', '.join(wrong)} as asked{'; it warned: ' + ' '.join(warnings) if warnings else ''}"
             )
-            self._audit(doc, fix.changes, steps, FAILED, reason)
-            return FixResult(
-                FAILED,
-                name,
-                backup_dir=str(folder),
-                steps=tuple(steps),
-                message=reason + ".",
-                container_id=cid,
-            )
+            return failed(reason)
         message = f"{name} was updated live ({', '.join(fix.changes)}); no restart was needed."
         if warnings:
             message += " The engine warned: " + " ".join(warnings)
