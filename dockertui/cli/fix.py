@@ -240,7 +240,8 @@ async def _fix_async(endpoint: Any, req: Any) -> int:
 
     from dockertui.engine.client import EngineClient
     from dockertui.engine.inventory import read_engine
-    from dockertui.fixes.executor import Executor, is_noop
+    from dockertui.fixes.documents import is_noop
+    from dockertui.fixes.executor import Executor
     from dockertui.fixes.plan import plan as make_plan
     from dockertui.fixes.state import APPLIED, DRY_RUN, ROLLED_BACK, State
     from dockertui.text import printable

@@ -42,13 +42,12 @@ nothing unless set.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,7 +57,17 @@ import aiodocker
 from dockertui.engine.client import READ_TIMEOUT, EngineClient
 from dockertui.engine.errors import EngineError
 from dockertui.fixes.describe import compose_snippet
-from dockertui.fixes.plan import FixPlan, Options, plan
+from dockertui.fixes.documents import (
+    container_name,
+    create_body,
+    dependents,
+    has_healthcheck,
+    health_limit,
+    is_noop,
+    options_from_dict,
+    restart_policy,
+)
+from dockertui.fixes.plan import FixPlan, plan
 from dockertui.fixes.state import (
     APPLIED,
     DRY_RUN,
@@ -99,8 +108,6 @@ COMPOSE_LABEL = "com.docker.compose.project"
 #: Seconds between two looks at a container during verification.
 POLL_SECONDS = 0.5
 #: Docker's healthcheck defaults (nanoseconds) when Config.Healthcheck leaves them 0.
-_HEALTH_DEFAULT_NS = 30_000_000_000
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NO_POLICY = ("", "no")
 DEFAULT_STOP_SECONDS = 10
 
@@ -146,186 +153,6 @@ class _Bodies:
     extra_networks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-# --- the create body (pure) ------------------------------------------------------------------
-
-
-def anonymous_volumes(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The container's anonymous volumes: Mounts of Type volume whose Name is
-    a 64-hex id and that no HostConfig.Binds entry names already."""
-    binds = (doc.get("HostConfig") or {}).get("Binds") or []
-    named = {b.split(":", 1)[0] for b in binds if isinstance(b, str)}
-    return [
-        m
-        for m in doc.get("Mounts") or []
-        if isinstance(m, dict)
-        and m.get("Type") == "volume"
-        and _HEX64.match(str(m.get("Name") or ""))
-        and m["Name"] not in named
-    ]
-
-
-def endpoint_config(network: Mapping[str, Any], old_short_id: str) -> dict[str, Any]:
-    """What a network attachment keeps across a re-create: IPAMConfig (static
-    IPs), Aliases minus the old short id, Links, DriverOpts."""
-    kept: dict[str, Any] = {}
-    if network.get("IPAMConfig"):
-        kept["IPAMConfig"] = copy.deepcopy(network["IPAMConfig"])
-    aliases = [a for a in network.get("Aliases") or [] if a != old_short_id]
-    if aliases:
-        kept["Aliases"] = aliases
-    if network.get("Links"):
-        kept["Links"] = list(network["Links"])
-    if network.get("DriverOpts"):
-        kept["DriverOpts"] = dict(network["DriverOpts"])
-    return kept
-
-
-def _primary_network(mode: str, networks: Mapping[str, Any]) -> str | None:
-    if mode in ("", "default"):
-        mode = "bridge"
-    if mode in networks:
-        return mode
-    for name, net in networks.items():  # NetworkMode may hold the network's id
-        if isinstance(net, dict) and str(net.get("NetworkID") or "").startswith(mode):
-            return name
-    return sorted(networks)[0] if networks else None
-
-
-def create_body(
-    doc: Mapping[str, Any], *, image: str | None = None
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """(POST /containers/create body, {network: EndpointConfig} to connect after
-    create) for re-creating the container `doc` describes (a plan's document).
-
-    `Config` as-is (without `Hostname` when it is the old short id, or when
-    the network namespace is the host's or another container's), `image`
-    instead of Config.Image when given; `HostConfig` as-is plus every
-    anonymous volume re-mounted by its name (in its HostConfig.Mounts entry
-    when it came from one, else as a `name:dest` bind), so its data follows;
-    one network in NetworkingConfig and the others returned for connect."""
-    old_short = str(doc.get("Id") or "")[:12]
-    config = copy.deepcopy(dict(doc.get("Config") or {}))
-    host = copy.deepcopy(dict(doc.get("HostConfig") or {}))
-    mode = str(host.get("NetworkMode") or "")
-    shared_netns = mode == "host" or mode.startswith("container:")
-    if config.get("Hostname") == old_short or (shared_netns and "Hostname" in config):
-        config.pop("Hostname", None)
-    if image:
-        config["Image"] = image
-
-    binds = list(host.get("Binds") or [])
-    mounts = [dict(m) for m in host.get("Mounts") or []]
-    for anon in anonymous_volumes(doc):
-        spec = next(
-            (
-                m
-                for m in mounts
-                if m.get("Type") == "volume" and m.get("Target") == anon.get("Destination")
-            ),
-            None,
-        )
-        if spec is not None:
-            spec["Source"] = anon["Name"]
-            continue
-        suffix = "" if anon.get("RW", True) else ":ro"
-        binds.append(f"{anon['Name']}:{anon['Destination']}{suffix}")
-    if binds:
-        host["Binds"] = binds
-    if mounts:
-        host["Mounts"] = mounts
-
-    body: dict[str, Any] = {**config, "HostConfig": host}
-    extras: dict[str, dict[str, Any]] = {}
-    networks = {
-        name: net
-        for name, net in ((doc.get("NetworkSettings") or {}).get("Networks") or {}).items()
-        if isinstance(net, dict)
-    }
-    if not shared_netns and mode != "none":
-        primary = _primary_network(mode, networks)
-        if primary is not None:
-            body["NetworkingConfig"] = {
-                "EndpointsConfig": {primary: endpoint_config(networks[primary], old_short)}
-            }
-            extras = {
-                name: endpoint_config(net, old_short)
-                for name, net in sorted(networks.items())
-                if name != primary
-            }
-    return body, extras
-
-
-def is_noop(fix: FixPlan) -> bool:
-    """True when the plan changes nothing: no live value to send and the
-    container's configuration is the same after every change."""
-    before, after = fix.container.raw, fix.document
-    return not fix.update_body and all(
-        before.get(key) == after.get(key) for key in ("Config", "HostConfig")
-    )
-
-
-def options_from_dict(data: Mapping[str, Any]) -> Options:
-    """Options back from a journal (JSON turned its tuples into lists)."""
-    known = {k: v for k, v in data.items() if k in Options.__dataclass_fields__}
-    return Options(**{k: tuple(v) if isinstance(v, list) else v for k, v in known.items()})
-
-
-def _name(doc: Mapping[str, Any]) -> str:
-    return str(doc.get("Name") or "").lstrip("/")
-
-
-def _policy(doc: Mapping[str, Any]) -> dict[str, Any]:
-    policy = (doc.get("HostConfig") or {}).get("RestartPolicy") or {}
-    return {
-        "Name": str(policy.get("Name") or ""),
-        "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0),
-    }
-
-
-def _has_healthcheck(doc: Mapping[str, Any]) -> bool:
-    test = ((doc.get("Config") or {}).get("Healthcheck") or {}).get("Test") or []
-    return bool(test) and test[0] != "NONE"
-
-
-def _health_limit(doc: Mapping[str, Any], window: float) -> float:
-    """How long to wait for a first "healthy": the window, or one start
-    period plus one interval and one probe timeout when that is longer."""
-    check = (doc.get("Config") or {}).get("Healthcheck") or {}
-    interval = (check.get("Interval") or _HEALTH_DEFAULT_NS) / 1e9
-    timeout = (check.get("Timeout") or _HEALTH_DEFAULT_NS) / 1e9
-    start = (check.get("StartPeriod") or 0) / 1e9
-    return max(window, start + interval + timeout + 2.0)
-
-
-def _refers_to(ref: str, container_id: str, name: str) -> bool:
-    ref = ref.strip().lstrip("/")
-    return bool(ref) and (ref == name or container_id.startswith(ref))
-
-
-def dependents(doc: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Names of the containers in `others` that depend on `doc`: its network,
-    PID or IPC namespace (`container:<id>`), `--volumes-from` or `--link`."""
-    cid, name = str(doc.get("Id") or ""), _name(doc)
-    found = []
-    for other in others:
-        if other.get("Id") == cid:
-            continue
-        host = other.get("HostConfig") or {}
-        refs = [
-            str(host.get(key) or "").removeprefix("container:")
-            for key in ("NetworkMode", "PidMode", "IpcMode")
-            if str(host.get(key) or "").startswith("container:")
-        ]
-        refs += [str(v).split(":", 1)[0] for v in host.get("VolumesFrom") or []]
-        refs += [str(v).split(":", 1)[0] for v in host.get("Links") or []]
-        if any(_refers_to(ref, cid, name) for ref in refs):
-            found.append(_name(other))
-    return sorted(found)
-
-
-# --- the executor ----------------------------------------------------------------------------
-
-
 class Executor:
     """Apply fix plans to one engine; see the module doc for the procedure."""
 
@@ -356,11 +183,11 @@ class Executor:
         safe re-create. Raises FixRefused (logged) when preflight refuses."""
         doc = await self._preflight(fix)
         if is_noop(fix):
-            message = f"{_name(doc)} already has these settings: nothing was changed."
+            message = f"{container_name(doc)} already has these settings: nothing was changed."
             self._audit(doc, fix.changes, [], APPLIED, message)
             return FixResult(
                 APPLIED,
-                _name(doc),
+                container_name(doc),
                 new_id=str(doc.get("Id") or ""),
                 message=message,
                 container_id=str(doc.get("Id") or ""),
@@ -380,7 +207,7 @@ class Executor:
         self._audit(doc, fix.changes, [], DRY_RUN, "dry run: nothing changed")
         return FixResult(
             status=DRY_RUN,
-            container_name=_name(doc),
+            container_name=container_name(doc),
             container_id=str(doc.get("Id") or ""),
             message="Dry run: nothing was changed.",
         )
@@ -450,7 +277,7 @@ class Executor:
             backup_dir=str(folder) if saved else "",
             plan=["rollback"],
             options={},
-            original_restart_policy=_policy(saved or backup_doc),
+            original_restart_policy=restart_policy(saved or backup_doc),
             old_was_running=bool((saved.get("State") or {}).get("Running", True)),
             kind="rollback",
             new_id=str(current.get("Id") or "") if current else "",
@@ -472,7 +299,7 @@ class Executor:
                 subject, fix.changes, f"The container {fix.container.name} no longer exists."
             )
         assert doc is not None
-        name = _name(doc)
+        name = container_name(doc)
         if fix.container.raw and any(
             doc.get(k) != fix.container.raw.get(k) for k in ("Config", "HostConfig")
         ):
@@ -570,7 +397,7 @@ class Executor:
     # --- live update -----------------------------------------------------------------------
 
     async def _apply_live(self, fix: FixPlan, doc: dict[str, Any]) -> FixResult:
-        name, cid = _name(doc), str(doc["Id"])
+        name, cid = container_name(doc), str(doc["Id"])
         folder = await self._save_backup(doc, name, stamp())
         steps = ["update"]
 
@@ -596,7 +423,7 @@ class Executor:
         wrong = [
             key
             for key, value in fix.update_body.items()
-            if (_policy(after) if key == "RestartPolicy" else host.get(key)) != value
+            if (restart_policy(after) if key == "RestartPolicy" else host.get(key)) != value
         ]
         warnings = (
             [w for w in (answer or {}).get("Warnings") or [] if w]
@@ -626,7 +453,7 @@ class Executor:
     # --- re-create -------------------------------------------------------------------------
 
     async def _apply_recreate(self, fix: FixPlan, doc: dict[str, Any]) -> FixResult:
-        name, cid = _name(doc), str(doc["Id"])
+        name, cid = container_name(doc), str(doc["Id"])
         ts = self._unique_stamp(name)
         ts = await self._free_stamp(name, ts)
         folder = await self._save_backup(doc, name, ts)
@@ -641,7 +468,7 @@ class Executor:
             backup_dir=str(folder),
             plan=list(fix.changes),
             options=json.loads(json.dumps(asdict(fix.options))),  # as read back
-            original_restart_policy=_policy(doc),
+            original_restart_policy=restart_policy(doc),
             old_was_running=bool((doc.get("State") or {}).get("Running")),
         )
         self._secrets[journal.fix_id] = env_values(doc)
@@ -789,7 +616,7 @@ class Executor:
         new = await self._new_container(j)
         if new is None:
             return
-        if _policy(new)["Name"] not in _NO_POLICY:
+        if restart_policy(new)["Name"] not in _NO_POLICY:
             await self._set_policy(j.new_id, {"Name": "no", "MaximumRetryCount": 0})
         await self._stop(j.new_id, f"the {'current' if j.kind == 'rollback' else 'new'} {j.name}")
 
@@ -807,7 +634,7 @@ class Executor:
         if policy.get("Name") in _NO_POLICY:
             return
         old = await self._inspect(j.old_id)
-        if _policy(old) != policy:
+        if restart_policy(old) != policy:
             self._say(f"Restoring the restart policy of {j.name} ({policy['Name']}).")
             await self._set_policy(j.old_id, policy)
 
@@ -840,9 +667,9 @@ class Executor:
 
     async def _rename(self, cid: str, name: str) -> None:
         doc = await self._inspect(cid)
-        if _name(doc) == name:
+        if container_name(doc) == name:
             return
-        self._say(f"Renaming {_name(doc)} to {name}.")
+        self._say(f"Renaming {container_name(doc)} to {name}.")
         await self.client.post(f"containers/{cid}/rename", params={"name": name})
 
     async def _start(self, cid: str, what: str) -> None:
@@ -858,9 +685,9 @@ class Executor:
         """Raise _StepFailed unless `cid` runs well for the verification window."""
         first = await self._inspect(cid)
         since = self._since.get(cid, _started_at(first) - 1.0)
-        health = _has_healthcheck(first)
+        health = has_healthcheck(first)
         window = self.verify_seconds
-        limit = _health_limit(first, window) if health else window
+        limit = health_limit(first, window) if health else window
         self._say(
             f"Verifying {what} for {window:g} s"
             + (" (until its healthcheck reports healthy)" if health else "")
@@ -1054,7 +881,7 @@ class Executor:
         self.state.audit(
             endpoint=self.endpoint_label,
             container_id=str(doc.get("Id") or ""),
-            container_name=_name(doc),
+            container_name=container_name(doc),
             plan=list(changes),
             steps=list(steps),
             result=result,

@@ -23,9 +23,7 @@ import pytest
 
 from dockertui import __version__
 from dockertui.audit import capabilities as caps
-from dockertui.fixes.executor import (
-    Executor,
-    FixRefused,
+from dockertui.fixes.documents import (
     anonymous_volumes,
     create_body,
     dependents,
@@ -33,6 +31,7 @@ from dockertui.fixes.executor import (
     is_noop,
     options_from_dict,
 )
+from dockertui.fixes.executor import Executor, FixRefused
 from dockertui.fixes.plan import Options, plan
 from dockertui.fixes.state import (
     IN_PROGRESS,
