@@ -129,6 +129,7 @@ class DockerTUI(App[None]):
                     f"The fix of {printable(journal.name)} stays interrupted; "
                     "dockertui fix --resume finishes it later.",
                     timeout=4,
+                    markup=False,
                 )
                 self._offer_next_resume()
             else:
@@ -141,7 +142,7 @@ class DockerTUI(App[None]):
         self.fixing = True
         try:
             result = await self.resumer(
-                journal, action, lambda line: self.notify(printable(line), timeout=3)
+                journal, action, lambda line: self.notify(printable(line), timeout=3, markup=False)
             )
         finally:
             self.fixing = False
@@ -150,6 +151,7 @@ class DockerTUI(App[None]):
             f"{printable(journal.name)}: {result.status}. {printable(result.message)}",
             severity=severity,  # type: ignore[arg-type]
             timeout=8,
+            markup=False,
         )
         self._offer_next_resume()
 
