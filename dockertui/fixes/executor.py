@@ -349,6 +349,22 @@ class Executor:
                 "is no longer on the engine, so the container cannot be re-created from it.",
             )
         others = await self._all_containers()
+        # A temporary container of this name means another fix (from another
+        # user, host or state folder) is under way or was interrupted: the
+        # engine is the one place every dockertui shares.
+        temp = re.compile(rf"^/?{re.escape(name)}-new-\d{{8}}-\d{{6}}(-\d+)?$")
+        busy = sorted(
+            str(o.get("Name") or "").lstrip("/")
+            for o in others
+            if temp.match(str(o.get("Name") or ""))
+        )
+        if busy:
+            self._refuse(
+                doc,
+                fix.changes,
+                f"{busy[0]} exists, so another fix of {name} is running or was interrupted; "
+                "let it finish (or resume it where it started) before fixing again.",
+            )
         deps = dependents(doc, others)
         if deps:
             self._refuse(

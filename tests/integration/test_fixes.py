@@ -652,3 +652,20 @@ async def test_console_offers_to_finish_an_interrupted_fix(bench: Bench) -> None
     assert now["Id"] != old_id and now["State"]["Running"]
     assert sorted(now["HostConfig"]["CapDrop"]) == HARDENING
     assert bench.cat(name, "/data/f") == "kept\n"
+
+
+def test_a_fix_already_running_elsewhere_is_not_overlapped(bench: Bench) -> None:
+    """Another dockertui's temporary container (`<name>-new-<ts>`) on the
+    engine means a fix is under way: a second one is refused, not started."""
+    name, old_id = bench.container("busy")
+    other = bench.api.create_container(
+        harness.IMAGE,
+        name=f"{name}-new-20260101-000000",
+        labels={harness.LABEL: bench.made.session},
+    )["Id"]
+    bench.made.ids.append(other)
+    result = bench.fix(name, "--plan", "drop-caps", "--yes", *VERIFY)
+    assert result.returncode == 2
+    _assert_one_error_line(result, f"{name}-new-20260101-000000 exists", "another fix")
+    assert bench.inspect(name)["Id"] == old_id  # untouched
+    assert [e["result"] for e in bench.audit()] == ["refused"]
