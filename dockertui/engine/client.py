@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import logging
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -20,6 +21,11 @@ from dockertui.model import ClientFacts
 
 #: Seconds to connect and get the first answer (GET /version).
 CONNECT_TIMEOUT = 5.0
+_NEEDS_SSH_EXTRA = (
+    "{host} is an ssh endpoint, which needs the ssh extra: pip install 'dockertui[ssh]'."
+)
+# aiodocker logs ssh failures itself; we say them once, in one sentence.
+logging.getLogger("aiodocker").addHandler(logging.NullHandler())
 #: Seconds any later request may take.
 READ_TIMEOUT = 30.0
 
@@ -68,15 +74,21 @@ class EngineClient:
         try:
             docker = aiodocker.Docker(url=endpoint.url, connector=connector, timeout=limits)
         except (ImportError, ModuleNotFoundError):
-            raise EngineError(
-                f"{endpoint.host} is an ssh endpoint, which needs the ssh extra: "
-                "pip install 'dockertui[ssh]'."
-            ) from None
+            raise EngineError(_NEEDS_SSH_EXTRA.format(host=endpoint.host)) from None
+        except aiodocker.DockerError as err:  # the ssh connector checks what it can up front
+            if "asyncssh" in err.message:
+                raise EngineError(_NEEDS_SSH_EXTRA.format(host=endpoint.host)) from None
+            raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
         except ValueError as err:
             raise EngineError(f"Cannot use the endpoint {endpoint.host}: {err}.") from None
         client = cls(endpoint, docker, connector)
         try:
             await client.get("version", versioned=False, timeout=timeout)
+        except aiodocker.DockerError as err:
+            await client.close()
+            if endpoint.transport == "ssh":  # the tunnel failed, not the engine
+                raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
+            raise
         except BaseException:
             await client.close()
             raise
@@ -157,6 +169,16 @@ class EngineClient:
                 if line.strip():
                     found.append(json.loads(line))
         return found
+
+
+def describe_ssh_failure(endpoint: Endpoint, message: str) -> str:
+    """One sentence on why the ssh tunnel to the engine could not be opened."""
+    if "known_hosts" in message or "host key" in message.lower():
+        return (
+            f"The ssh host key of {endpoint.host} is not in ~/.ssh/known_hosts; connect once "
+            "with ssh to check and accept it, then try again."
+        )
+    return f"Cannot open the ssh connection to {endpoint.host}: {message.rstrip('.')}."
 
 
 def describe_failure(
