@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Callable
 
 from dockertui.fixes.plan import FixPlan
-from dockertui.fixes.run_command import docker_cpus, docker_size, run_command
+from dockertui.fixes.run_command import docker_cpus, docker_size, port_spec, run_command
 from dockertui.model import Container
 
 #: (label, how to read it from a Container) for every field a change touches.
@@ -108,10 +108,7 @@ def compose_snippet(plan: FixPlan) -> str:
     if "tmpfs" in changed:
         keys["tmpfs"] = sorted(c.tmpfs)
     if "ports" in changed:
-        keys["ports"] = [
-            f"{p.host_ip + ':' if p.host_ip else ''}{p.host_port}:{p.container_port}/{p.protocol}"
-            for p in c.port_bindings
-        ]
+        keys["ports"] = [port_spec(p) for p in c.port_bindings]
     for label, key in (("network_mode", "network_mode"), ("pid", "pid"), ("ipc", "ipc")):
         if label in changed:
             keys[key] = getattr(c, {"pid": "pid_mode", "ipc": "ipc_mode"}.get(label, label)) or None

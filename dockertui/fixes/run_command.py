@@ -105,19 +105,23 @@ def mount_flag(m: Mount) -> str | None:
     return _flag("-v", spec)
 
 
-def port_flag(p: PortBinding) -> str:
-    """`-p [ip:][host:]container/proto` for one published port."""
+def port_spec(p: PortBinding) -> str:
+    """`[ip:][host:]container/proto`, the short syntax `docker run -p` and
+    compose's `ports:` share."""
     ip = p.host_ip
     if ":" in ip and not ip.startswith("["):
         ip = f"[{ip}]"
     target = f"{p.container_port}/{p.protocol}"
     if ip:
-        spec = f"{ip}:{p.host_port}:{target}"
-    elif p.host_port:
-        spec = f"{p.host_port}:{target}"
-    else:
-        spec = target
-    return _flag("-p", spec)
+        return f"{ip}:{p.host_port}:{target}"
+    if p.host_port:
+        return f"{p.host_port}:{target}"
+    return target
+
+
+def port_flag(p: PortBinding) -> str:
+    """`-p [ip:][host:]container/proto` for one published port."""
+    return _flag("-p", port_spec(p))
 
 
 def ulimit_flag(spec: str) -> str:

@@ -138,3 +138,18 @@ def test_describe_diff_command_and_compose(load_inspect: Load, engine_info: Engi
     # secrets never reach any of it
     for text in (diff_text(p), command, snippet):
         assert "fixture-not-a-secret" not in text and "MIIfake" not in text
+
+
+def test_compose_ports_use_the_docker_run_short_syntax(
+    load_inspect: Load, engine_info: EngineInfo
+) -> None:
+    # ports-ipv6-any publishes 8080/tcp on "::": compose needs the brackets too
+    p = plan(
+        load_inspect("ports-ipv6-any"),
+        ["localhost-ports"],
+        engine_info,
+        Options(bind_address="::1"),
+    )
+    snippet = compose_snippet(p)
+    assert '- "[::1]:18084:8080/tcp"' in snippet
+    assert "-p '[::1]:18084:8080/tcp'" in docker_run(p)
