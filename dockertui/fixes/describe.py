@@ -34,6 +34,16 @@ FIELDS: tuple[tuple[str, Callable[[Container], object]], ...] = (
 )
 
 
+#: (diff label, compose key, Container attribute) for the namespace modes.
+NAMESPACE_KEYS = (
+    ("network_mode", "network_mode", "network_mode"),
+    ("pid", "pid", "pid_mode"),
+    ("ipc", "ipc", "ipc_mode"),
+    ("uts", "uts", "uts_mode"),
+    ("userns", "userns_mode", "userns_mode"),
+)
+
+
 def diff(plan: FixPlan) -> list[tuple[str, str, str]]:
     """(field, before, after) for every field the plan changes."""
     rows = []
@@ -109,9 +119,9 @@ def compose_snippet(plan: FixPlan) -> str:
         keys["tmpfs"] = sorted(c.tmpfs)
     if "ports" in changed:
         keys["ports"] = [port_spec(p) for p in c.port_bindings]
-    for label, key in (("network_mode", "network_mode"), ("pid", "pid"), ("ipc", "ipc")):
+    for label, key, mode in NAMESPACE_KEYS:
         if label in changed:
-            keys[key] = getattr(c, {"pid": "pid_mode", "ipc": "ipc_mode"}.get(label, label)) or None
+            keys[key] = getattr(c, mode) or None
     if "memory" in changed:
         keys["mem_limit"] = docker_size(c.memory)
         keys["memswap_limit"] = docker_size(c.memory_swap)

@@ -153,3 +153,11 @@ def test_compose_ports_use_the_docker_run_short_syntax(
     snippet = compose_snippet(p)
     assert '- "[::1]:18084:8080/tcp"' in snippet
     assert "-p '[::1]:18084:8080/tcp'" in docker_run(p)
+
+
+def test_compose_snippet_names_every_namespace_it_leaves(
+    load_inspect: Load, engine_info: EngineInfo
+) -> None:
+    for case, key in (("host-uts", "uts"), ("host-userns", "userns_mode"), ("host-pid", "pid")):
+        p = plan(load_inspect(case), ["host-namespaces"], engine_info)
+        assert f"    {key}: null" in compose_snippet(p), case
