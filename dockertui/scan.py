@@ -8,8 +8,8 @@ import os
 from collections.abc import Mapping, Sequence
 
 from dockertui.audit import FleetReport, audit_fleet
-from dockertui.engine.client import CONNECT_TIMEOUT, EngineClient, client_facts
 from dockertui.engine.endpoint import Endpoint
+from dockertui.engine.gateway import CONNECT_TIMEOUT, EngineGateway, client_facts
 from dockertui.engine.inventory import Progress, api_filters, collect
 
 
@@ -25,9 +25,9 @@ async def scan(
     """Scan every container the endpoint lists (all states), plus the engine.
 
     Raises EngineError (cannot reach the engine), ValueError (bad filter) or
-    aiodocker.DockerError (the engine refused a request)."""
+    EngineRefused (the engine refused a request)."""
     wanted = api_filters(filters)
-    client = await EngineClient.open(endpoint, timeout=timeout)
+    client = await EngineGateway.open(endpoint, timeout=timeout)
     try:
         inventory = await collect(client, filters=wanted, processes=processes, progress=progress)
     finally:

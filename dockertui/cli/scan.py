@@ -70,11 +70,10 @@ def scan(
 
     Exit codes: 0 no finding at or above --fail-on (or no --fail-on), 1 such a
     finding exists, 2 the engine could not be reached or the arguments are wrong."""
-    import aiodocker
 
     from dockertui.audit import Severity
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
-    from dockertui.engine.errors import EngineError
+    from dockertui.engine.errors import EngineError, EngineRefused
     from dockertui.engine.inventory import api_filters
     from dockertui.scan import scan as run_scan
 
@@ -103,7 +102,7 @@ def scan(
         except EngineError as err:
             fail(str(err))
             return
-        except aiodocker.DockerError as err:
+        except EngineRefused as err:
             fail(f"The engine at {endpoint.host} refused a request: {err.message}.")
             return
     try:

@@ -1,8 +1,124 @@
-"""Errors a user can meet when reaching an engine, each one clear sentence."""
+"""Errors a user can meet when talking to an engine, each one clear sentence.
+
+Two kinds, raised by the engine gateway and nothing else:
+
+- `EngineError`: the engine cannot be reached (no socket, refused, TLS,
+  timeout, ssh); `str(err)` names the cause and what to do.
+- `EngineRefused`: the engine answered with an error status; `status` and
+  `message` are what it said. `NotFound` (404) and `Conflict` (409) are the
+  two statuses callers decide on.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import ssl
+
+import aiohttp
+
+from dockertui.engine.endpoint import Endpoint
+
+#: Seconds to connect and get the first answer (GET /version).
+CONNECT_TIMEOUT = 5.0
+
 
 class EngineError(Exception):
-    """The engine cannot be reached or refused us. `str(err)` is one sentence
-    that names the cause and what to do; the CLI prints it and exits 2."""
+    """The engine cannot be reached. `str(err)` is one sentence that names the
+    cause and what to do; the CLI prints it and exits 2."""
+
+
+class EngineRefused(Exception):
+    """The engine answered a request with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message.strip().rstrip(".") or f"HTTP status {status}"
+
+    @staticmethod
+    def of(status: int, message: str) -> EngineRefused:
+        """The most specific error for `status`."""
+        kind = {404: NotFound, 409: Conflict}.get(status, EngineRefused)
+        return kind(status, message)
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying: the engine was busy with the container (restarting
+        it, stopping it, updating a task that just exited) or is overloaded,
+        rather than refusing the request itself."""
+        if self.status in (502, 503, 504):
+            return True
+        text = self.message.lower()
+        busy = ("restarting", "in progress", "not running", "stopped container", "cannot update")
+        return self.status in (409, 500) and any(word in text for word in busy)
+
+
+class NotFound(EngineRefused):
+    """404: no such container, image, network or path."""
+
+
+class Conflict(EngineRefused):
+    """409: a name in use, a container in a state that refuses the request."""
+
+
+def describe_ssh_failure(endpoint: Endpoint, message: str) -> str:
+    """One sentence on why the ssh tunnel to the engine could not be opened."""
+    if "known_hosts" in message or "host key" in message.lower():
+        return (
+            f"The ssh host key of {endpoint.host} is not in ~/.ssh/known_hosts; connect once "
+            "with ssh to check and accept it, then try again."
+        )
+    return f"Cannot open the ssh connection to {endpoint.host}: {message.rstrip('.')}."
+
+
+def describe_failure(
+    endpoint: Endpoint, cause: BaseException | None, timeout: float = CONNECT_TIMEOUT
+) -> str:
+    """One sentence on why the engine at `endpoint` cannot be reached."""
+    where = endpoint.host
+    os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
+    if isinstance(cause, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
+        return (
+            f"The TLS certificate of the engine at {where} could not be verified; check that "
+            "DOCKER_CERT_PATH (or the context) holds the CA that signed it."
+        )
+    if isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError):
+        return (
+            f"The TLS handshake with {where} failed ({cause}); check the client certificate "
+            "and key, and that the engine expects TLS."
+        )
+    if isinstance(cause, TimeoutError | asyncio.TimeoutError):
+        return (
+            f"The engine at {where} did not answer within {timeout:g} seconds; check "
+            "that it listens there and that no firewall drops the traffic."
+        )
+    path = endpoint.socket_path
+    code = getattr(os_error, "errno", None)
+    if path and code == errno.ENOENT:
+        return (
+            f"There is no Docker socket at {path}: the Docker daemon is not running or "
+            "listens elsewhere; start it (systemctl start docker) or set DOCKER_HOST or --host."
+        )
+    if path and code in (errno.EACCES, errno.EPERM):
+        return (
+            f"Permission denied on {path}: run dockertui as root or as a member of the docker "
+            "group (which is root-equivalent), or use a rootless engine."
+        )
+    if code == errno.ECONNREFUSED:
+        if path:
+            return (
+                f"Nothing answers on {path}: the Docker daemon is not running; start it "
+                "(systemctl start docker) and try again."
+            )
+        return (
+            f"The engine at {where} refused the connection: nothing listens on that port; "
+            "check the address and that dockerd is started with that -H."
+        )
+    if isinstance(cause, aiohttp.ServerDisconnectedError):
+        return (
+            f"The engine at {where} closed the connection without answering; if it expects "
+            "TLS, set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH."
+        )
+    reason = str(os_error or cause or "no reason given").strip() or type(cause).__name__
+    return f"Cannot reach the Docker engine at {where}: {reason}."

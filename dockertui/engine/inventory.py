@@ -4,16 +4,20 @@ concurrently with a bound, and process lists for running containers."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import aiodocker
-
-from dockertui.engine.client import EngineClient
+from dockertui.engine.errors import EngineRefused
+from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.procfs import processes_by_container
-from dockertui.model import Container, EngineInfo, container_from_inspect, engine_from_api
+from dockertui.model import (
+    Container,
+    EngineInfo,
+    container_from_inspect,
+    engine_from_api,
+    is_lock,
+)
 
 INSPECT_CONCURRENCY = 16
 
@@ -44,42 +48,37 @@ def api_filters(filters: Iterable[str]) -> dict[str, list[str]]:
     return parsed
 
 
-async def read_engine(client: EngineClient) -> EngineInfo:
+async def read_engine(client: EngineGateway) -> EngineInfo:
     """GET /info, /version and /networks/bridge (absent on Podman: None)."""
 
     async def bridge() -> dict[str, Any] | None:
         try:
-            return await client.get("networks/bridge")
-        except aiodocker.DockerError:
+            return await client.inspect_network("bridge")
+        except EngineRefused:
             return None
 
-    info, version, bridge_doc = await asyncio.gather(
-        client.get("info"), client.get("version"), bridge()
-    )
+    info, version, bridge_doc = await asyncio.gather(client.info(), client.version(), bridge())
     return engine_from_api(info, version, bridge_doc)
 
 
 async def inspect_container(
-    client: EngineClient, container_id: str, *, processes: bool = True
+    client: EngineGateway, container_id: str, *, processes: bool = True
 ) -> Container | None:
     """Inspect one container (and its processes when running); None if it is gone."""
-    try:
-        doc = await client.get(f"containers/{container_id}/json")
-    except aiodocker.DockerError as err:
-        if err.status == 404:
-            return None
-        raise
+    doc = await client.inspect_container(container_id)
+    if doc is None or is_lock((doc.get("Config") or {}).get("Labels")):
+        return None
     container = container_from_inspect(doc)
     if processes and container.state == "running":
         container = replace(container, processes=await read_processes(client, container.id))
     return container
 
 
-async def read_processes(client: EngineClient, container_id: str) -> tuple[str, ...] | None:
+async def read_processes(client: EngineGateway, container_id: str) -> tuple[str, ...] | None:
     """The command line of every process (GET /containers/{id}/top), or None."""
     try:
-        top = await client.get(f"containers/{container_id}/top")
-    except aiodocker.DockerError:
+        top = await client.top(container_id)
+    except EngineRefused:
         return None  # stopped or removed meanwhile, or the engine cannot list them
     if not isinstance(top, dict):
         return None  # Podman answers an empty body for a container still starting
@@ -99,7 +98,7 @@ def commands_from_top(top: dict[str, Any]) -> tuple[str, ...]:
 
 
 async def collect(
-    client: EngineClient,
+    client: EngineGateway,
     *,
     filters: dict[str, list[str]] | None = None,
     processes: bool = True,
@@ -111,13 +110,10 @@ async def collect(
     Process lists (the sshd check) come from the local /proc when the engine
     runs on this host and its containers' processes are visible there, and
     from GET /top otherwise."""
-    params: dict[str, Any] = {"all": "1"}
-    if filters:
-        params["filters"] = json.dumps(filters)
     engine, listed = await asyncio.gather(
-        read_engine(client), client.get("containers/json", params)
+        read_engine(client), client.list_containers(filters=filters)
     )
-    ids = [entry["Id"] for entry in listed if isinstance(entry, dict) and "Id" in entry]
+    ids = [str(e["Id"]) for e in listed if "Id" in e and not is_lock(e.get("Labels"))]
     gate = asyncio.Semaphore(concurrency)
     done = 0
 
@@ -139,7 +135,7 @@ async def collect(
 
 
 async def _with_processes(
-    client: EngineClient, containers: list[Container | None], gate: asyncio.Semaphore
+    client: EngineGateway, containers: list[Container | None], gate: asyncio.Semaphore
 ) -> list[Container | None]:
     running = [c.id for c in containers if c is not None and c.state == "running"]
     local = processes_by_container(running) if client.endpoint.transport == "unix" else {}

@@ -1,6 +1,6 @@
 """Stay live on the engine's event stream: the data source of the console.
 
-`Watcher.run(emit)` owns the loop aiodocker 0.27 does not: it subscribes to
+`Watcher.run(emit)` owns the reconnecting loop: it subscribes to
 `/events` first, then lists and inspects every container, then re-inspects
 only the containers events name (bursts coalesced), and on a dropped stream
 reports `Disconnected`, backs off, reconnects, re-lists and starts over with
@@ -18,12 +18,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiodocker
 import aiohttp
 
-from dockertui.engine.client import EngineClient, client_facts
 from dockertui.engine.endpoint import Endpoint
-from dockertui.engine.errors import EngineError
+from dockertui.engine.errors import EngineError, EngineRefused
+from dockertui.engine.gateway import EngineGateway, client_facts
 from dockertui.engine.inventory import collect, inspect_container
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect
 
@@ -107,7 +106,7 @@ class Watcher:
         self.backoff = backoff
         self.label = endpoint.describe()
         self.client = client_facts(endpoint, os.environ)
-        self._api: EngineClient | None = None
+        self._api: EngineGateway | None = None
         self._failures = 0  # consecutive sessions that ended without connecting
 
     async def run(self, emit: Emit) -> None:
@@ -119,7 +118,7 @@ class Watcher:
                 reason = "The engine closed the event stream."
             except EngineError as err:
                 reason = str(err)
-            except (aiohttp.ClientError, aiodocker.DockerError, OSError, ValueError) as err:
+            except (aiohttp.ClientError, EngineRefused, OSError, ValueError) as err:
                 reason = f"Lost the engine: {err}."
             delay = self.backoff[min(self._failures, len(self.backoff) - 1)]
             self._failures += 1
@@ -127,7 +126,7 @@ class Watcher:
             await asyncio.sleep(delay)
 
     async def _session(self, emit: Emit) -> None:
-        client = await EngineClient.open(self.endpoint)
+        client = await EngineGateway.open(self.endpoint)
         self._api = client
         try:
             async with client.stream("events", {"since": f"{time.time():.3f}"}) as response:
@@ -141,7 +140,7 @@ class Watcher:
             await client.close()
 
     async def _follow(
-        self, client: EngineClient, response: aiohttp.ClientResponse, emit: Emit
+        self, client: EngineGateway, response: aiohttp.ClientResponse, emit: Emit
     ) -> None:
         pending: set[str] = set()
         # Destroyed while their inspect was in flight: the late answer (e.g.
@@ -194,13 +193,12 @@ class Watcher:
                 with contextlib.suppress(asyncio.CancelledError):
                     await flush
 
-    async def _exec(self, client: EngineClient, event: EngineEvent, emit: Emit) -> None:
+    async def _exec(self, client: EngineGateway, event: EngineEvent, emit: Emit) -> None:
         exec_id = event.attributes.get("execID", "")
         if not exec_id:
             return
-        try:
-            doc = await client.get(f"exec/{exec_id}/json")
-        except aiodocker.DockerError:
+        doc = await client.exec_inspect(exec_id)
+        if doc is None:
             return  # already gone
         await _call(emit, ExecStarted(exec_from_inspect(doc)))
 

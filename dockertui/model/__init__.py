@@ -5,6 +5,7 @@ or of the terminal. `audit/` reads these objects; so will the console.
 """
 
 from dockertui.model.container import (
+    LOCK_LABEL,
     Container,
     Device,
     EnvVar,
@@ -12,11 +13,13 @@ from dockertui.model.container import (
     NetworkAttachment,
     PortBinding,
     container_from_inspect,
+    is_lock,
 )
 from dockertui.model.engine import ClientFacts, EngineInfo, engine_from_api
 from dockertui.model.exec import ExecSession, exec_from_inspect
 
 __all__ = [
+    "LOCK_LABEL",
     "ClientFacts",
     "Container",
     "Device",
@@ -29,4 +32,5 @@ __all__ = [
     "container_from_inspect",
     "engine_from_api",
     "exec_from_inspect",
+    "is_lock",
 ]

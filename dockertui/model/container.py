@@ -16,6 +16,15 @@ from dockertui.model._json import (
     text,
 )
 
+#: The label of dockertui's own never-started lock containers (fixes/lock.py):
+#: they are bookkeeping, not workloads, and are left out of every inventory.
+LOCK_LABEL = "dockertui.lock"
+
+
+def is_lock(labels: Any) -> bool:
+    """Whether a container with these labels is one of dockertui's fix locks."""
+    return isinstance(labels, dict) and LOCK_LABEL in labels
+
 
 @dataclass(frozen=True)
 class EnvVar:

@@ -46,6 +46,8 @@ class EngineInfo:
     containers: int = 0
     containers_stopped: int = 0
     icc: bool | None = None  # None: unknown (no bridge network, or not Docker)
+    cpus: int = 0  # NCPU: the CPUs the engine can give a container (0: not reported)
+    memory_total: int = 0  # MemTotal in bytes (0: not reported)
 
     def _options(self) -> dict[str, dict[str, str]]:
         parsed: dict[str, dict[str, str]] = {}
@@ -130,4 +132,6 @@ def engine_from_api(
         containers=integer(info, "Containers"),
         containers_stopped=integer(info, "ContainersStopped"),
         icc=icc,
+        cpus=integer(info, "NCPU"),
+        memory_total=integer(info, "MemTotal"),
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import docker
 
-from dockertui.engine.client import EngineClient
 from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.inventory import collect, read_processes
 from dockertui.engine.procfs import processes_by_container
 
@@ -18,7 +18,7 @@ async def test_proc_and_top_agree(
     sshd = containers.create("proc-sshd", image=harness.SSHD_IMAGE)
     shell = containers.create("proc-shell", command=["sh", "-c", "sleep 300 & sleep 301"])
     local = processes_by_container([sshd, shell])
-    client = await EngineClient.open(resolve_endpoint(host=harness.BASE_URL))
+    client = await EngineGateway.open(resolve_endpoint(host=harness.BASE_URL))
     try:
         for cid in (sshd, shell):
             top = await read_processes(client, cid)

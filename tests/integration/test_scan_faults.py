@@ -30,8 +30,8 @@ from integration_support import MODULE_LABEL, run_cli, text
 from rich.console import Console
 
 from dockertui.audit import audit_fleet
-from dockertui.engine.client import EngineClient, client_facts
 from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.gateway import EngineGateway, client_facts
 from dockertui.engine.inventory import collect
 from dockertui.report import json_report, table
 
@@ -290,8 +290,8 @@ def race_tag() -> str:
     return uuid.uuid4().hex[:12]
 
 
-async def open_client() -> EngineClient:
-    return await EngineClient.open(resolve_endpoint(host=harness.BASE_URL))
+async def open_client() -> EngineGateway:
+    return await EngineGateway.open(resolve_endpoint(host=harness.BASE_URL))
 
 
 async def test_container_removed_between_list_and_inspect(

@@ -1,0 +1,390 @@
+"""The one engine gateway: every Engine API request dockertui makes.
+
+`EngineGateway` opens one HTTP session per endpoint (aiodocker builds the
+connector for unix, tcp/TLS and ssh endpoints) and offers the operations
+the inventory, the watcher and the fixes need as typed methods. Requests go
+through the session aiodocker exposes (`Docker.session`, `Docker.docker_host`),
+never through its private helpers, and every failure is translated here,
+once: `EngineError` when the engine cannot be reached, `EngineRefused` (or
+`NotFound` / `Conflict`) when it answers with an error status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiodocker
+import aiohttp
+
+from dockertui.engine.endpoint import Endpoint, EndpointError
+from dockertui.engine.errors import (
+    CONNECT_TIMEOUT,
+    EngineError,
+    EngineRefused,
+    NotFound,
+    describe_failure,
+    describe_ssh_failure,
+)
+from dockertui.model import ClientFacts
+
+__all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "EngineGateway", "client_facts"]
+
+#: Seconds any later request may take (a stop adds the container's stop timeout).
+READ_TIMEOUT = 30.0
+#: Archive streams are read and written in pieces of this size.
+CHUNK = 64 * 1024
+_NEEDS_SSH_EXTRA = (
+    "{host} is an ssh endpoint, which needs the ssh extra: pip install 'dockertui[ssh]'."
+)
+# aiodocker logs ssh failures itself; we say them once, in one sentence.
+logging.getLogger("aiodocker").addHandler(logging.NullHandler())
+
+
+def client_facts(endpoint: Endpoint, env: Mapping[str, str]) -> ClientFacts:
+    return ClientFacts(
+        endpoint=endpoint.host,
+        context=endpoint.context,
+        transport=endpoint.transport,
+        tls=endpoint.tls,
+        tls_verify=endpoint.tls_verify,
+        content_trust=env.get("DOCKER_CONTENT_TRUST", "") == "1",
+    )
+
+
+class EngineGateway:
+    """Typed Engine API operations over one session (see the module doc)."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        docker: aiodocker.Docker,
+        connector: aiohttp.BaseConnector | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._docker = docker
+        self._connector = connector  # ours to close when we made it
+        self.api_version = ""  # "v1.41", negotiated by open()
+        self.connect_timeout = CONNECT_TIMEOUT
+
+    @classmethod
+    async def open(cls, endpoint: Endpoint, *, timeout: float = CONNECT_TIMEOUT) -> EngineGateway:
+        """Connect and check that an engine answers GET /version within `timeout` s."""
+        try:
+            ssl_context = endpoint.ssl_context()
+        except EndpointError as err:
+            raise EngineError(str(err)) from None
+        limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=READ_TIMEOUT)
+        # For tcp we hand aiodocker its connector: left alone, it would switch
+        # to TLS on its own when DOCKER_TLS_VERIFY is set, against what the
+        # endpoint resolver decided (e.g. for a plain-tcp context).
+        connector = (
+            aiohttp.TCPConnector(ssl=ssl_context or False) if endpoint.transport == "tcp" else None
+        )
+        try:
+            docker = aiodocker.Docker(url=endpoint.url, connector=connector, timeout=limits)
+        except (ImportError, ModuleNotFoundError):
+            raise EngineError(_NEEDS_SSH_EXTRA.format(host=endpoint.host)) from None
+        except aiodocker.DockerError as err:  # the ssh connector checks what it can up front
+            if "asyncssh" in err.message:
+                raise EngineError(_NEEDS_SSH_EXTRA.format(host=endpoint.host)) from None
+            raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
+        except ValueError as err:
+            raise EngineError(f"Cannot use the endpoint {endpoint.host}: {err}.") from None
+        gateway = cls(endpoint, docker, connector)
+        gateway.connect_timeout = timeout
+        try:
+            version = await gateway.get("version", versioned=False, timeout=timeout)
+        except EngineRefused as err:
+            await gateway.close()
+            if endpoint.transport == "ssh":  # the tunnel failed, not the engine
+                raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
+            raise EngineError(
+                f"The engine at {endpoint.host} answered GET /version with an error: {err.message}."
+            ) from None
+        except BaseException:
+            await gateway.close()
+            raise
+        gateway.api_version = "v" + str((version or {}).get("ApiVersion") or "1.41")
+        return gateway
+
+    async def close(self) -> None:
+        await self._docker.close()
+        if self._connector is not None:
+            await self._connector.close()
+
+    # --- the one place requests are made and failures translated ---------------------------
+
+    def _url(self, path: str, versioned: bool) -> str:
+        base = self._docker.docker_host
+        prefix = f"/{self.api_version}" if versioned and self.api_version else ""
+        return f"{base}{prefix}/{path.lstrip('/')}"
+
+    @contextlib.asynccontextmanager
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        data: Any = None,
+        content_type: str = "application/json",
+        versioned: bool = True,
+        timeout: float | None = READ_TIMEOUT,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """One request; the response stays open inside the block. `timeout`
+        bounds the whole exchange (None: no bound, for streams)."""
+        payload = json.dumps(body) if body is not None else data
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        # asyncio.timeout bounds the exchange; the session only bounds connecting.
+        session_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.connect_timeout, sock_read=None
+        )
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._docker.session.request(
+                    method,
+                    self._url(path, versioned),
+                    params=query,
+                    data=payload,
+                    headers={"Content-Type": content_type},
+                    timeout=session_timeout,
+                ) as response:
+                    if response.status >= 400:
+                        raise EngineRefused.of(response.status, await _error_message(response))
+                    yield response
+        except TimeoutError:
+            waited = timeout if timeout is not None else self.connect_timeout
+            raise EngineError(describe_failure(self.endpoint, TimeoutError(), waited)) from None
+        except aiohttp.ClientError as err:
+            raise EngineError(describe_failure(self.endpoint, err)) from None
+        except OSError as err:
+            raise EngineError(describe_failure(self.endpoint, err)) from None
+
+    async def _json(self, method: str, path: str, **kw: Any) -> Any:
+        async with self._request(method, path, **kw) as response:
+            raw = await response.read()
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw.decode("utf-8", "replace")
+
+    # --- generic reads (inventory, watcher) ------------------------------------------------
+
+    async def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        versioned: bool = True,
+        timeout: float = READ_TIMEOUT,
+    ) -> Any:
+        """GET a JSON document from the Engine API."""
+        return await self._json("GET", path, params=params, versioned=versioned, timeout=timeout)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """A long-lived GET (the event stream): no time limit."""
+        async with self._request("GET", path, params=params, timeout=None) as response:
+            yield response
+
+    async def get_json_lines(
+        self, path: str, params: Mapping[str, Any] | None = None, *, timeout: float = READ_TIMEOUT
+    ) -> list[Any]:
+        """GET a finite stream of JSON documents, one a line, read to its end."""
+        found: list[Any] = []
+        async with self._request("GET", path, params=params, timeout=timeout) as response:
+            async for line in response.content:
+                if line.strip():
+                    found.append(json.loads(line))
+        return found
+
+    # --- engine -----------------------------------------------------------------------------
+
+    async def info(self) -> dict[str, Any]:
+        return dict(await self.get("info") or {})
+
+    async def version(self) -> dict[str, Any]:
+        return dict(await self.get("version") or {})
+
+    async def daemon_time(self) -> float:
+        """The engine's clock (GET /info SystemTime) as a Unix time."""
+        info = await self.info()
+        try:
+            return datetime.fromisoformat(str(info["SystemTime"])).timestamp()
+        except (KeyError, ValueError) as err:
+            raise EngineError(
+                f"The engine at {self.endpoint.host} did not report its clock ({err})."
+            ) from None
+
+    async def container_events(
+        self, ref: str, since: float, until: float, actions: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The container's events of the given actions between two daemon times."""
+        filters = {"container": [ref], "type": ["container"], "event": list(actions)}
+        found = await self.get_json_lines(
+            "events",
+            {"since": f"{since:.6f}", "until": f"{until:.6f}", "filters": json.dumps(filters)},
+            timeout=15.0,
+        )
+        return [e for e in found if isinstance(e, dict)]
+
+    # --- containers -------------------------------------------------------------------------
+
+    async def inspect_container(self, ref: str, *, size: bool = False) -> dict[str, Any] | None:
+        """GET /containers/{ref}/json (with SizeRw when `size`), None when gone."""
+        try:
+            return dict(await self.get(f"containers/{ref}/json", {"size": "1"} if size else None))
+        except NotFound:
+            return None
+
+    async def list_containers(
+        self, *, filters: Mapping[str, Sequence[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """GET /containers/json?all=1, optionally filtered (as `docker ps --filter`)."""
+        params: dict[str, Any] = {"all": "1"}
+        if filters:
+            params["filters"] = json.dumps({k: list(v) for k, v in filters.items()})
+        return [e for e in await self.get("containers/json", params) or [] if isinstance(e, dict)]
+
+    async def create_container(self, body: Mapping[str, Any], name: str) -> str:
+        """POST /containers/create; the new container's id. A taken name is Conflict."""
+        answer = await self._json("POST", "containers/create", params={"name": name}, body=body)
+        return str(answer["Id"])
+
+    async def update_container(self, ref: str, body: Mapping[str, Any]) -> list[str]:
+        """POST /containers/{ref}/update; the engine's warnings."""
+        answer = await self._json("POST", f"containers/{ref}/update", body=dict(body))
+        warnings = answer.get("Warnings") if isinstance(answer, dict) else None
+        return [str(w) for w in warnings or [] if w]
+
+    async def start_container(self, ref: str) -> None:
+        await self._json("POST", f"containers/{ref}/start")
+
+    async def stop_container(self, ref: str, *, seconds: int) -> None:
+        """POST /containers/{ref}/stop?t=seconds (the engine kills after `seconds`)."""
+        await self._json(
+            "POST", f"containers/{ref}/stop", params={"t": seconds}, timeout=seconds + READ_TIMEOUT
+        )
+
+    async def kill_container(self, ref: str, signal: str = "KILL") -> None:
+        await self._json("POST", f"containers/{ref}/kill", params={"signal": signal})
+
+    async def rename_container(self, ref: str, name: str) -> None:
+        await self._json("POST", f"containers/{ref}/rename", params={"name": name})
+
+    async def remove_container(self, ref: str) -> None:
+        """DELETE a container, never its volumes (v=false). dockertui removes
+        only its own never-started lock containers."""
+        await self._json("DELETE", f"containers/{ref}", params={"v": "0", "force": "0"})
+
+    async def wait_container(self, ref: str, *, condition: str = "not-running") -> int:
+        """POST /containers/{ref}/wait; the exit code."""
+        answer = await self._json(
+            "POST", f"containers/{ref}/wait", params={"condition": condition}, timeout=None
+        )
+        return int((answer or {}).get("StatusCode") or 0)
+
+    async def container_changes(self, ref: str) -> list[dict[str, Any]]:
+        """GET /containers/{ref}/changes: the writable layer's {Path, Kind} entries."""
+        return [e for e in await self.get(f"containers/{ref}/changes") or [] if isinstance(e, dict)]
+
+    async def top(self, ref: str) -> Any:
+        return await self.get(f"containers/{ref}/top")
+
+    async def exec_inspect(self, exec_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(await self.get(f"exec/{exec_id}/json"))
+        except NotFound:
+            return None
+
+    # --- archives (the writable layer) ------------------------------------------------------
+
+    async def archive_stat(self, ref: str, path: str) -> dict[str, Any] | None:
+        """HEAD /containers/{ref}/archive: the path's stat (name, size, mode,
+        mtime, linkTarget), or None when it does not exist."""
+        try:
+            async with self._request(
+                "HEAD", f"containers/{ref}/archive", params={"path": path}
+            ) as r:
+                header = r.headers.get("X-Docker-Container-Path-Stat", "")
+        except NotFound:
+            return None
+        try:
+            return dict(json.loads(base64.b64decode(header)))
+        except ValueError:
+            return None
+
+    @contextlib.asynccontextmanager
+    async def get_archive(self, ref: str, path: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """GET /containers/{ref}/archive: a tar of `path`, as an async iterator
+        of chunks (streamed, never held whole)."""
+        async with self._request(
+            "GET", f"containers/{ref}/archive", params={"path": path}, timeout=None
+        ) as response:
+            yield response.content.iter_chunked(CHUNK)
+
+    async def put_archive(self, ref: str, path: str, tar: AsyncIterable[bytes]) -> None:
+        """PUT /containers/{ref}/archive: extract the tar stream into `path`
+        (owners and modes as in the tar)."""
+        await self._json(
+            "PUT",
+            f"containers/{ref}/archive",
+            params={"path": path},
+            data=tar,
+            content_type="application/x-tar",
+            timeout=None,
+        )
+
+    # --- images and networks ----------------------------------------------------------------
+
+    async def inspect_image(self, ref: str) -> dict[str, Any] | None:
+        if not ref:
+            return None
+        try:
+            return dict(await self.get(f"images/{ref}/json"))
+        except NotFound:
+            return None
+
+    async def list_images(self) -> list[dict[str, Any]]:
+        return [e for e in await self.get("images/json") or [] if isinstance(e, dict)]
+
+    async def inspect_network(self, ref: str) -> dict[str, Any] | None:
+        try:
+            return dict(await self.get(f"networks/{ref}"))
+        except NotFound:
+            return None
+
+    async def connect_network(
+        self, network: str, container: str, endpoint_config: Mapping[str, Any]
+    ) -> None:
+        await self._json(
+            "POST",
+            f"networks/{network}/connect",
+            body={"Container": container, "EndpointConfig": dict(endpoint_config)},
+        )
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+async def _error_message(response: aiohttp.ClientResponse) -> str:
+    raw = await response.read()
+    text = raw.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(json.loads(text).get("message") or text)
+    return text
