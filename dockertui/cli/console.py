@@ -8,9 +8,9 @@ from dockertui.cli.common import fail
 
 
 def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bool) -> None:
-    from dockertui.engine.client import EngineClient
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError
+    from dockertui.engine.gateway import EngineGateway
 
     try:
         endpoint = resolve_endpoint(host=host, context=context)
@@ -19,7 +19,7 @@ def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bo
         return
 
     async def reachable() -> None:
-        client = await EngineClient.open(endpoint)
+        client = await EngineGateway.open(endpoint)
         await client.close()
 
     try:  # fail fast with one sentence rather than open a console that only retries
@@ -28,18 +28,15 @@ def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bo
         fail(str(err))
         return
     from dockertui.engine.watch import Watcher
-    from dockertui.fixes.session import make_fixer, make_resumer, pending_fixes
-    from dockertui.fixes.state import State
+    from dockertui.fixes.session import EngineFixer
     from dockertui.ui.app import DockerTUI
 
     # --read-only: no fixer at all, so the console shows no fix action.
-    state = State()
-    fixer = None if read_only else make_fixer(endpoint, state, read_only=False)
+    fixer = None if read_only else EngineFixer(endpoint)
     DockerTUI(
         Watcher(endpoint),
         read_only=read_only,
         ansi=ansi,
         fixer=fixer,
-        interrupted=[] if read_only else pending_fixes(endpoint, state),
-        resumer=make_resumer(endpoint, state),
+        interrupted=fixer.pending() if fixer else [],
     ).run()

@@ -190,6 +190,3 @@ def dependents(doc: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> l
         if any(refers_to(ref, cid, name) for ref in refs):
             found.append(container_name(other))
     return sorted(found)
-
-
-# --- the executor ----------------------------------------------------------------------------

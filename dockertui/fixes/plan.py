@@ -4,7 +4,9 @@ Pure code. A plan is built from a container's inspect document and a list
 of named changes; it carries the live `update` body (applied without a
 restart), the patched inspect document a re-create would start from, and,
 by auditing that predicted container, the findings each change clears and
-the grade after. Nothing here talks to the engine.
+the grade after. Every value is checked first (fixes.validate): an invalid
+plan raises PlanError and never reaches the engine. Nothing here talks to
+the engine.
 """
 
 from __future__ import annotations
@@ -12,35 +14,47 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from dockertui.audit import ContainerReport, audit_container
 from dockertui.audit import capabilities as caps
 from dockertui.audit.security_options import security_opts
+from dockertui.fixes.validate import PlanError, check_plan, parse_tmpfs
 from dockertui.model import Container, EngineInfo, container_from_inspect
 
-#: Defaults a demanding operator would pick; every one can be overridden.
-DEFAULT_MEMORY = 512 * 1024 * 1024
-DEFAULT_NANO_CPUS = 1_000_000_000
-DEFAULT_PIDS = 256
+#: Values the changes that need one start from; every one can be overridden.
 DEFAULT_RETRIES = 5
 DEFAULT_USER = "1000:1000"
 DEFAULT_TMPFS = ("/tmp",)
 DEFAULT_BIND = "127.0.0.1"
+#: Limits the wizard offers for a container that has none (never applied unasked).
+SUGGESTED_MEMORY = 512 * 1024 * 1024
+SUGGESTED_NANO_CPUS = 1_000_000_000
+SUGGESTED_PIDS = 256
+#: The mode a tmpfs gets when its spec says none.
+TMPFS_DEFAULT_OPTIONS = "rw,noexec,nosuid"
+
+
+class CapPreset(StrEnum):
+    HARDENING = "hardening"  # drop the hardening list, keep the rest
+    STRICT = "strict"  # --cap-drop ALL, add back the keep-list
+    CUSTOM = "custom"  # keep only the picked ones among those held
 
 
 @dataclass(frozen=True)
 class Options:
-    """The operator's choices for the changes that take a value."""
+    """The operator's choices for the changes that take a value. A limit
+    left None is not changed."""
 
-    cap_preset: str = "hardening"  # hardening | strict | custom
+    cap_preset: CapPreset = CapPreset.HARDENING
     keep_caps: tuple[str, ...] = ()  # strict: the --cap-add list; custom: what to keep
     user: str = DEFAULT_USER
-    tmpfs: tuple[str, ...] = DEFAULT_TMPFS
+    tmpfs: tuple[str, ...] = DEFAULT_TMPFS  # PATH[:OPTIONS] each
     bind_address: str = DEFAULT_BIND
-    memory: int = DEFAULT_MEMORY
-    nano_cpus: int = DEFAULT_NANO_CPUS
-    pids_limit: int = DEFAULT_PIDS
+    memory: int | None = None
+    nano_cpus: int | None = None
+    pids_limit: int | None = None
     restart_retries: int = DEFAULT_RETRIES
 
 
@@ -54,6 +68,8 @@ class Change:
     apply: Callable[[dict[str, Any], dict[str, Any], Options], None] = field(repr=False)
     # apply(inspect_doc, update_body, options): patches the document in place
     # (and, for live changes, fills the update body)
+    options: tuple[str, ...] = ()  # the Options fields it reads
+    risky: str = ""  # why it can break a service (offered, never chosen for the user)
 
 
 def _host(doc: dict[str, Any]) -> dict[str, Any]:
@@ -72,10 +88,10 @@ def _opt_key(opt: str) -> str:
 
 def _drop_caps(doc: dict[str, Any], body: dict[str, Any], o: Options) -> None:
     host = _host(doc)
-    if o.cap_preset == "strict":
+    if o.cap_preset == CapPreset.STRICT:
         host["CapDrop"] = ["ALL"]
         host["CapAdd"] = sorted(caps.normalize_all(o.keep_caps)) or None
-    elif o.cap_preset == "custom":
+    elif o.cap_preset == CapPreset.CUSTOM:
         held = caps.effective(host.get("CapAdd") or (), host.get("CapDrop") or ())
         keep = caps.normalize_all(o.keep_caps)
         host["CapDrop"] = ["ALL"]
@@ -108,18 +124,28 @@ def _read_only(doc: dict[str, Any], body: dict[str, Any], o: Options) -> None:
     host = _host(doc)
     host["ReadonlyRootfs"] = True
     tmpfs = dict(host.get("Tmpfs") or {})
-    for path in o.tmpfs:
-        tmpfs.setdefault(path, "rw,noexec,nosuid")
+    for spec in o.tmpfs:
+        path, options = parse_tmpfs(spec)
+        tmpfs[path] = options or tmpfs.get(path) or TMPFS_DEFAULT_OPTIONS
     host["Tmpfs"] = tmpfs
 
 
 def _localhost_ports(doc: dict[str, Any], body: dict[str, Any], o: Options) -> None:
     host = _host(doc)
-    bindings = host.get("PortBindings") or {}
-    host["PortBindings"] = {
+    bindings = {
         port: [{**b, "HostIp": o.bind_address} for b in (entries or [])]
-        for port, entries in bindings.items()
+        for port, entries in (host.get("PortBindings") or {}).items()
     }
+    if host.get("PublishAllPorts"):
+        # -P publishes every exposed port on every interface: bind each one
+        # explicitly instead, on the port it has now when it runs.
+        live = (doc.get("NetworkSettings") or {}).get("Ports") or {}
+        for port in (doc.get("Config") or {}).get("ExposedPorts") or {}:
+            if not bindings.get(port):
+                now = [str(e.get("HostPort") or "") for e in live.get(port) or [] if e]
+                bindings[port] = [{"HostIp": o.bind_address, "HostPort": next(iter(now), "")}]
+        host["PublishAllPorts"] = False
+    host["PortBindings"] = bindings
     # What NetworkSettings reports is recomputed by the engine at start.
     doc.setdefault("NetworkSettings", {})["Ports"] = {}
 
@@ -137,13 +163,14 @@ def _host_namespaces(doc: dict[str, Any], body: dict[str, Any], o: Options) -> N
 
 
 def _limits(doc: dict[str, Any], body: dict[str, Any], o: Options) -> None:
+    """Exactly the limits asked for, and only those that differ from now."""
     host = _host(doc)
-    if not host.get("Memory"):
+    if o.memory is not None and (host.get("Memory"), host.get("MemorySwap")) != (o.memory,) * 2:
         body["Memory"] = host["Memory"] = o.memory
         body["MemorySwap"] = host["MemorySwap"] = o.memory  # no swap beyond the limit
-    if not (host.get("NanoCpus") or host.get("CpuQuota") or host.get("CpuShares")):
+    if o.nano_cpus is not None and host.get("NanoCpus") != o.nano_cpus:
         body["NanoCpus"] = host["NanoCpus"] = o.nano_cpus
-    if not host.get("PidsLimit") or host.get("PidsLimit", 0) < 0:
+    if o.pids_limit is not None and host.get("PidsLimit") != o.pids_limit:
         body["PidsLimit"] = host["PidsLimit"] = o.pids_limit
 
 
@@ -156,16 +183,18 @@ def _restart_policy(doc: dict[str, Any], body: dict[str, Any], o: Options) -> No
 CHANGES: dict[str, Change] = {
     c.name: c
     for c in (
-        Change("drop-caps", False, "Drop capabilities (hardening list, strict or a custom pick)", _drop_caps),
+        Change("drop-caps", False, "Drop capabilities (hardening list, strict or a custom pick)", _drop_caps, ("cap_preset", "keep_caps")),
         Change("unprivileged", False, "Remove --privileged", _unprivileged),
         Change("no-new-privileges", False, "Add --security-opt no-new-privileges", _no_new_privileges),
         Change("default-seccomp", False, "Use the engine's default seccomp profile", _default_seccomp),
-        Change("non-root", False, "Run as a non-root user (--user)", _non_root),
-        Change("read-only", False, "Read-only root file system with tmpfs for chosen paths", _read_only),
-        Change("localhost-ports", False, "Publish ports on 127.0.0.1 (or a chosen address) only", _localhost_ports),
+        Change("non-root", False, "Run as a non-root user (--user)", _non_root, ("user",),
+               risky="a service that writes files owned by root, binds a port below 1024 or switches users itself fails to start"),
+        Change("read-only", False, "Read-only root file system with tmpfs for chosen paths", _read_only, ("tmpfs",),
+               risky="a service that writes anywhere outside its volumes and the tmpfs paths fails"),
+        Change("localhost-ports", False, "Publish ports on 127.0.0.1 (or a chosen address) only", _localhost_ports, ("bind_address",)),
         Change("host-namespaces", False, "Leave the host's network, PID, IPC, UTS and user namespaces", _host_namespaces),
-        Change("limits", True, "Set memory (with memory-swap), CPU and PIDs limits live", _limits),
-        Change("restart-policy", True, "Restart on failure, at most 5 times, live", _restart_policy),
+        Change("limits", True, "Set memory (with memory-swap), CPU and PIDs limits live", _limits, ("memory", "nano_cpus", "pids_limit")),
+        Change("restart-policy", True, "Restart on failure, at most 5 times, live", _restart_policy, ("restart_retries",)),
     )
 }  # fmt: skip
 #: The CLI's other spelling of non-root.
@@ -231,10 +260,17 @@ def plan(
     names: Sequence[str],
     engine: EngineInfo,
     options: Options | None = None,
+    *,
+    validate: bool = True,
 ) -> FixPlan:
-    """Plan `names` (change names) for the container `doc` (its inspect document)."""
+    """Plan `names` (change names) for the container `doc` (its inspect
+    document). Raises PlanError when a value the changes take is invalid
+    (the wizard, which shows the problem itself, passes validate=False to
+    preview a plan while the values are being typed)."""
     options = options or Options()
     chosen = resolve(names)
+    if validate:
+        check_plan(doc, chosen, options, engine)
     container = container_from_inspect(doc)
     new_doc, body = _patched(doc, chosen, options)
     before = audit_container(container, engine)
@@ -242,7 +278,8 @@ def plan(
     effects = []
     firing = {f.check for f in before.findings}
     for name in chosen:
-        alone = audit_container(container_from_inspect(_patched(doc, [name], options)[0]), engine)
+        alone_doc = _patched(doc, [name], options)[0]
+        alone = audit_container(container_from_inspect(alone_doc), engine)
         effects.append(
             Effect(
                 change=name,
@@ -286,3 +323,31 @@ def suggest(report: ContainerReport) -> tuple[str, ...]:
         if firing & checks:
             wanted.append(name)
     return tuple(wanted)
+
+
+def options_for(names: Sequence[str]) -> frozenset[str]:
+    """The Options fields the changes `names` read."""
+    return frozenset(field for name in resolve(names) for field in CHANGES[name].options)
+
+
+__all__ = [
+    "ALIASES",
+    "CHANGES",
+    "DEFAULT_BIND",
+    "DEFAULT_RETRIES",
+    "DEFAULT_TMPFS",
+    "DEFAULT_USER",
+    "SUGGESTED_MEMORY",
+    "SUGGESTED_NANO_CPUS",
+    "SUGGESTED_PIDS",
+    "CapPreset",
+    "Change",
+    "Effect",
+    "FixPlan",
+    "Options",
+    "PlanError",
+    "options_for",
+    "plan",
+    "resolve",
+    "suggest",
+]

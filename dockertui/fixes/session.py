@@ -1,91 +1,114 @@
-"""A fixer for the console: "apply this plan, reporting progress lines".
+"""Fixes for the console: "preview this plan", "apply it, reporting progress
+lines", "finish or roll back this interrupted fix".
 
-The console never talks HTTP. It is handed a `Fixer` made here, which opens
-an EngineClient on the endpoint for each fix, runs `Executor.apply` and
-closes the client again, turning a refusal or an unreachable engine into a
-FixResult the wizard can show. No Textual here.
+The console never talks HTTP. It is handed a `Fixer` (the protocol below);
+`EngineFixer` is the real one: it opens a gateway on the endpoint for each
+call, runs the executor and closes the gateway again, turning a refusal or
+an unreachable engine into a result the wizard can show. No Textual here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
-from dockertui.engine.client import EngineClient
 from dockertui.engine.endpoint import Endpoint
-from dockertui.engine.errors import EngineError
-from dockertui.fixes.executor import Executor, FixRefused, FixResult
+from dockertui.engine.errors import EngineError, EngineRefused
+from dockertui.engine.gateway import EngineGateway
+from dockertui.fixes.executor import Executor, StepHook
+from dockertui.fixes.layer import LayerSummary
+from dockertui.fixes.outcome import FixRefused, FixResult
 from dockertui.fixes.plan import FixPlan
-from dockertui.fixes.state import FAILED, REFUSED, Journal, State
+from dockertui.fixes.state import Journal, Result, State
 
 Progress = Callable[[str], None]
-Fixer = Callable[[FixPlan, Progress], Awaitable[FixResult]]
-#: Finish ("finish") or roll back ("rollback") an interrupted fix.
-Resumer = Callable[[Journal, str, Progress], Awaitable[FixResult]]
+T = TypeVar("T")
 
 
-def make_fixer(
-    endpoint: Endpoint,
-    state: State | None = None,
-    read_only: bool = False,
-    *,
-    verify_seconds: float = 10.0,
-) -> Fixer:
-    """A fixer on `endpoint` that keeps backups, journals and the audit log in
-    `state` (default: the user's state directory, or $DOCKERTUI_STATE_DIR).
+@dataclass(frozen=True)
+class Preview:
+    """What a fix would meet: the refusal, or what the writable layer holds."""
 
-    The fixer returns a FixResult whatever happens: status "refused" (with
-    the one-sentence reason as the message) when the executor refuses,
-    "failed" when the engine cannot be reached."""
-    where = state if state is not None else State()
+    refusal: str | None = None
+    layer: LayerSummary = field(default_factory=LayerSummary)
 
-    async def fix(plan: FixPlan, progress: Progress) -> FixResult:
-        name = plan.container.name
-        try:
-            client = await EngineClient.open(endpoint)
-        except EngineError as err:
-            return FixResult(FAILED, name, message=str(err), container_id=plan.container.id)
+
+class Fixer(Protocol):
+    async def preview(self, plan: FixPlan) -> Preview: ...
+
+    async def apply(
+        self, plan: FixPlan, progress: Progress, *, copy_layer: bool = True
+    ) -> FixResult: ...
+
+    async def resume(self, journal: Journal, action: str, progress: Progress) -> FixResult: ...
+
+    def pending(self) -> list[Journal]: ...
+
+
+class EngineFixer:
+    """The console's fixer on one endpoint, keeping backups, journals and the
+    audit log in `state` (default: the user's state directory)."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        state: State | None = None,
+        *,
+        read_only: bool = False,
+        verify_seconds: float = 10.0,
+        on_step: StepHook | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.state = state if state is not None else State()
+        self.read_only = read_only
+        self.verify_seconds = verify_seconds
+        self.on_step = on_step
+
+    async def _with(self, progress: Progress | None, work: Callable[[Executor], Awaitable[T]]) -> T:
+        gateway = await EngineGateway.open(self.endpoint)
         try:
             executor = Executor(
-                client,
-                state=where,
-                endpoint_label=endpoint.host,
-                verify_seconds=verify_seconds,
-                read_only=read_only,
+                gateway,
+                state=self.state,
+                endpoint_label=self.endpoint.host,
+                verify_seconds=self.verify_seconds,
+                read_only=self.read_only,
                 progress=progress,
+                on_step=self.on_step,
             )
-            return await executor.apply(plan)
+            return await work(executor)
+        finally:
+            await gateway.close()
+
+    async def preview(self, plan: FixPlan) -> Preview:
+        try:
+            checked = await self._with(None, lambda ex: ex.preview(plan))
         except FixRefused as err:
-            return FixResult(REFUSED, name, message=str(err), container_id=plan.container.id)
-        except EngineError as err:
-            return FixResult(FAILED, name, message=str(err), container_id=plan.container.id)
-        finally:
-            await client.close()
+            return Preview(refusal=err.reason)
+        except (EngineError, EngineRefused) as err:
+            return Preview(refusal=str(err))
+        return Preview(layer=checked.layer)
 
-    return fix
-
-
-def pending_fixes(endpoint: Endpoint, state: State | None = None) -> list[Journal]:
-    """Fixes on this endpoint that a killed process left half done."""
-    return (state if state is not None else State()).pending(endpoint.host)
-
-
-def make_resumer(endpoint: Endpoint, state: State | None = None) -> Resumer:
-    """Like make_fixer, for the journals of interrupted fixes."""
-    where = state if state is not None else State()
-
-    async def resume(journal: Journal, action: str, progress: Progress) -> FixResult:
+    async def apply(
+        self, plan: FixPlan, progress: Progress, *, copy_layer: bool = True
+    ) -> FixResult:
+        """A FixResult whatever happens: "refused" with the one-sentence
+        reason, "failed" when the engine cannot be reached."""
+        name, cid = plan.container.name, plan.container.id
         try:
-            client = await EngineClient.open(endpoint)
-        except EngineError as err:
-            return FixResult(FAILED, journal.name, message=str(err))
-        try:
-            executor = Executor(
-                client, state=where, endpoint_label=endpoint.host, progress=progress
-            )
-            return await executor.resume(journal, action)
-        except (FixRefused, EngineError) as err:
-            return FixResult(FAILED, journal.name, message=str(err))
-        finally:
-            await client.close()
+            return await self._with(progress, lambda ex: ex.apply(plan, copy_layer=copy_layer))
+        except FixRefused as err:
+            return FixResult(Result.REFUSED, name, message=str(err), container_id=cid)
+        except (EngineError, EngineRefused) as err:
+            return FixResult(Result.FAILED, name, message=str(err), container_id=cid)
 
-    return resume
+    async def resume(self, journal: Journal, action: str, progress: Progress) -> FixResult:
+        try:
+            return await self._with(progress, lambda ex: ex.resume(journal, action))
+        except (FixRefused, EngineError, EngineRefused) as err:
+            return FixResult(Result.FAILED, journal.name, message=str(err))
+
+    def pending(self) -> list[Journal]:
+        """Fixes on this endpoint that a killed process left half done."""
+        return self.state.pending(self.endpoint.host)

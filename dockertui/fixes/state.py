@@ -30,6 +30,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +42,34 @@ STATE_ENV = "DOCKERTUI_STATE_DIR"
 MIN_SECRET_LENGTH = 4
 REDACTED = "<redacted>"
 
-#: Audit results.
-APPLIED, ROLLED_BACK, REFUSED, DRY_RUN, FAILED = (
-    "applied",
-    "rolled-back",
-    "refused",
-    "dry-run",
-    "failed",
-)
-RESULTS = (APPLIED, ROLLED_BACK, REFUSED, DRY_RUN, FAILED)
 
-#: Journal states: a journal "in-progress" is an interrupted fix.
-IN_PROGRESS = "in-progress"
+class Result(StrEnum):
+    """How an action ended: in the audit log, a FixResult and a finished journal."""
+
+    APPLIED = "applied"
+    ROLLED_BACK = "rolled-back"
+    REFUSED = "refused"
+    DRY_RUN = "dry-run"
+    FAILED = "failed"
+
+
+class JournalState(StrEnum):
+    """A journal "in-progress" is a fix under way, or one a killed process left."""
+
+    IN_PROGRESS = "in-progress"
+    APPLIED = "applied"
+    ROLLED_BACK = "rolled-back"
+    FAILED = "failed"
+
+
+class Phase(StrEnum):
+    FORWARD = "forward"  # the re-create's own steps
+    ROLLBACK = "rollback"  # undoing them, once a rollback started
+
+
+class JournalKind(StrEnum):
+    FIX = "fix"  # a re-create
+    ROLLBACK = "rollback"  # `fix --rollback NAME`: a backup takes its name again
 
 
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -120,7 +137,7 @@ def _write_atomic(path: Path, data: str, mode: int = 0o600) -> None:
 @dataclass
 class Journal:
     """Everything needed to finish or roll back one re-create, rewritten
-    before each step. Holds no environment value (see the module doc)."""
+    before and after each step. Holds no environment value (see the module doc)."""
 
     fix_id: str
     endpoint: str
@@ -134,12 +151,15 @@ class Journal:
     options: dict[str, Any]  # fixes.plan.Options as a dict (no secrets in it)
     original_restart_policy: dict[str, Any]  # {"Name": ..., "MaximumRetryCount": ...}
     old_was_running: bool
-    kind: str = "fix"  # "fix" (a re-create) or "rollback" (fix --rollback)
+    kind: JournalKind = JournalKind.FIX
     new_id: str = ""
+    copy_layer: bool = True  # copy the old writable layer's files into the new container
+    locks: list[str] = field(default_factory=list)  # engine lock containers this fix holds
     step: str = ""  # the step about to run (or running when the process died)
-    phase: str = "forward"  # "forward", then "rollback" once a rollback started
-    state: str = IN_PROGRESS  # in-progress | applied | rolled-back | failed
+    phase: Phase = Phase.FORWARD
+    state: JournalState = JournalState.IN_PROGRESS
     steps: list[str] = field(default_factory=list)  # every step started, in order
+    done: list[str] = field(default_factory=list)  # every forward step completed
     reason: str = ""  # why it rolled back or failed (redacted)
     started: str = field(default_factory=iso)
     updated: str = field(default_factory=iso)
@@ -150,11 +170,15 @@ class Journal:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Journal:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        journal = cls(**{k: v for k, v in data.items() if k in known})
+        journal.kind = JournalKind(journal.kind)
+        journal.phase = Phase(journal.phase)
+        journal.state = JournalState(journal.state)
+        return journal
 
     @property
     def pending(self) -> bool:
-        return self.state == IN_PROGRESS
+        return self.state == JournalState.IN_PROGRESS
 
 
 class State:
@@ -244,7 +268,7 @@ class State:
         container_name: str,
         plan: Iterable[str],
         steps: Iterable[str],
-        result: str,
+        result: Result,
         reason: str = "",
         secrets: Iterable[str] = (),
     ) -> dict[str, Any]:
@@ -253,8 +277,7 @@ class State:
         `secrets` (the container's environment values) are redacted from the
         reason, the one free-text field (an engine error may quote a value);
         nothing else in the entry can carry an environment value."""
-        if result not in RESULTS:
-            raise ValueError(f"unknown audit result {result!r}")
+        result = Result(result)
         secrets = [s for s in secrets if s not in container_name]
         entry = {
             "time": iso(),
@@ -263,7 +286,7 @@ class State:
             "container_name": container_name,
             "plan": list(plan),
             "steps": list(steps),
-            "result": result,
+            "result": result.value,
             "reason": redact(reason, secrets),
             "user": _user(),
             "version": __version__,

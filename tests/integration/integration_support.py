@@ -36,10 +36,12 @@ def run_cli(
     env: Mapping[str, str] | None = None,
     prefix: Sequence[str] = (),
     timeout: float = SCAN_TIMEOUT,
+    entry: Sequence[str] = ("-m", "dockertui"),
 ) -> subprocess.CompletedProcess[bytes]:
-    """`[prefix...] python -m dockertui ARGS`; stdout and stderr as bytes."""
+    """`[prefix...] python -m dockertui ARGS` (or another `entry` script);
+    stdout and stderr as bytes."""
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "dockertui", *args],
+        [*prefix, sys.executable, *entry, *args],
         env=cli_env(env),
         stdin=subprocess.DEVNULL,
         capture_output=True,

@@ -13,178 +13,35 @@ through the engine's API; nothing is sent to a container's address or port.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import random
-import re
 import stat
-import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docker
-import docker.errors
-import docker.types
 import pytest
-from integration_support import error_lines, free_tcp_port, run_cli, text
-
-from dockertui.audit import capabilities as caps
+from fix_support import (
+    HARDENING,
+    TOKEN,
+    VERIFY,
+    Bench,
+    assert_one_error_line,
+    bench_for,
+    subnet,
+)
+from integration_support import free_tcp_port, text
 
 import harness
-
-VERIFY = ("--verify-seconds", "3")
-#: A fake secret: it must never reach the audit log or a journal.
-TOKEN = "itest-fix-token-not-a-secret"
-HARDENING = sorted(caps.HARDENING_DROP)
-SIBLINGS = ("backup", "failed", "new", "replaced")
-
-
-class Bench:
-    """What one test makes, and the CLI run against the test's state directory."""
-
-    def __init__(self, api: docker.APIClient, made: harness.Containers, state: Path) -> None:
-        self.api = api
-        self.made = made
-        self.state = state
-        self.bases: list[str] = []
-        self.networks: list[str] = []
-        self.volumes: list[str] = []
-
-    # --- making things ---------------------------------------------------------------------
-
-    def container(self, short: str, *, start: bool = True, **kw: Any) -> tuple[str, str]:
-        """(name, id) of a new labelled container with a 1 s stop timeout."""
-        name = self.made.name(f"fix-{short}")
-        self.bases.append(name)
-        kw.setdefault("stop_timeout", 1)
-        cid = self.made.create(f"fix-{short}", start=start, **kw)
-        return name, cid
-
-    def network(self, short: str, subnet: str | None = None) -> str:
-        name = f"dtui-{harness.SESSION}-fixnet-{short}-{uuid.uuid4().hex[:6]}"
-        ipam = None
-        if subnet:
-            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
-        self.api.create_network(
-            name, driver="bridge", ipam=ipam, labels={harness.LABEL: harness.SESSION}
-        )
-        self.networks.append(name)
-        return name
-
-    def volume(self, short: str) -> str:
-        name = f"dtui-{harness.SESSION}-fixvol-{short}-{uuid.uuid4().hex[:6]}"
-        self.api.create_volume(name, labels={harness.LABEL: harness.SESSION})
-        self.volumes.append(name)
-        return name
-
-    def track_volumes(self, ref: str) -> None:
-        """Remember every volume `ref` mounts (anonymous ones too) for cleanup."""
-        for m in self.inspect(ref)["Mounts"]:
-            if m.get("Type") == "volume" and m["Name"] not in self.volumes:
-                self.volumes.append(m["Name"])
-
-    # --- looking ---------------------------------------------------------------------------
-
-    def fix(
-        self, *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[bytes]:
-        return run_cli(
-            ["fix", "--host", harness.BASE_URL, *args],
-            env={"DOCKERTUI_STATE_DIR": str(self.state), **(env or {})},
-        )
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        return run_cli(list(args), env={"DOCKERTUI_STATE_DIR": str(self.state)})
-
-    def inspect(self, ref: str) -> dict[str, Any]:
-        return self.api.inspect_container(ref)
-
-    def cat(self, ref: str, path: str) -> str:
-        exec_id = self.api.exec_create(ref, ["cat", path])["Id"]
-        out = self.api.exec_start(exec_id).decode()
-        assert self.api.exec_inspect(exec_id)["ExitCode"] == 0, out
-        return out
-
-    def write(self, ref: str, script: str) -> None:
-        exec_id = self.api.exec_create(ref, ["sh", "-c", script])["Id"]
-        out = self.api.exec_start(exec_id).decode()
-        assert self.api.exec_inspect(exec_id)["ExitCode"] == 0, out
-
-    def siblings(self, name: str, kind: str) -> list[dict[str, Any]]:
-        """The containers named <name>-<kind>-<timestamp>."""
-        pattern = re.compile(rf"^/{re.escape(name)}-{kind}-\d{{8}}-\d{{6}}(-\d+)?$")
-        found = self.api.containers(all=True, filters={"name": f"{name}-{kind}-"})
-        return [self.inspect(c["Id"]) for c in found if any(pattern.match(n) for n in c["Names"])]
-
-    def audit(self) -> list[dict[str, Any]]:
-        path = self.state / "audit.jsonl"
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-    def journals(self) -> list[dict[str, Any]]:
-        folder = self.state / "journal"
-        return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
-
-    def state_files_text(self) -> str:
-        """Everything in the state directory but the inspect backups."""
-        parts = [self.state / "audit.jsonl", *sorted((self.state / "journal").glob("*"))]
-        return "".join(p.read_text() for p in parts if p.is_file())
-
-    # --- cleaning up -----------------------------------------------------------------------
-
-    def cleanup(self) -> None:
-        """Remove the test's containers (and their siblings), then its networks,
-        then every volume any of them mounted: also a volume a broken fix
-        created by mistake."""
-        for base in self.bases:
-            prefixes = tuple(f"/{base}-{kind}-" for kind in SIBLINGS)
-            for entry in self.api.containers(all=True, filters={"name": base}):
-                if any(n == f"/{base}" or n.startswith(prefixes) for n in entry["Names"]):
-                    with contextlib.suppress(docker.errors.NotFound):
-                        self.track_volumes(entry["Id"])
-                        self.api.remove_container(entry["Id"], force=True, v=False)
-        for network in self.networks:
-            with contextlib.suppress(docker.errors.NotFound):
-                self.api.remove_network(network)
-        for volume in self.volumes:
-            with contextlib.suppress(docker.errors.NotFound):
-                self.api.remove_volume(volume, force=True)
 
 
 @pytest.fixture
 def bench(
     docker_api: docker.APIClient, containers: harness.Containers, tmp_path: Path
 ) -> Iterator[Bench]:
-    made = Bench(docker_api, containers, tmp_path / "state")
-    try:
+    with bench_for(docker_api, containers, tmp_path) as made:
         yield made
-    finally:
-        made.cleanup()
-
-
-def _subnet(bench: Bench) -> tuple[str, str]:
-    """A network with a subnet of its own (random, retried on overlap) and a static IP in it."""
-    for _ in range(10):
-        a, b = random.randint(200, 250), random.randint(0, 255)
-        try:
-            return bench.network("static", f"10.{a}.{b}.0/24"), f"10.{a}.{b}.10"
-        except docker.errors.APIError as err:
-            if "overlap" not in str(err):
-                raise
-    raise RuntimeError("no free 10.x.y.0/24 subnet for the static-IP network")
-
-
-def _assert_one_error_line(result: subprocess.CompletedProcess[bytes], *needles: str) -> str:
-    lines = [ln for ln in error_lines(result) if ln.startswith("dockertui: ")]
-    assert len(lines) == 1, text(result.stderr)
-    assert "Traceback" not in text(result.stderr)
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 # --- (a) hardening keeps everything ------------------------------------------------------------
@@ -194,7 +51,7 @@ def test_a_hardening_recreate_keeps_volumes_networks_and_config(bench: Bench) ->
     api = bench.api
     vol = bench.volume("a")
     front = bench.network("front")
-    back, static_ip = _subnet(bench)
+    back, static_ip = subnet(bench)
     port = free_tcp_port()
     name, old_id = bench.container(
         "a",
@@ -305,7 +162,14 @@ def test_b_new_container_that_exits_at_once_is_rolled_back(bench: Bench) -> None
     bench.track_volumes(old_id)
     bench.write(old_id, "echo kept > /data/f")
 
-    result = bench.fix(name, "--plan", "read-only", "--yes", *VERIFY)
+    # /marker.txt lives in its writable layer, which a read-only root cannot take:
+    # refused before anything changes, unless the layer is discarded on purpose
+    refused = bench.fix(name, "--plan", "read-only", "--yes", *VERIFY)
+    assert refused.returncode == 2, text(refused.stderr)
+    assert_one_error_line(refused, "/marker.txt", "read-only root file system", "--discard-layer")
+    assert bench.inspect(name)["Id"] == old_id and bench.inspect(name)["State"]["Running"]
+
+    result = bench.fix(name, "--plan", "read-only", "--discard-layer", "--yes", *VERIFY)
     assert result.returncode == 3, text(result.stderr)
     assert "rolled back" in text(result.stdout)
     assert "exited with code" in text(result.stdout)
@@ -321,7 +185,8 @@ def test_b_new_container_that_exits_at_once_is_rolled_back(bench: Bench) -> None
     assert not failed["State"]["Running"]
     assert failed["HostConfig"]["RestartPolicy"]["Name"] == "no"
     assert bench.siblings(name, "backup") == []
-    (entry,) = bench.audit()
+    refusal, entry = bench.audit()
+    assert refusal["result"] == "refused"
     assert entry["result"] == "rolled-back"
     assert "rollback-verify" in entry["steps"]
     assert [j["state"] for j in bench.journals()] == ["rolled-back"]
@@ -349,10 +214,7 @@ def _crash_with(
     name, old_id = bench.container(short, host=host, environment=[f"APP_TOKEN={TOKEN}"], **config)
     bench.track_volumes(old_id)
     bench.write(old_id, "echo kept > /data/f")
-    result = bench.fix(
-        name, "--plan", "drop-caps", "--yes", *VERIFY,
-        env={"DOCKERTUI_TEST_CRASH_AFTER": crash_after},
-    )  # fmt: skip
+    result = bench.fix(name, "--plan", "drop-caps", "--yes", *VERIFY, crash_after=crash_after)
     assert result.returncode == 70, text(result.stderr)
     (journal,) = bench.journals()
     assert journal["state"] == "in-progress" and journal["step"] == crash_after
@@ -366,7 +228,7 @@ def test_c_interrupted_fix_is_finished_from_the_journal(bench: Bench, crash_afte
     # a new fix of the same container is refused while one is pending
     blocked = bench.fix(name, "--plan", "limits", "--yes")
     assert blocked.returncode == 2
-    _assert_one_error_line(blocked, "interrupted fix", "--resume")
+    assert_one_error_line(blocked, "interrupted fix", "--resume")
 
     result = bench.fix("--resume", "--resume-action", "finish", *VERIFY)
     assert result.returncode == 0, text(result.stderr)
@@ -390,7 +252,7 @@ def test_c_interrupted_fix_is_finished_from_the_journal(bench: Bench, crash_afte
 def test_c_interrupted_fix_is_rolled_back_from_the_journal(bench: Bench, crash_after: str) -> None:
     name, old_id = _crash(bench, f"cr-{crash_after}", crash_after)
     result = bench.fix("--resume", name, "--resume-action", "rollback", *VERIFY)
-    assert result.returncode == 3, text(result.stderr)
+    assert result.returncode == 0, text(result.stderr)  # rolled back, as asked
     now = bench.inspect(name)
     assert now["Id"] == old_id and now["State"]["Running"]
     assert now["HostConfig"]["RestartPolicy"]["Name"] == "always"
@@ -415,9 +277,9 @@ def test_d_compose_container_is_refused_with_the_snippet(bench: Bench) -> None:
             "com.docker.compose.service": "web",
         },
     )
-    result = bench.fix(name, "--plan", "drop-caps", "--plan", "limits", "--yes")
+    result = bench.fix(name, "--plan", "drop-caps", "--plan", "limits", "--memory", "512m", "--yes")
     assert result.returncode == 2
-    _assert_one_error_line(result, "docker compose", "dtui-itest")
+    assert_one_error_line(result, "docker compose", "dtui-itest")
     snippet = text(result.stdout)
     assert snippet.startswith('services:\n  "web":\n    cap_drop:\n')
     assert '      - "SYS_ADMIN"' in snippet and 'mem_limit: "512m"' in snippet
@@ -447,15 +309,24 @@ def test_e_live_update_of_limits_on_an_unlimited_container(bench: Bench) -> None
     assert host["Memory"] == 64 * 1024**2
     assert host["MemorySwap"] == 64 * 1024**2  # sent with it
     assert host["PidsLimit"] == 50
-    assert host["NanoCpus"] == 1_000_000_000
+    assert host["NanoCpus"] == 0  # not asked for, not set
     assert bench.siblings(name, "backup") == []
     (entry,) = bench.audit()
     assert entry["result"] == "applied" and entry["steps"] == ["update", "confirm"]
     assert bench.journals() == []  # a live update is one call: nothing to resume
+    assert "Grade now:" in text(result.stdout)
 
-    again = bench.fix(name, "--plan", "limits", "--yes")  # already limited: nothing to do
+    again = bench.fix(name, "--plan", "limits", "--memory", "64m", "--yes")  # as it is
     assert again.returncode == 0 and "nothing was changed" in text(again.stdout)
-    assert bench.inspect(name)["HostConfig"]["Memory"] == 64 * 1024**2
+    # explicit values on a limited container are applied, and only those
+    raised = bench.fix(name, "--plan", "limits", "--pids-limit", "80", "--cpus", "0.5", "--yes")
+    assert raised.returncode == 0, text(raised.stderr)
+    host = bench.inspect(name)["HostConfig"]
+    assert (host["Memory"], host["PidsLimit"], host["NanoCpus"]) == (64 * 1024**2, 80, 500_000_000)
+
+    unsaid = bench.fix(name, "--plan", "limits", "--yes")  # no value: no hidden default
+    assert unsaid.returncode == 2
+    assert_one_error_line(unsaid, "--memory", "--cpus", "--pids-limit")
 
 
 # --- (f) --read-only refuses and logs --------------------------------------------------------
@@ -471,7 +342,7 @@ def test_f_read_only_refuses_and_logs(bench: Bench, where: str, plan: str) -> No
     args = ["--read-only", *fix] if where == "global" else [*fix, "--read-only"]
     result = bench.cli(*args)
     assert result.returncode == 2
-    _assert_one_error_line(result, "read-only")
+    assert_one_error_line(result, "read-only")
     now = bench.inspect(name)
     assert now["Id"] == cid and now["HostConfig"]["Memory"] == 0
     assert not now["HostConfig"]["CapDrop"]
@@ -482,7 +353,7 @@ def test_f_read_only_refuses_and_logs(bench: Bench, where: str, plan: str) -> No
 
     rollback = bench.cli("--read-only", "fix", "--host", harness.BASE_URL, "--rollback", name)
     assert rollback.returncode == 2
-    _assert_one_error_line(rollback, "read-only")
+    assert_one_error_line(rollback, "read-only")
     assert [e["result"] for e in bench.audit()] == ["refused", "refused"]
 
 
@@ -535,7 +406,7 @@ def test_verification_waits_for_the_healthcheck(bench: Bench) -> None:
     hardened = bench.inspect(name)
     assert hardened["State"]["Health"]["Status"] == "healthy"
 
-    result = bench.fix(name, "--plan", "read-only", "--yes", *VERIFY)
+    result = bench.fix(name, "--plan", "read-only", "--discard-layer", "--yes", *VERIFY)
     assert result.returncode == 3, text(result.stderr)
     assert "unhealthy" in text(result.stdout)
     now = bench.inspect(name)
@@ -563,20 +434,20 @@ def test_rollback_restores_the_latest_backup(bench: Bench) -> None:
 
     none_left = bench.fix("--rollback", name, "--yes")
     assert none_left.returncode == 2
-    _assert_one_error_line(none_left, "no backup container")
+    assert_one_error_line(none_left, "no backup container")
 
 
 def test_auto_remove_and_dependents_are_refused(bench: Bench) -> None:
     rm_name, _ = bench.container("rm", host={"auto_remove": True})
     result = bench.fix(rm_name, "--plan", "drop-caps", "--yes")
     assert result.returncode == 2
-    _assert_one_error_line(result, "AutoRemove")
+    assert_one_error_line(result, "AutoRemove")
 
     main_name, main_id = bench.container("main")
     side_name, _ = bench.container("side", host={"network_mode": f"container:{main_id}"})
     result = bench.fix(main_name, "--plan", "drop-caps", "--yes")
     assert result.returncode == 2
-    _assert_one_error_line(result, side_name, "depends on")
+    assert_one_error_line(result, side_name, "depends on")
     assert bench.inspect(main_name)["Id"] == main_id
     assert [e["result"] for e in bench.audit()] == ["refused", "refused"]
 
@@ -585,7 +456,7 @@ def test_unconfirmed_fix_without_a_terminal_is_refused(bench: Bench) -> None:
     name, cid = bench.container("noconfirm")
     result = bench.fix(name, "--plan", "drop-caps")
     assert result.returncode == 2
-    _assert_one_error_line(result, "--yes")
+    assert_one_error_line(result, "--yes")
     assert bench.inspect(name)["Id"] == cid
     assert [e["result"] for e in bench.audit()] == ["refused"]
 
@@ -624,22 +495,17 @@ async def test_console_offers_to_finish_an_interrupted_fix(bench: Bench) -> None
     and, on Finish, completes the re-create from it."""
     from dockertui.engine.endpoint import resolve_endpoint
     from dockertui.engine.watch import Watcher
-    from dockertui.fixes.session import make_fixer, make_resumer, pending_fixes
+    from dockertui.fixes.session import EngineFixer
     from dockertui.fixes.state import State
     from dockertui.ui.app import DockerTUI
     from dockertui.ui.resume_screen import ResumeScreen
 
     name, old_id = _crash(bench, "console-resume", "create")
     endpoint = resolve_endpoint(host=harness.BASE_URL)
-    state = State(bench.state)
-    (journal,) = pending_fixes(endpoint, state)
+    fixer = EngineFixer(endpoint, State(bench.state), verify_seconds=3)
+    (journal,) = fixer.pending()
     assert journal.name == name
-    app = DockerTUI(
-        Watcher(endpoint),
-        fixer=make_fixer(endpoint, state, verify_seconds=3),
-        interrupted=[journal],
-        resumer=make_resumer(endpoint, state),
-    )
+    app = DockerTUI(Watcher(endpoint), fixer=fixer, interrupted=[journal])
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(0.3)
         assert isinstance(app.screen, ResumeScreen)
@@ -666,6 +532,6 @@ def test_a_fix_already_running_elsewhere_is_not_overlapped(bench: Bench) -> None
     bench.made.ids.append(other)
     result = bench.fix(name, "--plan", "drop-caps", "--yes", *VERIFY)
     assert result.returncode == 2
-    _assert_one_error_line(result, f"{name}-new-20260101-000000 exists", "another fix")
+    assert_one_error_line(result, f"{name}-new-20260101-000000 exists", "another fix")
     assert bench.inspect(name)["Id"] == old_id  # untouched
     assert [e["result"] for e in bench.audit()] == ["refused"]

@@ -6,7 +6,6 @@ against a small fake of EngineClient that answers from captured documents."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import getpass
 import json
@@ -18,11 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiodocker
 import pytest
 
 from dockertui import __version__
 from dockertui.audit import capabilities as caps
+from dockertui.fixes import refusals
+from dockertui.fixes.describe import compose_snippet
 from dockertui.fixes.documents import (
     anonymous_volumes,
     create_body,
@@ -31,12 +31,11 @@ from dockertui.fixes.documents import (
     is_noop,
     options_from_dict,
 )
-from dockertui.fixes.executor import Executor, FixRefused
-from dockertui.fixes.plan import Options, plan
+from dockertui.fixes.plan import CapPreset, Options, plan
 from dockertui.fixes.state import (
-    IN_PROGRESS,
     REDACTED,
     Journal,
+    JournalState,
     State,
     env_values,
     redact,
@@ -176,7 +175,9 @@ def test_plan_document_carries_the_hardening(
     load_inspect: Callable[[str], Doc], engine_info: EngineInfo
 ) -> None:
     doc = load_inspect(CASE)
-    fix = plan(doc, ["drop-caps", "no-new-privileges", "limits"], engine_info)
+    fix = plan(
+        doc, ["drop-caps", "no-new-privileges", "limits"], engine_info, Options(memory=2**29)
+    )
     body, _ = create_body(fix.document)
     assert body["HostConfig"]["CapDrop"] == sorted(caps.HARDENING_DROP)
     assert "no-new-privileges:true" in body["HostConfig"]["SecurityOpt"]
@@ -188,7 +189,9 @@ def test_plan_document_carries_the_hardening(
 
 
 def test_options_survive_a_journal(engine_info: EngineInfo) -> None:
-    options = Options(cap_preset="custom", keep_caps=("NET_BIND_SERVICE",), tmpfs=("/run",))
+    options = Options(
+        cap_preset=CapPreset.CUSTOM, keep_caps=("NET_BIND_SERVICE",), tmpfs=("/run",), memory=2**29
+    )
     assert options_from_dict(json.loads(json.dumps(asdict(options)))) == options
 
 
@@ -245,13 +248,13 @@ def test_journal_round_trip(tmp_path: Path) -> None:
     assert path == tmp_path / "journal" / f"{journal.fix_id}.json"
     (read,) = state.journals()
     assert read == journal
-    assert read.pending and read.state == IN_PROGRESS
+    assert read.pending and read.state == JournalState.IN_PROGRESS
     assert options_from_dict(read.options) == Options(user="4242:4242")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert os.listdir(path.parent) == [path.name], "no temporary file is left behind"
 
-    journal.state = "applied"
+    journal.state = JournalState.APPLIED
     state.write_journal(journal)
     assert state.pending() == []
     assert state.journals()[0].state == "applied"
@@ -349,85 +352,53 @@ def test_redact() -> None:
     ) == ["long-value"]
 
 
-class _FakeClient:
-    """Answers GETs from a dict of documents; any POST is a test failure."""
-
-    def __init__(self, docs: dict[str, Any]) -> None:
-        self.docs = docs
-        self.posts: list[str] = []
-
-    async def get(self, path: str, params: Any = None, **_: Any) -> Any:
-        if path not in self.docs:
-            raise aiodocker.DockerError(404, {"message": f"No such object: {path}"})
-        return copy.deepcopy(self.docs[path])
-
-    async def post(self, path: str, *args: Any, **kw: Any) -> Any:
-        self.posts.append(path)
-        raise AssertionError(f"unexpected POST {path}")
-
-
-def _refusal(
-    tmp_path: Path,
-    doc: Doc,
-    engine_info: EngineInfo,
-    names: list[str],
-    *,
-    others: tuple[Doc, ...] = (),
-    image: bool = True,
-    read_only: bool = False,
-) -> tuple[FixRefused, State]:
-    docs: dict[str, Any] = {f"containers/{doc['Id']}/json": doc}
-    docs["containers/json"] = [{"Id": d["Id"]} for d in [doc, *others]]
-    for d in others:
-        docs[f"containers/{d['Id']}/json"] = d
-    if image:
-        docs[f"images/{doc['Image']}/json"] = {"Id": doc["Image"]}
-    client = _FakeClient(docs)
-    state = State(tmp_path / "state")
-    executor = Executor(
-        client,  # type: ignore[arg-type]
-        state=state,
-        endpoint_label="unix:///x.sock",
-        read_only=read_only,
+def _recreate_refusal(doc: Doc, *, others: tuple[Doc, ...] = (), image: bool = True) -> str:
+    found = refusals.recreate_refusal(
+        doc, image={"Id": doc["Image"]} if image else None, others=[doc, *others]
     )
-    with pytest.raises(FixRefused) as caught:
-        asyncio.run(executor.apply(plan(doc, names, engine_info)))
-    assert client.posts == []
-    (entry,) = state.audit_entries()
-    assert entry["result"] == "refused" and entry["reason"] == str(caught.value)
-    assert not state.backups.exists(), "a refused fix saves no backup"
-    return caught.value, state
+    assert found is not None, "the re-create was not refused"
+    return found
 
 
-def test_preflight_refuses_a_missing_image(
-    tmp_path: Path, load_inspect: Callable[[str], Doc], engine_info: EngineInfo
-) -> None:
-    err, _ = _refusal(tmp_path, load_inspect(CASE), engine_info, ["drop-caps"], image=False)
-    assert "image" in str(err) and "no longer on the engine" in str(err)
+def test_preflight_refuses_a_missing_image(load_inspect: Callable[[str], Doc]) -> None:
+    reason = _recreate_refusal(load_inspect(CASE), image=False)
+    assert "image" in reason and "no longer on the engine" in reason
 
 
-def test_preflight_refuses_auto_remove(
-    tmp_path: Path, load_inspect: Callable[[str], Doc], engine_info: EngineInfo
-) -> None:
-    err, _ = _refusal(tmp_path, load_inspect("auto-remove"), engine_info, ["drop-caps"])
-    assert "AutoRemove" in str(err)
+def test_preflight_lets_a_plain_container_through(load_inspect: Callable[[str], Doc]) -> None:
+    doc = load_inspect(CASE)
+    assert refusals.recreate_refusal(doc, image={"Id": doc["Image"]}, others=[doc]) is None
+    assert refusals.compose_refusal(doc) is None
+    assert refusals.live_refusal(doc, {"Memory": 1}) is None
 
 
-def test_preflight_refuses_dependents(
-    tmp_path: Path, load_inspect: Callable[[str], Doc], engine_info: EngineInfo
-) -> None:
+def test_preflight_refuses_auto_remove(load_inspect: Callable[[str], Doc]) -> None:
+    assert "AutoRemove" in _recreate_refusal(load_inspect("auto-remove"))
+    live = refusals.live_refusal(load_inspect("auto-remove"), {"RestartPolicy": {"Name": "always"}})
+    assert live is not None and "--rm" in live
+
+
+def test_preflight_refuses_dependents(load_inspect: Callable[[str], Doc]) -> None:
     doc = load_inspect(CASE)
     sidecar = {
         "Id": "9" * 64,
         "Name": "/sidecar",
         "HostConfig": {"NetworkMode": f"container:{doc['Id']}"},
     }
-    err, _ = _refusal(tmp_path, doc, engine_info, ["drop-caps"], others=(sidecar,))
-    assert str(err).startswith("sidecar depends on")
+    assert _recreate_refusal(doc, others=(sidecar,)).startswith("sidecar depends on")
+
+
+def test_preflight_refuses_another_fixs_temporary_container(
+    load_inspect: Callable[[str], Doc],
+) -> None:
+    doc = load_inspect(CASE)
+    name = doc["Name"].lstrip("/")
+    temp = {"Id": "8" * 64, "Name": f"/{name}-new-20260101-000000", "HostConfig": {}}
+    assert _recreate_refusal(doc, others=(temp,)).startswith(f"{name}-new-20260101-000000 exists")
 
 
 def test_preflight_refuses_compose_with_the_snippet(
-    tmp_path: Path, edited: Callable[..., Doc], engine_info: EngineInfo
+    edited: Callable[..., Doc], engine_info: EngineInfo
 ) -> None:
     doc = edited(
         CASE,
@@ -436,21 +407,32 @@ def test_preflight_refuses_compose_with_the_snippet(
             ("Config", "Labels", "com.docker.compose.service"): "web",
         },
     )
-    err, _ = _refusal(tmp_path, doc, engine_info, ["drop-caps", "limits"])
-    assert "compose" in str(err)
-    assert err.compose_snippet is not None
-    assert err.compose_snippet.startswith('services:\n  "web":')
-    assert "cap_drop:" in err.compose_snippet and "mem_limit:" in err.compose_snippet
+    reason = refusals.compose_refusal(doc)
+    assert reason is not None and "compose" in reason and "shop" in reason
+    snippet = compose_snippet(
+        plan(doc, ["drop-caps", "limits"], engine_info, Options(memory=2**29))
+    )
+    assert snippet.startswith('services:\n  "web":')
+    assert "cap_drop:" in snippet and 'mem_limit: "512m"' in snippet
+
+
+def test_user_names_must_resolve_in_the_image() -> None:
+    passwd = "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/tmp:/bin/sh\n"
+    group = "root:x:0:\napp:x:1000:\n"
+    assert refusals.user_refusal("web", "app", passwd, group) is None
+    assert refusals.user_refusal("web", "1000:1000", None, None) is None  # numbers need no table
+    assert "no user 'nobody'" in (refusals.user_refusal("web", "nobody", passwd, group) or "")
+    assert "no group 'staff'" in (refusals.user_refusal("web", "app:staff", passwd, group) or "")
+    assert "numeric uid" in (refusals.user_refusal("web", "app", None, None) or "")
 
 
 def test_secret_values_never_reach_the_audit_log(
-    tmp_path: Path, load_inspect: Callable[[str], Doc], engine_info: EngineInfo
+    tmp_path: Path, load_inspect: Callable[[str], Doc]
 ) -> None:
-    """A refusal (read-only) and a refusal whose reason quotes the engine: the
-    audit log names the container but holds no environment value."""
+    """The audit log names the container but holds no environment value,
+    even when a reason quotes one (an engine error could)."""
     doc = load_inspect("secrets")
-    _, state = _refusal(tmp_path, doc, engine_info, ["limits"], read_only=True)
-    # the state layer redacts a reason that quotes a value (an engine error could)
+    state = State(tmp_path)
     state.audit(
         endpoint="e",
         container_id=doc["Id"],

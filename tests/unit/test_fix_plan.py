@@ -3,6 +3,7 @@ update body, the predicted grade, and the describe helpers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from dockertui.audit import capabilities as caps
 from dockertui.fixes.describe import compose_snippet, diff, diff_text, docker_run
-from dockertui.fixes.plan import CHANGES, Options, plan, resolve, suggest
+from dockertui.fixes.plan import CHANGES, CapPreset, Options, PlanError, plan, resolve, suggest
 from dockertui.model import EngineInfo
 
 Load = Callable[[str], dict[str, Any]]
@@ -50,16 +51,21 @@ def test_strict_preset_keeps_only_the_chosen_capabilities(
     assert p.after.effective_capabilities == {"NET_BIND_SERVICE"}
 
 
-def test_custom_pick_keeps_only_what_was_held(load_inspect: Load, engine_info: EngineInfo) -> None:
-    options = Options(cap_preset="custom", keep_caps=("CHOWN", "SYS_MODULE"))
+def test_custom_pick_keeps_only_what_is_held(load_inspect: Load, engine_info: EngineInfo) -> None:
+    options = Options(cap_preset=CapPreset.CUSTOM, keep_caps=("CHOWN", "NET_BIND_SERVICE"))
     p = plan(load_inspect("plain"), ["drop-caps"], engine_info, options)
-    assert p.after.effective_capabilities == {"CHOWN"}  # SYS_MODULE was never held
+    assert p.after.effective_capabilities == {"CHOWN", "NET_BIND_SERVICE"}
+    # a capability it does not hold cannot be "kept": refused, not silently dropped
+    held_not = Options(cap_preset=CapPreset.CUSTOM, keep_caps=("CHOWN", "SYS_MODULE"))
+    with pytest.raises(PlanError, match=r"does not hold SYS_MODULE.*strict"):
+        plan(load_inspect("plain"), ["drop-caps"], engine_info, held_not)
 
 
 def test_live_changes_fill_the_update_body_with_memory_swap(
     load_inspect: Load, engine_info: EngineInfo
 ) -> None:
-    p = plan(load_inspect("plain"), ["limits", "restart-policy"], engine_info)
+    options = Options(memory=512 * 1024**2, nano_cpus=10**9, pids_limit=256)
+    p = plan(load_inspect("plain"), ["limits", "restart-policy"], engine_info, options)
     assert not p.recreate
     assert p.update_body == {
         "Memory": 512 * 1024 * 1024,
@@ -71,10 +77,34 @@ def test_live_changes_fill_the_update_body_with_memory_swap(
     assert {"memory-unlimited", "cpu-unlimited", "pids-unlimited"} <= set(p.cleared)
 
 
-def test_limits_keep_what_is_already_set(load_inspect: Load, engine_info: EngineInfo) -> None:
-    p = plan(load_inspect("cpu-shares-only"), ["limits"], engine_info)
-    assert "Memory" not in p.update_body and "NanoCpus" not in p.update_body
-    assert p.update_body == {"PidsLimit": 256}
+def test_limits_set_exactly_what_was_asked(load_inspect: Load, engine_info: EngineInfo) -> None:
+    p = plan(load_inspect("plain"), ["limits"], engine_info, Options(memory=64 * 1024**2))
+    assert p.update_body == {"Memory": 64 * 1024**2, "MemorySwap": 64 * 1024**2}
+    # an explicit value replaces the one a limited container has
+    doc = load_inspect("hardened")
+    assert doc["HostConfig"]["PidsLimit"] == 64
+    p = plan(doc, ["limits"], engine_info, Options(pids_limit=100))
+    assert p.update_body == {"PidsLimit": 100}
+    # the value it already has: nothing to send
+    assert plan(doc, ["limits"], engine_info, Options(pids_limit=64)).update_body == {}
+    with pytest.raises(PlanError, match="Say which limits"):
+        plan(doc, ["limits"], engine_info)
+
+
+def test_limits_the_engine_would_refuse_are_refused_first(
+    load_inspect: Load, engine_info: EngineInfo
+) -> None:
+    from dataclasses import replace
+
+    doc = load_inspect("plain")
+    four = replace(engine_info, cpus=4)
+    with pytest.raises(PlanError, match="reports 4 CPUs"):
+        plan(doc, ["limits"], four, Options(nano_cpus=1000 * 10**9))
+    plan(doc, ["limits"], four, Options(nano_cpus=4 * 10**9))  # all of them is fine
+    with pytest.raises(PlanError, match="at least 6m"):
+        plan(doc, ["limits"], four, Options(memory=5 * 1024**2))
+    with pytest.raises(PlanError, match="at least 1"):
+        plan(doc, ["limits"], four, Options(pids_limit=0))
 
 
 def test_each_change_reports_what_it_clears_alone(
@@ -127,7 +157,10 @@ def test_suggest_names_the_changes_that_help(load_inspect: Load, engine_info: En
 
 
 def test_describe_diff_command_and_compose(load_inspect: Load, engine_info: EngineInfo) -> None:
-    p = plan(load_inspect("secrets"), ["no-new-privileges", "limits"], engine_info)
+    p = plan(
+        load_inspect("secrets"), ["no-new-privileges", "limits"], engine_info,
+        Options(memory=512 * 1024**2, pids_limit=256),
+    )  # fmt: skip
     fields = {row[0] for row in diff(p)}
     assert {"security_opt", "memory", "memory_swap", "pids_limit"} <= fields
     assert "+ memory: 512m" in diff_text(p)
@@ -161,3 +194,71 @@ def test_compose_snippet_names_every_namespace_it_leaves(
     for case, key in (("host-uts", "uts"), ("host-userns", "userns_mode"), ("host-pid", "pid")):
         p = plan(load_inspect(case), ["host-namespaces"], engine_info)
         assert f"    {key}: null" in compose_snippet(p), case
+
+
+@pytest.mark.parametrize(
+    ("options", "names", "message"),
+    [
+        (Options(cap_preset=CapPreset.STRICT, keep_caps=("NET_ADMN",)), ["drop-caps"], "did you mean NET_ADMIN"),
+        (Options(cap_preset=CapPreset.STRICT, keep_caps=("NOPE",)), ["drop-caps"], "'NOPE' is not a Linux capability;"),
+        (Options(cap_preset=CapPreset.STRICT, keep_caps=("ALL",)), ["drop-caps"], "ALL is not a capability"),
+        (Options(keep_caps=("CHOWN",)), ["drop-caps"], "not hardening"),
+        (Options(user="root"), ["non-root"], "other than root"),
+        (Options(user="0:0"), ["non-root"], "other than root"),
+        (Options(user="4294967296"), ["non-root"], "out of range"),
+        (Options(user="a b"), ["non-root"], "is not NAME or UID"),
+        (Options(tmpfs=("tmp",)), ["read-only"], "absolute"),
+        (Options(tmpfs=("/tmp/../etc",)), ["read-only"], "absolute"),
+        (Options(tmpfs=("/tmp:rw,sise=1m",)), ["read-only"], "'sise=1m' is not a tmpfs mount option"),
+        (Options(tmpfs=("/tmp:size=lots",)), ["read-only"], "does not have a valid value"),
+        (Options(tmpfs=("/tmp", "/tmp:size=1m")), ["read-only"], "already mounted"),
+        (Options(bind_address="0.0.0.0"), ["localhost-ports"], "every interface"),
+        (Options(bind_address="localhost"), ["localhost-ports"], "not an IP address"),
+    ],
+)  # fmt: skip
+def test_every_value_is_checked_before_anything_runs(
+    load_inspect: Load, engine_info: EngineInfo, options: Options, names: list[str], message: str
+) -> None:
+    with pytest.raises(PlanError, match=re.escape(message)):
+        plan(load_inspect("plain"), names, engine_info, options)
+
+
+def test_tmpfs_takes_its_options(load_inspect: Load, engine_info: EngineInfo) -> None:
+    options = Options(tmpfs=("/tmp:rw,size=1m", "/run"))
+    host = plan(load_inspect("plain"), ["read-only"], engine_info, options).document["HostConfig"]
+    assert host["Tmpfs"] == {"/tmp": "rw,size=1m", "/run": "rw,noexec,nosuid"}
+
+
+def test_a_tmpfs_over_a_volume_is_refused(load_inspect: Load, engine_info: EngineInfo) -> None:
+    doc = load_inspect("named-and-anon-volumes")
+    taken = doc["Mounts"][0]["Destination"]
+    with pytest.raises(PlanError, match="already mounted"):
+        plan(doc, ["read-only"], engine_info, Options(tmpfs=(taken,)))
+
+
+def test_localhost_ports_rebinds_publish_all(
+    edited: Callable[..., dict[str, Any]], engine_info: EngineInfo
+) -> None:
+    """-P ports become explicit bindings on the chosen address, on the host
+    port they have now; the scan and a second dry run then agree."""
+    doc = edited(
+        "plain",
+        {
+            ("HostConfig", "PublishAllPorts"): True,
+            ("Config", "ExposedPorts"): {"8080/tcp": {}, "53/udp": {}},
+            ("NetworkSettings", "Ports"): {
+                "8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "49153"}, {"HostIp": "::", "HostPort": "49153"}],
+                "53/udp": [{"HostIp": "0.0.0.0", "HostPort": "49154"}],
+            },
+        },
+    )  # fmt: skip
+    p = plan(doc, ["localhost-ports"], engine_info)
+    host = p.document["HostConfig"]
+    assert host["PublishAllPorts"] is False
+    assert host["PortBindings"] == {
+        "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49153"}],
+        "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "49154"}],
+    }
+    assert "port-all-interfaces" in checks(p.before) and "port-all-interfaces" in p.cleared
+    again = plan(p.document, ["localhost-ports"], engine_info)
+    assert diff(again) == [] and "port-all-interfaces" not in checks(again.before)

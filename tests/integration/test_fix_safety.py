@@ -1,0 +1,420 @@
+"""Fixes that cannot lose data or race (issue 7), on the real engine: the
+writable layer is copied byte for byte; every value is checked before
+anything stops; an engine-side lock lets one fix of a container through
+whatever the number of processes and state folders; a rollback holds
+against the engine's own restarts of a crash-looping container; -P ports
+are re-bound; the grade after a fix is the scan's; exit codes and messages
+agree across fix, --rollback and --resume.
+
+Every test runs the CLI as a subprocess and removes what it made. Data is
+read back through the engine's archive API; nothing is sent to a
+container's address or port."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import io
+import json
+import os
+import socket
+import subprocess
+import tarfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from fix_support import VERIFY, Bench, assert_one_error_line, bench_for
+from integration_support import run_cli, text
+
+import harness
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def bench(
+    docker_api: docker.APIClient, containers: harness.Containers, tmp_path: Path
+) -> Iterator[Bench]:
+    with bench_for(docker_api, containers, tmp_path) as made:
+        yield made
+
+
+def tree(api: docker.APIClient, ref: str, path: str) -> dict[str, tuple[Any, ...]]:
+    """Every member of `path` through GET /archive: (type, mode, uid, gid,
+    link target, sha of the content), keyed by name."""
+    import hashlib
+
+    stream, _ = api.get_archive(ref, path)
+    found: dict[str, tuple[Any, ...]] = {}
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        for m in tar.getmembers():
+            data = tar.extractfile(m).read() if m.isfile() else b""  # type: ignore[union-attr]
+            digest = hashlib.sha256(data).hexdigest()
+            found[m.name] = (m.type, m.mode, m.uid, m.gid, m.linkname, digest, len(data))
+    return found
+
+
+def exists(api: docker.APIClient, ref: str, path: str) -> bool:
+    try:
+        api.get_archive(ref, path)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+LAYER_SCRIPT = """
+set -e
+busybox head -c 300000 /dev/urandom > /srv.bin
+busybox mkdir -p /opt/app/conf /srv/app
+echo 'listen 8080' > /opt/app/conf/app.conf
+echo 'notes kept' > /srv/app/notes.txt
+busybox chown -R 1000:1000 /opt/app
+busybox chmod 0600 /opt/app/conf/app.conf
+busybox ln -s /opt/app/conf/app.conf /etc/app.conf
+echo 'extra:x:1001:1001::/tmp:/bin/sh' >> /etc/passwd
+busybox rm /bin/ls
+echo in-volume > /srv/app/cache/v
+echo in-tmp > /tmp/scratch
+"""
+
+
+def _layered(bench: Bench, short: str, **kw: Any) -> tuple[str, str]:
+    """A running container whose writable layer holds added, changed,
+    linked, owned and deleted files, an anonymous volume inside an added
+    folder, and a file in /tmp."""
+    name, cid = bench.container(
+        short, volumes=["/srv/app/cache"], host={"restart_policy": {"Name": "always"}}, **kw
+    )
+    bench.track_volumes(cid)
+    bench.write(cid, LAYER_SCRIPT)
+    return name, cid
+
+
+def test_the_writable_layer_survives_a_recreate_byte_for_byte(bench: Bench) -> None:
+    name, old_id = _layered(bench, "layer")
+    api = bench.api
+    paths = ("/srv.bin", "/opt", "/srv/app/notes.txt", "/etc/app.conf", "/etc/passwd", "/tmp")
+    before = {p: tree(api, old_id, p) for p in paths}
+
+    dry = bench.fix(name, "--plan", "drop-caps", "--dry-run")
+    assert dry.returncode == 0, text(dry.stderr)
+    out = text(dry.stdout)
+    assert "writable layer of " in out and "copied into the new container" in out
+    for path in ("/srv.bin", "/opt/app/conf/app.conf", "/etc/passwd", "/srv/app/notes.txt"):
+        assert f"  {path}\n" in out, path
+    assert "deleted in the layer comes back from the image:\n  /bin/ls" in out
+    assert "  /srv/app/cache" not in out  # a volume, carried by the re-create itself
+
+    result = bench.fix(name, "--plan", "drop-caps", "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stderr)
+    assert "writable layer were copied over" in text(result.stdout)
+    new_id = bench.inspect(name)["Id"]
+    assert new_id != old_id
+    for path in paths:
+        assert tree(api, new_id, path) == before[path], path
+    assert bench.cat(name, "/srv/app/cache/v") == "in-volume\n"  # the same volume
+    assert exists(api, new_id, "/bin/ls")  # deleted in the layer, back from the image
+    dry_run, applied = bench.audit()
+    assert dry_run["result"] == "dry-run" and "copy-layer" in applied["steps"]
+
+
+def test_discard_layer_leaves_the_files_in_the_backup_only(bench: Bench) -> None:
+    name, old_id = _layered(bench, "discard")
+    result = bench.fix(name, "--plan", "drop-caps", "--discard-layer", "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stderr)
+    assert "--discard-layer" in text(result.stderr)
+    new_id = bench.inspect(name)["Id"]
+    assert not exists(bench.api, new_id, "/srv.bin")
+    assert exists(bench.api, old_id, "/srv.bin")  # kept in the stopped backup
+    (backup,) = bench.siblings(name, "backup")
+    assert backup["Id"] == old_id
+
+
+def test_the_review_names_the_first_twenty_paths_and_the_count(bench: Bench) -> None:
+    name, _ = bench.container("many")
+    bench.write(name, "for i in $(busybox seq 1 25); do echo $i > /f$i; done")
+    out = text(bench.fix(name, "--plan", "no-new-privileges", "--dry-run").stdout)
+    assert "holds 25 added or changed paths" in out
+    assert "… and 5 more" in out
+    listed = [line for line in out.splitlines() if line.startswith("  /f")]
+    assert len(listed) == 20
+
+
+# --- every value checked before anything changes ------------------------------------------
+
+
+BAD_VALUES = [
+    (["--plan", "drop-caps", "--cap-preset", "strict", "--keep-cap", "NET_ADMN"], "did you mean NET_ADMIN"),
+    (["--plan", "drop-caps", "--keep-cap", "NOPE"], "'NOPE' is not a Linux capability"),
+    (["--plan", "non-root", "--user", "root"], "other than root"),
+    (["--plan", "non-root", "--user", "0"], "other than root"),
+    (["--plan", "non-root", "--user", "99999999999"], "out of range"),
+    (["--plan", "non-root", "--user", "ghost"], "no user 'ghost'"),
+    (["--plan", "read-only", "--tmpfs", "tmp"], "absolute"),
+    (["--plan", "read-only", "--tmpfs", "/tmp:rw,sise=1m"], "not a tmpfs mount option"),
+    (["--plan", "localhost-ports", "--bind-address", "0.0.0.0"], "every interface"),
+    (["--plan", "localhost-ports", "--bind-address", "10.254.254.254"], "not an address of this host"),
+    (["--plan", "limits", "--cpus", "1000"], "CPUs"),
+    (["--plan", "limits", "--memory", "1m"], "at least 6m"),
+    (["--plan", "limits"], "Say which limits"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "said"), BAD_VALUES, ids=[" ".join(a[1:]) for a, _ in BAD_VALUES])
+def test_a_bad_value_is_refused_before_anything_stops(
+    bench: Bench, args: list[str], said: str
+) -> None:
+    name, cid = bench.container("badval")
+    started = bench.inspect(cid)["State"]["StartedAt"]
+    result = bench.fix(name, *args, "--yes", *VERIFY)
+    assert result.returncode == 2, text(result.stdout + result.stderr)
+    assert_one_error_line(result, said)
+    now = bench.inspect(name)
+    assert now["Id"] == cid and now["State"]["Running"] and now["State"]["StartedAt"] == started
+    assert bench.siblings(name, "new") == [] and bench.locks_of(cid) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--plan", "drop-caps", "--memory", "64m"], "--memory goes with --plan limits"),
+        (["--plan", "limits", "--memory", "64m", "--user", "1000"], "--user goes with --plan non-root"),
+        (["--plan", "limits", "--memory", "64m", "--discard-layer"], "--discard-layer goes with a re-create"),
+        (["--plan", "drop-caps", "--tmpfs", "/run"], "--tmpfs goes with --plan read-only"),
+        (["--rollback", "--memory", "64m"], "goes with --plan"),
+    ],
+)  # fmt: skip
+def test_options_that_belong_to_no_chosen_plan_are_refused(
+    bench: Bench, args: list[str], said: str
+) -> None:
+    name, cid = bench.container("unused")
+    result = bench.fix(name, *args, "--yes")
+    assert result.returncode == 2
+    assert said in text(result.stderr) and "Traceback" not in text(result.stderr)
+    assert bench.inspect(name)["Id"] == cid
+
+
+def test_tmpfs_options_and_a_named_user_reach_the_container(bench: Bench) -> None:
+    name, _ = bench.container("tmpfs")
+    result = bench.fix(
+        name, "--plan", "read-only,non-root", "--tmpfs", "/tmp:rw,size=1m", "--user", "app",
+        "--yes", *VERIFY,
+    )  # fmt: skip
+    assert result.returncode == 0, text(result.stderr)
+    now = bench.inspect(name)
+    assert now["HostConfig"]["Tmpfs"] == {"/tmp": "rw,size=1m"}
+    assert now["Config"]["User"] == "app"
+    mounts = [line.split() for line in bench.cat(name, "/proc/mounts").splitlines()]
+    (tmp,) = [m for m in mounts if m[1] == "/tmp"]
+    assert tmp[2] == "tmpfs" and "size=1024k" in tmp[3]
+
+
+# --- the engine-side lock -------------------------------------------------------------------
+
+
+def _parallel(
+    commands: list[list[str]], envs: list[dict[str, str]]
+) -> list[subprocess.CompletedProcess[bytes]]:
+    with concurrent.futures.ThreadPoolExecutor(len(commands)) as pool:
+        running = [
+            pool.submit(run_cli, args, env=env) for args, env in zip(commands, envs, strict=True)
+        ]
+        return [f.result() for f in running]
+
+
+@pytest.mark.parametrize("folders", ["one state folder", "a folder each"])
+def test_parallel_fixes_of_one_container_let_exactly_one_through(
+    bench: Bench, tmp_path: Path, folders: str
+) -> None:
+    n = 5
+    name, old_id = bench.container("lock", host={"restart_policy": {"Name": "always"}})
+    states = [
+        bench.state if folders == "one state folder" else tmp_path / f"s{i}" for i in range(n)
+    ]
+    command = ["fix", "--host", harness.BASE_URL, name, "--plan", "no-new-privileges", "--yes",
+               "--verify-seconds", "4"]  # fmt: skip
+    results = _parallel([command] * n, [{"DOCKERTUI_STATE_DIR": str(s)} for s in states])
+    codes = sorted(r.returncode for r in results)
+    assert codes == [0] + [2] * (n - 1), [text(r.stderr) for r in results]
+    for r in results:
+        if r.returncode == 2:
+            lines = [ln for ln in text(r.stderr).splitlines() if ln.startswith("dockertui: ")]
+            assert len(lines) == 1 and "Traceback" not in text(r.stderr), text(r.stderr)
+            assert "another dockertui" in lines[0] or "no container" in lines[0], lines[0]
+    # names and restart policies consistent, nothing pending, no lock left
+    now = bench.inspect(name)
+    assert now["Id"] != old_id and now["State"]["Running"]
+    assert "no-new-privileges:true" in now["HostConfig"]["SecurityOpt"]
+    assert now["HostConfig"]["RestartPolicy"]["Name"] == "always"
+    (backup,) = bench.siblings(name, "backup")
+    assert backup["Id"] == old_id and backup["HostConfig"]["RestartPolicy"]["Name"] == "no"
+    assert bench.siblings(name, "new") == [] and bench.siblings(name, "failed") == []
+    for state in set(states):
+        for path in (state / "journal").glob("*.json"):
+            assert json.loads(path.read_text())["state"] != "in-progress", path
+    assert bench.locks_of(old_id, now["Id"]) == []
+
+
+def _fake_lock(bench: Bench, target: str, *, pid: int, since: str) -> str:
+    labels = {
+        "dockertui.lock": "1", "dockertui.lock.fix": "20260101-000000-x-abc123",
+        "dockertui.lock.target": target, "dockertui.lock.user": "root",
+        "dockertui.lock.host": socket.gethostname(), "dockertui.lock.pid": str(pid),
+        "dockertui.lock.pid-start": "", "dockertui.lock.since": since,
+    }  # fmt: skip
+    return str(
+        bench.api.create_container(harness.IMAGE, name=f"dockertui-lock-{target}", labels=labels)[
+            "Id"
+        ]
+    )
+
+
+def test_a_stale_lock_is_reported_and_broken_only_on_request(bench: Bench) -> None:
+    name, cid = bench.container("stale")
+    dead = 2**22 + 12345  # above the default pid_max: no such process
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    _fake_lock(bench, cid, pid=dead, since=now)
+    result = bench.fix(name, "--plan", "no-new-privileges", "--yes", *VERIFY)
+    assert result.returncode == 2
+    assert_one_error_line(result, "looks abandoned", f"process {dead}", "--break-lock")
+    assert bench.inspect(name)["Id"] == cid
+
+    result = bench.fix(name, "--plan", "no-new-privileges", "--break-lock", "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stderr)
+    assert bench.locks_of(cid, bench.inspect(name)["Id"]) == []
+
+
+def test_a_live_lock_is_never_broken(bench: Bench) -> None:
+    name, cid = bench.container("live-lock")
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    lock = _fake_lock(bench, cid, pid=os.getpid(), since=now)  # this very test holds it
+    try:
+        result = bench.fix(name, "--plan", "no-new-privileges", "--break-lock", "--yes")
+        assert result.returncode == 2
+        assert_one_error_line(result, "being fixed by another dockertui", f"pid {os.getpid()}")
+        assert bench.inspect(name)["Id"] == cid
+        # the scan and the console do not list lock containers as workloads
+        scan = run_cli(["scan", "--host", harness.BASE_URL, "--format", "json"])
+        names = {c["name"] for c in json.loads(scan.stdout)["containers"]}
+        assert name in names and f"dockertui-lock-{cid}" not in names
+    finally:
+        bench.api.remove_container(lock, force=True)
+
+
+# --- a rollback the engine's restarts cannot race ------------------------------------------
+
+
+def test_parallel_rollbacks_of_crash_looping_containers_all_complete(bench: Bench) -> None:
+    """Each original runs as root; its fix (non-root) makes the new container
+    exit at once, and `--restart always` has the engine restart it over and
+    over while the rollback stops it. All eight end rolled back (exit 3)."""
+    n = 8
+    made = [
+        bench.container(
+            f"loop{i}",
+            host={"restart_policy": {"Name": "always"}},
+            command=["sh", "-c", '[ "$(id -u)" = 0 ] || exit 1; exec sleep 100000'],
+        )
+        for i in range(n)
+    ]
+    command = ["fix", "--host", harness.BASE_URL, "--plan", "non-root", "--user", "1000:1000",
+               "--yes", "--verify-seconds", "3"]  # fmt: skip
+    results = _parallel(
+        [[*command[:3], name, *command[3:]] for name, _ in made],
+        [{"DOCKERTUI_STATE_DIR": str(bench.state)}] * n,
+    )
+    for (name, old_id), r in zip(made, results, strict=True):
+        assert r.returncode == 3, f"{name}: {text(r.stdout)} {text(r.stderr)}"
+        now = bench.inspect(name)
+        assert now["Id"] == old_id and now["State"]["Running"], name
+        assert now["HostConfig"]["RestartPolicy"]["Name"] == "always", name
+        (failed,) = bench.siblings(name, "failed")
+        assert not failed["State"]["Running"] and not failed["State"]["Restarting"], name
+        assert failed["HostConfig"]["RestartPolicy"]["Name"] == "no", name
+        assert bench.locks_of(old_id, failed["Id"]) == [], name
+    assert [j["state"] for j in bench.journals()] == ["rolled-back"] * n
+
+
+# --- -P ports, the grade after, exit codes --------------------------------------------------
+
+
+def test_localhost_ports_rebinds_publish_all_and_the_scan_agrees(bench: Bench) -> None:
+    name, _ = bench.container("publish-all", ports=[8080], host={"publish_all_ports": True})
+    port = bench.inspect(name)["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostPort"]
+    result = bench.fix(name, "--plan", "localhost-ports", "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stderr)
+    now = bench.inspect(name)
+    assert now["HostConfig"]["PublishAllPorts"] is False
+    assert now["HostConfig"]["PortBindings"] == {
+        "8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": port}]
+    }
+    assert now["NetworkSettings"]["Ports"]["8080/tcp"] == [
+        {"HostIp": "127.0.0.1", "HostPort": port}
+    ]
+    scan = run_cli(
+        ["scan", "--host", harness.BASE_URL, "--format", "json", "--filter", f"name={name}"]
+    )
+    (report,) = [c for c in json.loads(scan.stdout)["containers"] if c["name"] == name]
+    assert "port-all-interfaces" not in {f["check"] for f in report["findings"]}
+    again = bench.fix(name, "--plan", "localhost-ports", "--dry-run")
+    assert "(no configuration change)" in text(again.stdout)
+
+
+def test_the_grade_after_a_fix_is_the_scans(bench: Bench) -> None:
+    name, _ = bench.container("grade")
+    result = bench.fix(name, "--plan", "drop-caps,no-new-privileges", "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stderr)
+    line = next(ln for ln in text(result.stdout).splitlines() if ln.startswith("Grade now: "))
+    scan = run_cli(
+        ["scan", "--host", harness.BASE_URL, "--format", "json", "--filter", f"name={name}"]
+    )
+    (report,) = [c for c in json.loads(scan.stdout)["containers"] if c["name"] == name]
+    assert line.startswith(f"Grade now: {report['grade']} ({report['score']})")
+
+
+def test_rollback_without_a_terminal_says_so_in_one_sentence(bench: Bench) -> None:
+    name, _ = bench.container("rb-tty")
+    none = bench.fix("--rollback", name)  # no backup: said first, nothing asked
+    assert none.returncode == 2
+    assert_one_error_line(none, "no backup container")
+    assert bench.fix(name, "--plan", "no-new-privileges", "--yes", *VERIFY).returncode == 0
+    hardened = bench.inspect(name)["Id"]
+    unconfirmed = bench.fix("--rollback", name)
+    assert unconfirmed.returncode == 2
+    assert_one_error_line(unconfirmed, "without confirmation", "--yes")
+    assert bench.inspect(name)["Id"] == hardened
+    assert [e["result"] for e in bench.audit()] == ["refused", "applied", "refused"]
+
+
+def test_an_interrupted_rollback_resumes_to_the_same_exit_as_a_rollback(bench: Bench) -> None:
+    name, old_id = bench.container("rb-resume")
+    assert bench.fix(name, "--plan", "no-new-privileges", "--yes", *VERIFY).returncode == 0
+    crashed = bench.fix("--rollback", name, "--yes", *VERIFY, crash_after="rollback-rename-old")
+    assert crashed.returncode == 70, text(crashed.stderr)
+    result = bench.fix("--resume", name, "--resume-action", "finish", *VERIFY)
+    assert result.returncode == 0, text(result.stdout + result.stderr)
+    now = bench.inspect(name)
+    assert now["Id"] == old_id and now["State"]["Running"]
+    assert [j["state"] for j in bench.journals()] == ["applied", "rolled-back"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fix"], ["fix", "x", "--plan", "nope"], ["fix", "--resume", "--resume-action", "finish"],
+        ["fix", "--rollback"], ["fix", "x", "--plan", "limits", "--cpus", "abc"],
+        ["fix", "x", "--plan", "limits", "--memory", "lots"], ["fix", "--resume", "--plan", "limits"],
+        ["fix", "no-such-container-here", "--plan", "drop-caps", "--yes"],
+        ["fix", "no-such-container-here", "--plan", "limits", "--memory", "64m", "--dry-run"],
+        ["fix", "--rollback", "no-such-container-here", "--yes"],
+    ],
+)  # fmt: skip
+def test_no_input_ends_in_a_traceback(bench: Bench, args: list[str]) -> None:
+    result = bench.cli(args[0], "--host", harness.BASE_URL, *args[1:])
+    assert "Traceback" not in text(result.stderr), text(result.stderr)
+    assert result.returncode in (0, 2), (result.returncode, text(result.stderr))
+    if result.returncode:
+        assert text(result.stderr).strip(), "an error says why"
