@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Footer, Input
 
 from dockertui.audit import ContainerReport
 from dockertui.engine.watch import Emit
-from dockertui.fixes.executor import FixResult
+from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
-from dockertui.fixes.session import Fixer, Progress, Resumer
+from dockertui.fixes.session import Fixer, Preview, Progress
 from dockertui.fixes.state import Journal
 from dockertui.model import ClientFacts
 from dockertui.text import printable
@@ -73,18 +73,16 @@ class DockerTUI(App[None]):
         ansi: bool = False,
         fixer: Fixer | None = None,
         interrupted: Sequence[Journal] = (),
-        resumer: Resumer | None = None,
     ) -> None:
-        """`fixer` applies a fix plan, reporting progress lines (see
-        fixes.session.make_fixer); without one, or with `read_only`, the
+        """`fixer` previews and applies fix plans, reporting progress lines
+        (fixes.session.EngineFixer); without one, or with `read_only`, the
         console offers no fix at all. `interrupted` fixes (journals a killed
-        process left) are offered to finish or roll back with `resumer`."""
+        process left) are offered to finish or roll back through it."""
         super().__init__(ansi_color=ansi)
         self.source = source
         self.read_only = read_only
         self.fixer = fixer
         self.interrupted = list(interrupted)
-        self.resumer = resumer
         self.fixing = False  # a fix is being applied: quitting now would cut it short
         self.state = FleetState(client=source.client)
         self.sort_key: str | None = None
@@ -119,7 +117,7 @@ class DockerTUI(App[None]):
     # -- interrupted fixes ----------------------------------------------------
 
     def _offer_next_resume(self) -> None:
-        if not self.interrupted or self.resumer is None or not self.can_fix:
+        if not self.interrupted or self.fixer is None or not self.can_fix:
             return
         journal = self.interrupted.pop(0)
 
@@ -138,10 +136,10 @@ class DockerTUI(App[None]):
         self.push_screen(ResumeScreen(journal), chosen)
 
     async def _resume(self, journal: Journal, action: str) -> None:
-        assert self.resumer is not None
+        assert self.fixer is not None
         self.fixing = True
         try:
-            result = await self.resumer(
+            result = await self.fixer.resume(
                 journal, action, lambda line: self.notify(printable(line), timeout=3, markup=False)
             )
         finally:
@@ -352,17 +350,7 @@ class DockerTUI(App[None]):
         if report is None:
             self.notify("Select a container to fix first.", timeout=2)
             return
-        wizard = FixWizard(report, self.state.engine, self._fix_with_guard)
-        self.push_screen(wizard)
-
-    async def _fix_with_guard(self, plan: FixPlan, progress: Progress) -> FixResult:
-        """Run the fixer, marking the app busy so quitting waits for it."""
-        assert self.fixer is not None
-        self.fixing = True
-        try:
-            return await self.fixer(plan, progress)
-        finally:
-            self.fixing = False
+        self.push_screen(FixWizard(report, self.state.engine, _Guarded(self)))
 
     async def action_quit(self) -> None:
         if self.fixing:
@@ -413,3 +401,31 @@ class DockerTUI(App[None]):
                 self.action_fix,
             )
         yield SystemCommand("Help", "Keys and legend", self.action_help)
+
+
+class _Guarded:
+    """The app's fixer, marking the app busy while a fix runs so that
+    quitting waits for it."""
+
+    def __init__(self, app: DockerTUI) -> None:
+        assert app.fixer is not None
+        self.app = app
+        self.fixer: Fixer = app.fixer
+
+    async def preview(self, plan: FixPlan) -> Preview:
+        return await self.fixer.preview(plan)
+
+    async def apply(
+        self, plan: FixPlan, progress: Progress, *, copy_layer: bool = True
+    ) -> FixResult:
+        self.app.fixing = True
+        try:
+            return await self.fixer.apply(plan, progress, copy_layer=copy_layer)
+        finally:
+            self.app.fixing = False
+
+    async def resume(self, journal: Journal, action: str, progress: Progress) -> FixResult:
+        return await self.fixer.resume(journal, action, progress)
+
+    def pending(self) -> list[Journal]:
+        return self.fixer.pending()

@@ -4,26 +4,30 @@
 steps that share one dialog:
 
 1. **Pick**: one checkbox per change that applies to the container (the
-   suggested ones ticked), each with what it clears on its own and the grade
-   after; the values some changes take (capability preset and keep-list,
-   user, tmpfs paths, bind address). The plan is recomputed on every choice.
-2. **Review**: the before/after diff, the equivalent `docker run` (or
-   `docker update`) command and a compose snippet. A compose-managed
-   container gets the snippet and no way on: compose would revert the fix.
+   suggested ones ticked, except those that can break a service, which are
+   offered with a warning), each with what it clears on its own and the
+   grade after; the values some changes take (capability preset and
+   keep-list, user, tmpfs paths, bind address, each limit). The plan is
+   recomputed on every choice.
+2. **Review**: the before/after diff, what the container's writable layer
+   holds and whether to copy it, the equivalent `docker run` (or `docker
+   update`) command and a compose snippet. A compose-managed container gets
+   the snippet and no way on: compose would revert the fix.
 3. **Confirm**: live-only plans take one press; a re-create needs the
    container's name typed first.
 4. **Progress**: the fixer's step lines as they come, then the result.
 
-The wizard plans with `fixes.plan` (pure) and applies through `fixer`, a
-callable the app was given ("apply this plan, reporting progress lines"):
-this module never talks to the engine. Escape cancels at any step before
+The wizard plans with `fixes.plan` (pure), checks every value with
+`fixes.validate`, and previews and applies through `fixer` (the
+`fixes.session.Fixer` the app was given): this module never talks to the
+engine. The grade shown after a fix is the one the audit computed on the
+re-inspected container, not the plan's prediction. Escape cancels at any step before
 the fix starts; the screen dismisses with the FixResult, or None when
 cancelled. Styles live in css/fix.tcss.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -51,19 +55,32 @@ from textual.widgets import (
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
 from dockertui.fixes.describe import compose_snippet, diff, docker_run, docker_update
-from dockertui.fixes.executor import FixResult
+from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import (
     CHANGES,
     DEFAULT_BIND,
     DEFAULT_TMPFS,
     DEFAULT_USER,
+    SUGGESTED_MEMORY,
+    SUGGESTED_NANO_CPUS,
+    SUGGESTED_PIDS,
+    CapPreset,
     FixPlan,
     Options,
+    PlanError,
     plan,
     suggest,
 )
-from dockertui.fixes.session import Fixer
-from dockertui.fixes.state import APPLIED, FAILED, REFUSED, ROLLED_BACK
+from dockertui.fixes.run_command import docker_cpus, docker_size
+from dockertui.fixes.session import Fixer, Preview
+from dockertui.fixes.state import Result
+from dockertui.fixes.validate import (
+    bind_problem,
+    capability_problem,
+    check_plan,
+    tmpfs_problem,
+    user_problem,
+)
 from dockertui.model import EngineInfo
 from dockertui.report.style import GRADE_STYLE
 from dockertui.text import printable
@@ -80,11 +97,30 @@ PRESETS = ("hardening", "strict", "custom")
 KEYS_HINT = "Tab/Shift+Tab move · Space ticks · Enter presses · Esc cancels"
 
 OK, WARN, BAD, MUTED = "green", "yellow", "bold red", "dim"
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _SPLIT = re.compile(r"[\s,]+")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
 
 
 # --- pure helpers (no widgets) -------------------------------------------------------------
+
+
+def limit_defaults(doc: dict[str, Any]) -> dict[str, str]:
+    """What the limit inputs start with: a suggestion for each limit the
+    container does not have, blank (left alone) for each it has."""
+    host = doc.get("HostConfig") or {}
+    unlimited_cpu = not (host.get("NanoCpus") or host.get("CpuQuota") or host.get("CpuShares"))
+    pids = host.get("PidsLimit")
+    return {
+        "memory": "" if host.get("Memory") else docker_size(SUGGESTED_MEMORY),
+        "cpus": docker_cpus(SUGGESTED_NANO_CPUS) if unlimited_cpu else "",
+        "pids": str(SUGGESTED_PIDS) if not pids or pids < 0 else "",
+    }
+
+
+def suggested_options(doc: dict[str, Any]) -> Options:
+    """The Options the wizard starts from (the limit suggestions included)."""
+    values = {kind: parse_limit(kind, text)[0] for kind, text in limit_defaults(doc).items()}
+    return Options(memory=values["memory"], nano_cpus=values["cpus"], pids_limit=values["pids"])
 
 
 def applicable(
@@ -93,10 +129,16 @@ def applicable(
     """The changes worth offering, in catalogue order: the suggested ones and
     every other one that changes the container's configuration."""
     wanted = set(suggested)
+    options = suggested_options(doc)
     for name in CHANGES:
-        if name not in wanted and diff(plan(doc, [name], engine)):
+        if name not in wanted and diff(plan(doc, [name], engine, options, validate=False)):
             wanted.add(name)
     return tuple(name for name in CHANGES if name in wanted)
+
+
+def preticked(suggested: Sequence[str]) -> tuple[str, ...]:
+    """The suggested changes that cannot break a service: ticked at the start."""
+    return tuple(name for name in suggested if not CHANGES[name].risky)
 
 
 def split_list(text: str) -> tuple[str, ...]:
@@ -108,40 +150,31 @@ def split_list(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def user_problem(user: str) -> str | None:
-    """Why `user` cannot be the --user of the non-root change, or None."""
-    if not user.strip():
-        return "Type the user to run as (name or uid, optionally :group)."
-    name, _, group = user.strip().partition(":")
-    if not _NAME.match(name) or (group and not _NAME.match(group)):
-        return f"{printable(user)!r} is not a user name or uid (e.g. 1000:1000)."
-    if name in ("0", "root"):
-        return "The user must not be root (uid 0): pick an ordinary uid such as 1000."
-    return None
-
-
-def tmpfs_problem(paths: Sequence[str]) -> str | None:
-    for path in paths:
-        if not path.startswith("/") or ":" in path:
-            return f"tmpfs paths must be absolute container paths: {printable(path)!r} is not."
-    return None
-
-
-def bind_problem(address: str) -> str | None:
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return f"{printable(address)!r} is not an IP address (e.g. 127.0.0.1)."
-    if ip.is_unspecified:
-        return f"{ip} means every interface: pick one address, e.g. 127.0.0.1."
-    return None
-
-
 def keep_problem(names: Sequence[str]) -> str | None:
-    unknown = [n for n in names if caps.normalize(n) not in caps.CAPABILITIES]
-    if unknown:
-        return f"Unknown capability {', '.join(printable(n) for n in unknown)}."
-    return None
+    return capability_problem(names)
+
+
+def parse_limit(kind: str, text: str) -> tuple[int | None, str | None]:
+    """(value, problem) of a limit typed in the wizard; blank leaves it alone."""
+    text = text.strip()
+    if not text:
+        return None, None
+    if kind == "memory":
+        match = _SIZE.match(text)
+        if not match:
+            return None, f"{printable(text)!r} is not a size such as 512m or 1g."
+        number, unit = match.groups()
+        scale = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
+        return int(float(number) * scale), None
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"{printable(text)!r} is not a number."
+    if kind == "cpus":
+        return round(number * 1e9), None
+    if not number.is_integer():
+        return None, f"{printable(text)!r} is not a whole number of processes."
+    return int(number), None
 
 
 def safe_lines(text: str) -> str:
@@ -263,8 +296,9 @@ def how_text(fix: FixPlan, name: str) -> Text:
         text.append(
             f"{name} is stopped and kept as {name}-backup-<time> with its inspect JSON saved; "
             f"a new {name} starts with the same image, settings, volumes and networks plus "
-            "these changes, and is watched for a few seconds. If it fails, the old container "
-            "is put back. Nothing is deleted."
+            "these changes (and the files of its writable layer, unless you untick the copy "
+            "above), and is watched for a few seconds. If it fails, the old container is put "
+            "back. Nothing is deleted."
         )
     else:
         text.append("Live. ", style=OK)
@@ -278,25 +312,31 @@ def titled(title: str, body: RenderableType | str, style: str = "") -> Group:
 
 
 def result_text(result: FixResult, fix: FixPlan) -> Text:
-    """The outcome in a few lines: what changed and where the backup is, or why not."""
+    """The outcome in a few lines: what changed and where the backup is, or
+    why not. The grade after is the one measured on the re-inspected
+    container once the verification window ended."""
     name = printable(result.container_name or fix.container.name)
     message = printable(result.message or "")
     text = Text()
-    if result.status == APPLIED:
+    if result.status == Result.APPLIED:
         text.append(f"✔ Applied to {name}.", style=f"bold {OK}")
         if message:
             text.append(f" {message}")
-        text.append("\nCleared: ", style="bold")
-        text.append(", ".join(fix.cleared) or "nothing", style=OK if fix.cleared else MUTED)
-        text.append("\nGrade after: ", style="bold")
-        text.append_text(grade_badge(fix.after.grade, fix.after.score))
+        if result.after is not None:
+            before = {f.check for f in fix.before.findings}
+            cleared = sorted(before - set(result.after.findings))
+            text.append("\nCleared: ", style="bold")
+            text.append(", ".join(cleared) or "nothing", style=OK if cleared else MUTED)
+            text.append("\nGrade now: ", style="bold")
+            text.append_text(grade_badge(result.after.grade, result.after.score))
+            text.append("  (audited on the container as the engine reports it)", style=MUTED)
         if result.new_id:
             text.append(f"\nNew container: {printable(result.new_id[:12])}")
-    elif result.status == ROLLED_BACK:
+    elif result.status == Result.ROLLED_BACK:
         text.append(f"↺ Rolled back: {name} runs as before.", style=f"bold {WARN}")
         if message:
             text.append(f"\n{message}")
-    elif result.status == REFUSED:
+    elif result.status == Result.REFUSED:
         text.append(f"✘ Refused: {message or 'the fix was not applied.'}", style=f"bold {WARN}")
         text.append("\nNothing was changed.")
     else:
@@ -327,14 +367,18 @@ class FixWizard(ModalScreen[FixResult | None]):
         self.container_name = report.container.name
         self.compose_project = report.container.labels.get(COMPOSE_LABEL)
         self.suggested = suggest(report)
+        self.ticked = preticked(self.suggested)
         self.changes = applicable(self.doc, engine, self.suggested)
         self.held = sorted(report.effective_capabilities)
+        self.limits = limit_defaults(self.doc)
         self.step = "pick"
         self.applying = False
         self.result: FixResult | None = None
         self.problem: str | None = None
-        self.plan = plan(self.doc, self.suggested, engine)
-        self._all = plan(self.doc, self.changes, engine)
+        self.preview: Preview | None = None  # what the fixer found for the reviewed plan
+        start = suggested_options(self.doc)
+        self.plan = plan(self.doc, self.ticked, engine, start, validate=False)
+        self._all = plan(self.doc, self.changes, engine, start, validate=False)
         self._lines: list[str] = []
 
     # -- layout ------------------------------------------------------------------------------
@@ -348,6 +392,12 @@ class FixWizard(ModalScreen[FixResult | None]):
                     yield from self._compose_pick()
                 with VerticalScroll(id="fix-review"):
                     yield Static(id="review-compose")
+                    yield Static(id="review-layer")
+                    yield Checkbox(
+                        Text("Copy these files into the new container (untick: discard them)"),
+                        value=True,
+                        id="copy-layer",
+                    )
                     yield Static(id="review-body")
                 with VerticalScroll(id="fix-confirm"):
                     yield Static(id="confirm-text")
@@ -376,16 +426,24 @@ class FixWizard(ModalScreen[FixResult | None]):
         if not self.changes:
             intro.append("No change applies: this container has nothing the wizard can fix.")
         else:
-            intro.append("Tick the changes to make (the suggested ones are ticked).", style=MUTED)
+            intro.append(
+                "Tick the changes to make: the suggested ones that cannot break a service "
+                "are ticked; the others say what they risk.",
+                style=MUTED,
+            )
         yield Static(intro, id="pick-intro")
         for name in self.changes:
             yield Checkbox(
                 Text(CHANGES[name].summary),
-                value=name in self.suggested,
+                value=name in self.ticked,
                 id=f"change-{name}",
                 classes="fix-change",
             )
             yield Static(id=f"effect-{name}", classes="fix-effect")
+            if CHANGES[name].risky:
+                warning = Text("   ⚠ can break the service: ", style=WARN)
+                warning.append(CHANGES[name].risky, style=MUTED)
+                yield Static(warning, id=f"risk-{name}", classes="fix-effect")
             if name == "drop-caps":
                 yield from self._compose_caps()
             elif name == "non-root":
@@ -396,6 +454,15 @@ class FixWizard(ModalScreen[FixResult | None]):
                 )
             elif name == "localhost-ports":
                 yield from self._option("opt-bind", "Publish ports on", DEFAULT_BIND)
+            elif name == "limits":
+                with Vertical(id="opt-limits", classes="fix-options"):
+                    yield from self._option(
+                        "opt-memory", "Memory (blank: keep)", self.limits["memory"]
+                    )
+                    yield from self._option("opt-cpus", "CPUs (blank: keep)", self.limits["cpus"])
+                    yield from self._option(
+                        "opt-pids", "Processes (blank: keep)", self.limits["pids"]
+                    )
 
     def _option(self, id: str, label: str, value: str) -> ComposeResult:
         with Horizontal(id=f"{id}-row", classes="fix-options fix-option"):
@@ -473,28 +540,43 @@ class FixWizard(ModalScreen[FixResult | None]):
         user = self._value("#opt-user", DEFAULT_USER).strip()
         tmpfs = split_list(self._value("#opt-tmpfs", " ".join(DEFAULT_TMPFS)))
         bind = self._value("#opt-bind", DEFAULT_BIND).strip()
+        limits = {
+            kind: parse_limit(kind, self._value(f"#opt-{kind}", self.limits[kind]))
+            for kind in ("memory", "cpus", "pids")
+        }
         if "non-root" in chosen:
             problems.append(user_problem(user))
         if "read-only" in chosen:
             problems.append(tmpfs_problem(tmpfs))
         if "localhost-ports" in chosen:
             problems.append(bind_problem(bind))
+        if "limits" in chosen:
+            problems += [problem for _, problem in limits.values()]
         options = Options(
-            cap_preset=preset,
+            cap_preset=CapPreset(preset),
             keep_caps=tuple(caps.normalize(k) for k in keep),
             user=user or DEFAULT_USER,
             tmpfs=tmpfs,
             bind_address=bind or DEFAULT_BIND,
+            memory=limits["memory"][0],
+            nano_cpus=limits["cpus"][0],
+            pids_limit=limits["pids"][0],
         )
-        return options, next((p for p in problems if p), None)
+        problem = next((p for p in problems if p), None)
+        if problem is None and chosen:
+            try:
+                check_plan(self.doc, self.chosen(), options, self.engine)
+            except PlanError as err:
+                problem = printable(str(err))
+        return options, problem
 
     # -- recomputing -------------------------------------------------------------------------
 
     def _recompute(self) -> None:
         options, self.problem = self.options()
         chosen = self.chosen()
-        self.plan = plan(self.doc, chosen, self.engine, options)
-        self._all = plan(self.doc, self.changes, self.engine, options)
+        self.plan = plan(self.doc, chosen, self.engine, options, validate=False)
+        self._all = plan(self.doc, self.changes, self.engine, options, validate=False)
         for name in self.changes:
             self.query_one(f"#effect-{name}", Static).update(effect_line(self._all, name))
         self._show_options(set(chosen))
@@ -508,6 +590,7 @@ class FixWizard(ModalScreen[FixResult | None]):
             ("non-root", "#opt-user-row"),
             ("read-only", "#opt-tmpfs-row"),
             ("localhost-ports", "#opt-bind-row"),
+            ("limits", "#opt-limits"),
         ):
             for widget in self.query(box):
                 widget.display = name in chosen
@@ -517,7 +600,7 @@ class FixWizard(ModalScreen[FixResult | None]):
             self.query_one("#caps-pick", SelectionList).display = preset == "custom"
             if "drop-caps" in chosen:
                 others = [name for name in self.plan.changes if name != "drop-caps"]
-                without = plan(self.doc, others, self.engine, self.plan.options)
+                without = plan(self.doc, others, self.engine, self.plan.options, validate=False)
                 effect = caps_effect(self.plan, without, preset)
                 self.query_one("#caps-effect", Static).update(effect)
 
@@ -548,6 +631,13 @@ class FixWizard(ModalScreen[FixResult | None]):
     @property
     def can_review(self) -> bool:
         return bool(self.plan.changes) and self.problem is None
+
+    @property
+    def can_confirm(self) -> bool:
+        """Past a review whose preview came back without a refusal."""
+        if self.compose_project:
+            return False
+        return self.preview is not None and not self.preview.refusal
 
     @property
     def can_apply(self) -> bool:
@@ -604,7 +694,9 @@ class FixWizard(ModalScreen[FixResult | None]):
             self.query_one(f"#{button_id}", Button).display = visible
         next_button = self.query_one("#fix-next", Button)
         next_button.label = Text("Review ›" if step == "pick" else "Confirm ›")
-        next_button.disabled = step == "pick" and not self.can_review
+        next_button.disabled = (step == "pick" and not self.can_review) or (
+            step == "review" and not self.can_confirm
+        )
         apply = self.query_one("#fix-apply", Button)
         apply.label = Text("Apply (re-create)" if self.plan.recreate else "Confirm")
         apply.disabled = not self.can_apply
@@ -637,7 +729,48 @@ class FixWizard(ModalScreen[FixResult | None]):
         if not self.compose_project:
             parts.append(snippet)
         self.query_one("#review-body", Static).update(Group(*parts))
+        self._show_layer()
         self.query_one("#fix-review", VerticalScroll).scroll_home(animate=False)
+
+    def _show_layer(self) -> None:
+        """What preview found: the writable layer (with the copy choice), or a refusal."""
+        box = self.query_one("#review-layer", Static)
+        copy = self.query_one("#copy-layer", Checkbox)
+        found = self.preview
+        copy.display = bool(found and found.layer.items and not found.refusal)
+        if self.compose_project or not self.plan.recreate:
+            box.display = bool(found and found.refusal)
+        else:
+            box.display = True
+        text = Text()
+        if found is None:
+            text.append("Reading the container's writable layer…", style=MUTED)
+        elif found.refusal:
+            text.append(f"✘ {printable(found.refusal)}", style=BAD)
+        elif found.layer.empty:
+            text.append(
+                "Its writable layer holds no file of its own: nothing to copy.", style=MUTED
+            )
+        else:
+            lines = found.layer.lines(self.container_name, copy=copy.value)
+            text.append(printable(lines[0]) + "\n", style=f"bold {WARN}")
+            text.append("\n".join(printable(line) for line in lines[1:]))
+        box.update(titled("Writable layer", text) if found is None or not found.refusal else text)
+        self._show_buttons()
+
+    @work(exclusive=True, group="preview")
+    async def _load_preview(self, fix: FixPlan) -> None:
+        try:
+            found = await self.fixer.preview(fix)
+        except Exception as err:  # the fixer should report, not raise: show it anyway
+            found = Preview(refusal=f"{type(err).__name__}: {err}")
+        if fix is self.plan and self.is_attached:
+            self.preview = found
+            self._show_layer()
+
+    @on(Checkbox.Changed, "#copy-layer")
+    def _copy_changed(self) -> None:
+        self._show_layer()
 
     def _fill_confirm(self) -> None:
         fix = self.plan
@@ -664,9 +797,11 @@ class FixWizard(ModalScreen[FixResult | None]):
     @on(Button.Pressed, "#fix-next")
     def action_next(self) -> None:
         if self.step == "pick" and self.can_review:
+            self.preview = None
             self._fill_review()
             self._show_step("review")
-        elif self.step == "review" and not self.compose_project:
+            self._load_preview(self.plan)
+        elif self.step == "review" and self.can_confirm:
             self._fill_confirm()
             self._show_step("confirm")
 
@@ -697,7 +832,8 @@ class FixWizard(ModalScreen[FixResult | None]):
     @work(exclusive=True, group="fix")
     async def _run(self, fix: FixPlan) -> None:
         try:
-            result = await self.fixer(fix, self._progress)
+            copy = self.query_one("#copy-layer", Checkbox).value
+            result = await self.fixer.apply(fix, self._progress, copy_layer=copy)
         except Exception as err:  # the fixer should report, not raise: show it anyway
             result = _failed(fix, f"{type(err).__name__}: {err}")
         self._done(result, fix)
@@ -714,7 +850,7 @@ class FixWizard(ModalScreen[FixResult | None]):
         self.applying = False
         self.result = result
         body = result_text(result, fix)
-        if result.status == REFUSED and not self.compose_project:
+        if result.status == Result.REFUSED and not self.compose_project:
             body.append("\n\nTo make the change yourself:\n", style="bold")
             body.append(safe_lines(docker_run(fix)))
         shown = self.query_one("#progress-result", Static)
@@ -739,4 +875,6 @@ class FixWizard(ModalScreen[FixResult | None]):
 
 def _failed(fix: FixPlan, message: str) -> FixResult:
     """A FixResult for a fixer that raised instead of reporting."""
-    return FixResult(FAILED, fix.container.name, message=message, container_id=fix.container.id)
+    return FixResult(
+        Result.FAILED, fix.container.name, message=message, container_id=fix.container.id
+    )

@@ -17,8 +17,8 @@ from textual.widgets import Button, Checkbox
 
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
-from dockertui.fixes.plan import plan
-from dockertui.fixes.session import make_fixer
+from dockertui.fixes.plan import Options, plan
+from dockertui.fixes.session import EngineFixer
 from dockertui.fixes.state import STATE_ENV, State
 from dockertui.model import engine_from_api
 from dockertui.ui.app import DockerTUI
@@ -74,7 +74,7 @@ async def test_live_limits_fix_through_the_wizard(
     endpoint = resolve_endpoint(host=harness.BASE_URL)
     state = State()
     assert state.root == tmp_path / "state"
-    app = DockerTUI(Watcher(endpoint), fixer=make_fixer(endpoint, state, verify_seconds=2.0))
+    app = DockerTUI(Watcher(endpoint), fixer=EngineFixer(endpoint, state, verify_seconds=2.0))
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: cid in app.state.reports, CONNECT, "the container never showed")
         checks = {f.check for f in app.state.reports[cid].findings}
@@ -94,6 +94,8 @@ async def test_live_limits_fix_through_the_wizard(
         assert wizard.plan.changes == ("limits",) and not wizard.plan.recreate
 
         await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
+        await until(pilot, lambda: wizard.preview is not None, APPLIED, "no preview came back")
+        assert wizard.preview is not None and wizard.preview.refusal is None
         await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
         assert wizard.step == "confirm"
         await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
@@ -105,7 +107,12 @@ async def test_live_limits_fix_through_the_wizard(
         assert result.status == "applied", result.message
 
         host = docker_api.inspect_container(cid)["HostConfig"]
-        assert host["Memory"] > 0 and host["PidsLimit"] > 0
+        assert host["Memory"] == 512 * 1024**2 and host["PidsLimit"] == 256  # as shown
+        # the grade after is measured on the container the engine now reports
+        assert result.after is not None
+        assert "memory-unlimited" not in result.after.findings
+        shown = " ".join(str(wizard.query_one("#progress-result").render()).split())
+        assert f"Grade now: {result.after.grade} {result.after.score}" in shown
 
         def cleared() -> bool:
             report = app.state.reports.get(cid)
@@ -134,10 +141,10 @@ async def test_the_console_fixer_turns_a_refusal_into_a_result(
     )
     doc = docker_api.inspect_container(cid)
     engine_docs = (docker_api.info(), docker_api.version(), None)
-    fix = plan(doc, ["limits"], engine_from_api(*engine_docs))
+    fix = plan(doc, ["limits"], engine_from_api(*engine_docs), Options(pids_limit=100))
     endpoint = resolve_endpoint(host=harness.BASE_URL)
     state = State(tmp_path / "state")
-    result = await make_fixer(endpoint, state)(fix, lambda line: None)
+    result = await EngineFixer(endpoint, state).apply(fix, lambda line: None)
     assert result.status == "refused"
     assert "compose" in result.message
     assert docker_api.inspect_container(cid)["HostConfig"]["Memory"] == 0

@@ -24,19 +24,22 @@ from textual.widgets import Button, Checkbox, Input, RadioSet, Static
 from dockertui.audit import audit_container
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.snapshot import SnapshotSource
-from dockertui.fixes.executor import FixResult
-from dockertui.fixes.plan import FixPlan, plan, suggest
-from dockertui.fixes.session import make_fixer
-from dockertui.fixes.state import State
+from dockertui.fixes.layer import CopyItem, LayerSummary
+from dockertui.fixes.outcome import FixResult, Grade
+from dockertui.fixes.plan import CHANGES, FixPlan, Options, plan, suggest
+from dockertui.fixes.session import EngineFixer, Preview
+from dockertui.fixes.state import Journal, Result, State
 from dockertui.model import ClientFacts, container_from_inspect, engine_from_api
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.fix_wizard import (
     FixWizard,
     applicable,
-    bind_problem,
+    limit_defaults,
+    parse_limit,
+    preticked,
     safe_lines,
     split_list,
-    user_problem,
+    suggested_options,
 )
 from dockertui.ui.help_screen import HelpScreen
 
@@ -71,16 +74,36 @@ def source(*docs: dict) -> SnapshotSource:
 
 
 class FakeFixer:
-    """Records every plan and progress callback; answers with `status`."""
+    """A stand-in for the console's fixer (the UI's side of fixes.session.Fixer):
+    records every plan and progress callback; answers with `status`, and
+    previews with `preview`. The engine side is tested on a real engine."""
 
-    def __init__(self, status: str = "applied", message: str = "", raises: Exception | None = None):
+    def __init__(
+        self,
+        status: str = "applied",
+        message: str = "",
+        raises: Exception | None = None,
+        preview: Preview | None = None,
+        after: Grade | None = None,
+    ):
         self.plans: list[FixPlan] = []
-        self.status = status
+        self.copies: list[bool] = []
+        self.previews: list[FixPlan] = []
+        self.status = Result(status)
         self.message = message
         self.raises = raises
+        self.answer = preview or Preview()
+        self.after = after
 
-    async def __call__(self, fix: FixPlan, progress: Callable[[str], None]) -> FixResult:
+    async def preview(self, fix: FixPlan) -> Preview:
+        self.previews.append(fix)
+        return self.answer
+
+    async def apply(
+        self, fix: FixPlan, progress: Callable[[str], None], *, copy_layer: bool = True
+    ) -> FixResult:
         self.plans.append(fix)
+        self.copies.append(copy_layer)
         progress("Saved the inspect JSON")
         progress("Updated the container")
         if self.raises is not None:
@@ -94,7 +117,16 @@ class FakeFixer:
             backup_dir=f"/state/backups/{name}-20261128-120000",
             steps=["backup", "update"],
             message=self.message,
+            after=self.after,
         )
+
+    async def resume(
+        self, journal: Journal, action: str, progress: Callable[[str], None]
+    ) -> FixResult:
+        raise AssertionError("no resume expected")
+
+    def pending(self) -> list[Journal]:
+        return []
 
 
 @asynccontextmanager
@@ -149,8 +181,19 @@ async def to_review(wizard: FixWizard, pilot: Pilot[None]) -> None:
 
 async def to_confirm(wizard: FixWizard, pilot: Pilot[None]) -> None:
     await to_review(wizard, pilot)
+    for _ in range(50):  # the preview comes from the fixer, in a worker
+        if wizard.preview is not None:
+            break
+        await pilot.pause(0.02)
     await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")
     assert wizard.step == "confirm"
+
+
+async def tick(wizard: FixWizard, pilot: Pilot[None], *names: str) -> None:
+    for name in names:
+        box = wizard.query_one(f"#change-{name}", Checkbox)
+        if not box.value:
+            await press_on(pilot, box, "space")
 
 
 async def until_done(wizard: FixWizard, pilot: Pilot[None]) -> None:
@@ -168,7 +211,7 @@ PRIVILEGED = ("privileged", "legacy-billing", 1)
 # --- opening ----------------------------------------------------------------------------------
 
 
-async def test_f_opens_the_wizard_with_the_suggested_changes_ticked() -> None:
+async def test_f_opens_the_wizard_with_the_safe_suggestions_ticked() -> None:
     doc = load(*PRIVILEGED)
     fixer = FakeFixer()
     async with console(doc, load(*PLAIN), fixer=fixer) as (app, pilot):
@@ -176,8 +219,12 @@ async def test_f_opens_the_wizard_with_the_suggested_changes_ticked() -> None:
         assert app._selected == doc["Id"]  # worst first: the privileged one
         wizard = await open_wizard(app, pilot)
         expected = set(suggest(report))
-        assert "unprivileged" in expected and "limits" in expected
-        assert ticked(wizard) == expected
+        assert {"unprivileged", "limits", "non-root", "read-only"} <= expected
+        # the two changes most likely to break a service are offered, not ticked
+        assert ticked(wizard) == expected - {"non-root", "read-only"}
+        for risky in ("non-root", "read-only"):
+            assert "can break the service" in text_of(wizard.query_one(f"#risk-{risky}", Static))
+        assert not wizard.query("#risk-limits")
         # every offered change shows live/re-create and what it clears
         assert "re-create" in text_of(wizard.query_one("#effect-unprivileged", Static))
         effect = text_of(wizard.query_one("#effect-limits", Static))
@@ -209,7 +256,7 @@ async def test_ticking_and_unticking_changes_the_grade_after() -> None:
         grade = wizard.query_one("#fix-grade", Static)
 
         def expected(names: set[str]) -> str:
-            p = plan(doc, sorted(names), app.state.engine)
+            p = plan(doc, sorted(names), app.state.engine, suggested_options(doc))
             return f"{p.after.grade} {p.after.score}"
 
         everything = ticked(wizard)
@@ -236,7 +283,10 @@ async def test_bad_user_blocks_the_review_until_fixed() -> None:
     async with console(load(*PLAIN), fixer=FakeFixer()) as (app, pilot):
         wizard = await open_wizard(app, pilot)
         user = wizard.query_one("#opt-user", Input)
-        assert user.display  # non-root is suggested, so its input shows
+        row = wizard.query_one("#opt-user-row")
+        assert not row.display  # non-root is offered, not ticked
+        await tick(wizard, pilot, "non-root")
+        assert row.display
         user.value = "root"
         await pilot.pause()
         assert wizard.query_one("#fix-next", Button).disabled
@@ -295,6 +345,7 @@ async def test_custom_pick_keeps_only_what_is_picked() -> None:
 async def test_review_shows_diff_run_command_and_compose_snippet() -> None:
     async with console(load(*PLAIN), fixer=FakeFixer(), size=LARGE) as (app, pilot):
         wizard = await open_wizard(app, pilot)
+        await tick(wizard, pilot, "non-root")
         await to_review(wizard, pilot)
         body = text_of(wizard.query_one("#review-body", Static))
         assert "What changes" in body and "1000:1000" in body
@@ -356,7 +407,7 @@ async def test_compose_container_gets_the_snippet_and_no_apply() -> None:
 
 
 async def test_live_plan_confirms_with_one_press_and_shows_progress_and_result() -> None:
-    fixer = FakeFixer()
+    fixer = FakeFixer(after=Grade("A", 93, ("root-user",)))
     async with console(load(*PLAIN), fixer=fixer) as (app, pilot):
         wizard = await open_wizard(app, pilot)
         for name in ticked(wizard) - {"limits"}:
@@ -372,7 +423,7 @@ async def test_live_plan_confirms_with_one_press_and_shows_progress_and_result()
         result = text_of(wizard.query_one("#progress-result", Static))
         assert "Applied to worker" in result
         assert "memory-unlimited" in result and "pids-unlimited" in result
-        assert "Grade after" in result
+        assert "Grade now: A 93" in result  # what the fixer measured, not the prediction
         assert "/state/backups/worker-20261128-120000" in result
         assert app.focused is wizard.query_one("#fix-close", Button)
         await pilot.press("enter")
@@ -409,10 +460,12 @@ async def test_escape_and_quit_wait_while_the_fix_runs() -> None:
     release = asyncio.Event()
 
     class SlowFixer(FakeFixer):
-        async def __call__(self, fix: FixPlan, progress: Callable[[str], None]) -> FixResult:
+        async def apply(
+            self, fix: FixPlan, progress: Callable[[str], None], *, copy_layer: bool = True
+        ) -> FixResult:
             progress("Updating")
             await release.wait()
-            return await super().__call__(fix, progress)
+            return await super().apply(fix, progress, copy_layer=copy_layer)
 
     fixer = SlowFixer()
     async with console(load(*PLAIN), fixer=fixer) as (app, pilot):
@@ -472,11 +525,12 @@ async def test_keyboard_only_from_f_to_the_result() -> None:
         await pilot.press("space")  # untick the first change
         assert "drop-caps" not in ticked(wizard)
         await move_to("fix-next")
-        assert {"change-limits", "opt-user", "change-non-root"} <= set(seen)
+        assert {"change-limits", "opt-memory", "change-non-root"} <= set(seen)
         await move_to("change-limits", "shift+tab")  # and back again
         await move_to("fix-next")
         await pilot.press("enter")
         assert wizard.step == "review"
+        await pilot.pause(0.1)  # the preview
         await move_to("fix-next")
         await pilot.press("enter")
         assert wizard.step == "confirm"
@@ -551,21 +605,110 @@ def test_container_text_is_escaped_but_keeps_its_lines() -> None:
 
 def test_input_checks() -> None:
     assert split_list(" /tmp, /run  /tmp ") == ("/tmp", "/run")
-    assert user_problem("0:0") and user_problem("root") and user_problem("")
-    assert user_problem("1000:1000") is None and user_problem("app") is None
-    assert bind_problem("0.0.0.0") and bind_problem("localhost")
-    assert bind_problem("127.0.0.1") is None and bind_problem("::1") is None
+    assert parse_limit("memory", "64m") == (64 * 1024**2, None)
+    assert parse_limit("cpus", "1.5") == (1_500_000_000, None)
+    assert parse_limit("pids", "") == (None, None)
+    assert parse_limit("pids", "2.5")[1] and parse_limit("memory", "lots")[1]
+
+
+def test_nothing_that_can_break_a_service_is_preticked() -> None:
+    risky = {name for name, change in CHANGES.items() if change.risky}
+    assert risky == {"non-root", "read-only"}
+    assert set(preticked(tuple(CHANGES))) == set(CHANGES) - risky
+
+
+def test_limits_start_from_visible_suggestions_only_where_unlimited() -> None:
+    assert limit_defaults(load(*PLAIN)) == {"memory": "512m", "cpus": "1", "pids": "256"}
+    hardened = load("hardened", "api", 0)
+    assert limit_defaults(hardened) == {"memory": "", "cpus": "", "pids": ""}
+    assert suggested_options(hardened) == Options()
 
 
 # --- the console's fixer ----------------------------------------------------------------------
 
 
-async def test_make_fixer_reports_an_unreachable_engine_as_failed(tmp_path: Path) -> None:
+async def test_the_engine_fixer_reports_an_unreachable_engine_as_failed(tmp_path: Path) -> None:
     endpoint = resolve_endpoint(host=f"unix://{tmp_path}/no-engine.sock", env={})
-    fixer = make_fixer(endpoint, State(tmp_path / "state"))
+    fixer = EngineFixer(endpoint, State(tmp_path / "state"))
     lines: list[str] = []
-    result = await fixer(plan(load(*PLAIN), ["limits"], engine()), lines.append)
+    limits = plan(load(*PLAIN), ["limits"], engine(), Options(pids_limit=100))
+    result = await fixer.apply(limits, lines.append)
     assert result.status == "failed"
     assert result.container_name == "worker"
     assert str(tmp_path) in result.message
+    preview = await fixer.preview(limits)
+    assert preview.refusal is not None and str(tmp_path) in preview.refusal
     assert not (tmp_path / "state").exists()  # nothing was attempted
+
+
+# --- limits, the writable layer, the measured grade --------------------------------------------
+
+
+async def test_each_limit_is_edited_and_only_those_asked_are_sent() -> None:
+    fixer = FakeFixer()
+    async with console(load(*PLAIN), fixer=fixer, size=LARGE) as (app, pilot):
+        wizard = await open_wizard(app, pilot)
+        for name in ticked(wizard) - {"limits"}:
+            await press_on(pilot, wizard.query_one(f"#change-{name}", Checkbox), "space")
+        memory = wizard.query_one("#opt-memory", Input)
+        assert wizard.query_one("#opt-limits").display and memory.value == "512m"
+        memory.value = "64m"
+        wizard.query_one("#opt-cpus", Input).value = ""  # leave the CPU alone
+        wizard.query_one("#opt-pids", Input).value = "nope"
+        await pilot.pause()
+        assert wizard.query_one("#fix-next", Button).disabled
+        assert "nope" in text_of(wizard.query_one("#fix-problem", Static))
+        wizard.query_one("#opt-pids", Input).value = "50"
+        await pilot.pause()
+        await to_confirm(wizard, pilot)
+        await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
+        await until_done(wizard, pilot)
+    (got,) = fixer.plans
+    assert got.update_body == {"Memory": 64 * 1024**2, "MemorySwap": 64 * 1024**2, "PidsLimit": 50}
+
+
+LAYER = LayerSummary(
+    changed=("/etc/app.conf", "/srv/data.bin"),
+    deleted=("/bin/ls",),
+    items=(CopyItem("/etc/app.conf", True), CopyItem("/srv/data.bin", True)),
+    size=2048,
+)
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copied", "discarded"])
+async def test_review_names_the_writable_layer_and_the_choice_reaches_the_fixer(
+    copy: bool,
+) -> None:
+    fixer = FakeFixer(preview=Preview(layer=LAYER))
+    async with console(load(*PLAIN), fixer=fixer, size=LARGE) as (app, pilot):
+        wizard = await open_wizard(app, pilot)
+        assert wizard.plan.recreate
+        await to_confirm(wizard, pilot)  # reads the preview
+        await press_on(pilot, wizard.query_one("#fix-back", Button), "enter")
+        assert wizard.step == "review"
+        layer = text_of(wizard.query_one("#review-layer", Static))
+        assert "holds 2 added or changed paths (2.0 kB)" in layer
+        assert "/etc/app.conf" in layer and "/srv/data.bin" in layer and "/bin/ls" in layer
+        box = wizard.query_one("#copy-layer", Checkbox)
+        assert box.display and box.value
+        if not copy:
+            await press_on(pilot, box, "space")
+            assert "NOT copied" in text_of(wizard.query_one("#review-layer", Static))
+        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")
+        await press_on(pilot, wizard.query_one("#confirm-name", Input), *"worker", "enter")
+        await until_done(wizard, pilot)
+    assert fixer.copies == [copy]
+
+
+async def test_a_refusal_found_by_the_preview_blocks_the_confirm() -> None:
+    fixer = FakeFixer(preview=Preview(refusal="worker is locked by another fix."))
+    async with console(load(*PLAIN), fixer=fixer, size=LARGE) as (app, pilot):
+        wizard = await open_wizard(app, pilot)
+        await to_review(wizard, pilot)
+        await pilot.pause(0.1)
+        assert "locked by another fix" in text_of(wizard.query_one("#review-layer", Static))
+        assert wizard.query_one("#fix-next", Button).disabled
+        wizard.action_next()
+        await pilot.pause()
+        assert wizard.step == "review"
+    assert not fixer.plans
