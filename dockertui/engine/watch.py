@@ -24,7 +24,7 @@ from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.engine.gateway import EngineGateway, client_facts
 from dockertui.engine.inventory import collect, inspect_container
-from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect
+from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
 
 COALESCE_SECONDS = 0.05
 BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
@@ -170,6 +170,8 @@ class Watcher:
                 if not line.strip():
                     continue
                 event = parse_event(json.loads(line))
+                if event.type == "container" and is_lock(event.attributes):
+                    continue  # a fix taking or releasing its lock: bookkeeping, not news
                 await _call(emit, event)
                 if event.type != "container" or not event.actor_id:
                     continue

@@ -418,3 +418,55 @@ def test_no_input_ends_in_a_traceback(bench: Bench, args: list[str]) -> None:
     assert result.returncode in (0, 2), (result.returncode, text(result.stderr))
     if result.returncode:
         assert text(result.stderr).strip(), "an error says why"
+
+
+async def test_the_console_neither_lists_nor_reports_lock_containers(bench: Bench) -> None:
+    """A lock taken and released while the console watches: no row, no
+    event line; the container renamed meanwhile (the control) does arrive."""
+    import asyncio
+
+    from dockertui.engine.endpoint import resolve_endpoint
+    from dockertui.engine.gateway import EngineGateway
+    from dockertui.engine.watch import Connected, ContainerChanged, EngineEvent, Update, Watcher
+    from dockertui.fixes.lock import EngineLocks, lock_name
+
+    name, cid = bench.container("watched")
+    endpoint = resolve_endpoint(host=harness.BASE_URL)
+    updates: list[Update] = []
+    task = asyncio.create_task(Watcher(endpoint).run(updates.append))
+    gateway = await EngineGateway.open(endpoint)
+    try:
+        for _ in range(200):
+            if any(isinstance(u, Connected) for u in updates):
+                break
+            await asyncio.sleep(0.05)
+        locks = EngineLocks(gateway, "itest-fix")
+        await locks.take(cid, bench.inspect(cid)["Image"], name)
+        lock_id = bench.inspect(lock_name(cid))["Id"]
+        await locks.release()
+        bench.api.rename(cid, f"{name}-renamed")
+        bench.bases.append(f"{name}-renamed")
+
+        def renamed() -> bool:
+            return any(
+                isinstance(u, ContainerChanged) and u.container.name == f"{name}-renamed"
+                for u in updates
+            )
+
+        for _ in range(200):
+            if renamed():
+                break
+            await asyncio.sleep(0.05)
+        assert renamed(), "the watcher saw nothing at all"
+    finally:
+        task.cancel()
+        await gateway.close()
+    seen = {
+        u.actor_id
+        if isinstance(u, EngineEvent)
+        else getattr(u, "container", None) and u.container.id
+        for u in updates
+    }
+    assert lock_id not in seen
+    snapshot = next(u for u in updates if isinstance(u, Connected))
+    assert all(not c.name.startswith("dockertui-lock-") for c in snapshot.containers)
