@@ -1,266 +1,260 @@
-"""The `docker run` flags equivalent to a container's security configuration.
+"""The `docker run` command equivalent to a container, and the shorter list
+of its security-relevant flags.
 
-Pure code: reads a `Container` and returns shell-ready strings. The console
-shows them under the security panel, and the guided fixes show the command a
-re-create amounts to. Every value is quoted with `shlex.quote`, so the output
-can be pasted into a POSIX shell as it is (terminal safety is the printer's
-job: run it through `dockertui.text.printable` before display).
+Pure code: reads a `Container` (and, for the settings the model does not
+carry, its inspect document `Container.raw`) and returns shell-ready
+strings. The console shows `run_flags` under the security panel; the
+guided fixes show `run_command`, the complete command a re-create amounts
+to, which a user can paste to get the same container. Every value is
+quoted with `shlex.quote`, so the output can be pasted into a POSIX shell
+as it is (terminal safety is the printer's job: run it through
+`dockertui.text.printable` before display).
 
 Environment variables are given as `-e NAME` only: `docker run` then takes
 the value from the caller's environment. Values never leave the process.
+
+The flags are those of the Docker CLI 20.10: one `--network`, so further
+networks follow as `&& docker network connect ...` (fixes.run_networks).
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
-from decimal import Decimal
 
 from dockertui.audit import capabilities as caps
-from dockertui.model.container import Container, Mount, PortBinding
+from dockertui.fixes.run_format import docker_cpus, docker_size, flag, flags, quote
+from dockertui.fixes.run_networks import (
+    connect_commands,
+    dns_flags,
+    exposed_only,
+    network_flags,
+    port_flag,
+    port_flags,
+    port_spec,
+)
+from dockertui.fixes.run_settings import (
+    health_flags,
+    health_test_flags,
+    logging_flags,
+    process_flags,
+    resource_flags,
+)
+from dockertui.fixes.run_storage import mount_flag, storage_flags
+from dockertui.model import Container
+from dockertui.model._json import obj, strings
+
+__all__ = [
+    "ENV_SKIPPED",
+    "docker_cpus",
+    "docker_size",
+    "mount_flag",
+    "port_flag",
+    "port_spec",
+    "run_command",
+    "run_flags",
+    "ulimit_flag",
+    "unique_caps",
+]
 
 #: Namespace modes that are what the engine does anyway (Podman reports
 #: "private" where Docker leaves the field empty).
 _DEFAULT_MODES = ("", "private")
-#: IpcMode values that need no flag: Docker 20.10+ defaults to "private",
-#: older Docker and Podman report "shareable" for a default container.
+#: IpcMode values the security panel does not mention: Docker 20.10+
+#: defaults to "private", older Docker and Podman report "shareable".
 _DEFAULT_IPC = ("", "private", "shareable")
-#: Bind propagation when none was asked for.
-_DEFAULT_PROPAGATION = ("", "rprivate")
 #: Left out of `-e`: the image or the runtime sets these, and a bare `-e PATH`
 #: would copy the caller's value over the container's.
-_ENV_SKIPPED = frozenset({"PATH", "HOME", "HOSTNAME"})
-_NANO = Decimal(1_000_000_000)
-_UNITS = (("g", 1024**3), ("m", 1024**2), ("k", 1024))
+ENV_SKIPPED = frozenset({"PATH", "HOME", "HOSTNAME"})
 
 
-def _q(value: str) -> str:
-    return shlex.quote(value)
-
-
-def _flag(name: str, value: str) -> str:
-    return f"{name} {_q(value)}"
-
-
-def _caps(flag: str, names: Iterable[str]) -> list[str]:
+def unique_caps(names: Iterable[str]) -> list[str]:
+    """Capability names normalised (SYS_ADMIN), each once, in order."""
     seen: list[str] = []
-    for name in names:
-        norm = caps.normalize(name)
+    for cap in names:
+        norm = caps.normalize(cap)
         if norm and norm not in seen:
             seen.append(norm)
-    return [_flag(flag, n) for n in seen]
-
-
-def docker_size(n: int) -> str:
-    """Bytes in the unit `docker run --memory` accepts: 67108864 -> '64m'."""
-    for unit, size in _UNITS:
-        if n >= size and n % size == 0:
-            return f"{n // size}{unit}"
-    return str(n)
-
-
-def docker_cpus(nano_cpus: int) -> str:
-    """NanoCpus as `--cpus` takes it: 1500000000 -> '1.5'."""
-    value = format(Decimal(nano_cpus) / _NANO, "f")
-    return value.rstrip("0").rstrip(".") if "." in value else value
-
-
-def _csv_field(key: str, value: str) -> str:
-    """One `--mount` field, CSV-quoted when the value holds a comma or quote."""
-    field = f"{key}={value}"
-    if any(ch in field for ch in ',"'):
-        field = '"' + field.replace('"', '""') + '"'
-    return field
-
-
-def mount_flag(m: Mount) -> str | None:
-    """`-v src:dst[:opts]` for a bind or volume, `--mount` when a path holds
-    a colon; None for mount types `docker run -v` cannot express (npipe)."""
-    options: list[str] = []
-    if m.read_only:
-        options.append("ro")
-    if m.propagation not in _DEFAULT_PROPAGATION:
-        options.append(m.propagation)
-    if m.type == "bind":
-        source = m.source
-    elif m.type == "volume":
-        source = m.name or ""  # anonymous volumes are kept by their generated name
-    elif m.type == "tmpfs":
-        return _flag("--mount", f"type=tmpfs,destination={m.destination}")
-    else:
-        return None
-    if ":" in source or ":" in m.destination:
-        fields = [f"type={m.type}"]
-        if source:
-            fields.append(_csv_field("source", source))
-        fields.append(_csv_field("target", m.destination))
-        if m.read_only:
-            fields.append("readonly")
-        if m.type == "bind" and m.propagation not in _DEFAULT_PROPAGATION:
-            fields.append(f"bind-propagation={m.propagation}")
-        return _flag("--mount", ",".join(fields))
-    spec = f"{source}:{m.destination}" if source else m.destination
-    if options:
-        spec += ":" + ",".join(options)
-    return _flag("-v", spec)
-
-
-def port_spec(p: PortBinding) -> str:
-    """`[ip:][host:]container/proto`, the short syntax `docker run -p` and
-    compose's `ports:` share."""
-    ip = p.host_ip
-    if ":" in ip and not ip.startswith("["):
-        ip = f"[{ip}]"
-    target = f"{p.container_port}/{p.protocol}"
-    if ip:
-        return f"{ip}:{p.host_port}:{target}"
-    if p.host_port:
-        return f"{p.host_port}:{target}"
-    return target
-
-
-def port_flag(p: PortBinding) -> str:
-    """`-p [ip:][host:]container/proto` for one published port."""
-    return _flag("-p", port_spec(p))
+    return seen
 
 
 def ulimit_flag(spec: str) -> str:
     """`--ulimit name=soft:hard`; Podman names limits RLIMIT_NOFILE, Docker nofile."""
     name, _, limits = spec.partition("=")
     name = name.strip().lower().removeprefix("rlimit_")
-    return _flag("--ulimit", f"{name}={limits}")
+    return flag("--ulimit", f"{name}={limits}")
 
 
-def _health(test: tuple[str, ...] | None) -> list[str]:
-    if not test:
-        return []
-    kind = test[0].upper()
-    if kind == "NONE":
-        return ["--no-healthcheck"]
-    if kind == "CMD-SHELL" and len(test) > 1:
-        return [_flag("--health-cmd", test[1])]
-    if kind == "CMD" and len(test) > 1:
-        return [_flag("--health-cmd", shlex.join(test[1:]))]
-    return []
+# --- groups of flags, each read from the model --------------------------------------------
 
 
-def _identity(c: Container) -> list[str]:
-    flags = ["--privileged"] if c.privileged else []
+def _privileges(c: Container) -> list[str]:
+    """Privileged, user, supplementary groups, capabilities, security
+    options and the read-only root."""
+    found = ["--privileged"] if c.privileged else []
     if c.user:
-        flags.append(_flag("--user", c.user))
-    flags += _caps("--cap-add", c.cap_add)
-    flags += _caps("--cap-drop", c.cap_drop)
-    flags += [_flag("--security-opt", opt) for opt in c.security_opt]
+        found.append(flag("--user", c.user))
+    found += flags("--group-add", strings(obj(c.raw, "HostConfig"), "GroupAdd") or ())
+    found += flags("--cap-add", unique_caps(c.cap_add))
+    found += flags("--cap-drop", unique_caps(c.cap_drop))
+    found += flags("--security-opt", c.security_opt)
     unmasked = any(
         o.replace(":", "=", 1).lower() == "systempaths=unconfined" for o in c.security_opt
     )
     if c.masked_paths == () and not c.privileged and not unmasked:
         # The CLI turns this option into MaskedPaths: [] and does not keep it.
-        flags.append(_flag("--security-opt", "systempaths=unconfined"))
+        found.append(flag("--security-opt", "systempaths=unconfined"))
     if c.readonly_rootfs:
-        flags.append("--read-only")
+        found.append("--read-only")
+    return found
+
+
+def _tmpfs(c: Container) -> list[str]:
     options = dict(c.tmpfs_options)
-    for path in c.tmpfs:
-        opts = options.get(path, "")
-        flags.append(_flag("--tmpfs", f"{path}:{opts}" if opts else path))
-    return flags
+    return [
+        flag("--tmpfs", f"{path}:{options[path]}" if options.get(path) else path)
+        for path in c.tmpfs
+    ]
 
 
-def _namespaces(c: Container) -> list[str]:
-    flags = []
-    if c.network_mode not in ("", "default"):
-        flags.append(_flag("--network", c.network_mode))
+def _modes(c: Container, ipc_defaults: tuple[str, ...] = _DEFAULT_IPC) -> list[str]:
+    """The pid, ipc, uts and user namespace modes that are not the default."""
+    found = []
     if c.pid_mode not in _DEFAULT_MODES:
-        flags.append(_flag("--pid", c.pid_mode))
-    if c.ipc_mode not in _DEFAULT_IPC:
-        flags.append(_flag("--ipc", c.ipc_mode))
+        found.append(flag("--pid", c.pid_mode))
+    if c.ipc_mode not in ipc_defaults:
+        found.append(flag("--ipc", c.ipc_mode))
     if c.uts_mode not in _DEFAULT_MODES:
-        flags.append(_flag("--uts", c.uts_mode))
+        found.append(flag("--uts", c.uts_mode))
     if c.userns_mode not in _DEFAULT_MODES:
-        flags.append(_flag("--userns", c.userns_mode))
-    if c.cgroup_parent:
-        flags.append(_flag("--cgroup-parent", c.cgroup_parent))
+        found.append(flag("--userns", c.userns_mode))
+    return found
+
+
+def _cgroups_and_devices(c: Container) -> list[str]:
+    found = [flag("--cgroup-parent", c.cgroup_parent)] if c.cgroup_parent else []
     for d in c.devices:
         spec = f"{d.host_path}:{d.container_path or d.host_path}"
-        flags.append(_flag("--device", f"{spec}:{d.permissions}" if d.permissions else spec))
-    flags += [_flag("--device-cgroup-rule", rule) for rule in c.device_cgroup_rules]
-    return flags
-
-
-def _storage_and_ports(c: Container) -> list[str]:
-    in_tmpfs = set(c.tmpfs)
-    flags = [
-        flag
-        for m in c.mounts
-        if not (m.type == "tmpfs" and m.destination in in_tmpfs)
-        if (flag := mount_flag(m)) is not None
-    ]
-    # The configuration, not what is bound right now (a running container
-    # lists each `-p` once per address family); older engines may only say
-    # what is bound.
-    bindings = c.port_bindings or (() if c.publish_all_ports else c.ports)
-    flags += [port_flag(p) for p in bindings]
-    if c.publish_all_ports:
-        flags.append("-P")
-    return flags
+        found.append(flag("--device", f"{spec}:{d.permissions}" if d.permissions else spec))
+    return found + flags("--device-cgroup-rule", c.device_cgroup_rules)
 
 
 def _limits(c: Container) -> list[str]:
-    flags = []
+    """Memory, CPU, PIDs and ulimits."""
+    found = []
     if c.memory > 0:
-        flags.append(_flag("--memory", docker_size(c.memory)))
+        found.append(flag("--memory", docker_size(c.memory)))
     if c.memory_swap:
-        swap = "-1" if c.memory_swap < 0 else docker_size(c.memory_swap)
-        flags.append(_flag("--memory-swap", swap))
+        found.append(
+            flag("--memory-swap", "-1" if c.memory_swap < 0 else docker_size(c.memory_swap))
+        )
     if c.nano_cpus > 0:
-        flags.append(_flag("--cpus", docker_cpus(c.nano_cpus)))
-    if c.cpu_shares > 0:
-        flags.append(_flag("--cpu-shares", str(c.cpu_shares)))
-    if c.cpu_quota > 0:
-        flags.append(_flag("--cpu-quota", str(c.cpu_quota)))
-    if c.cpu_period > 0:
-        flags.append(_flag("--cpu-period", str(c.cpu_period)))
+        found.append(flag("--cpus", docker_cpus(c.nano_cpus)))
+    for value, name in (
+        (c.cpu_shares, "--cpu-shares"),
+        (c.cpu_quota, "--cpu-quota"),
+        (c.cpu_period, "--cpu-period"),
+    ):
+        if value > 0:
+            found.append(flag(name, str(value)))
     if c.pids_limit is not None and c.pids_limit > 0:
-        flags.append(_flag("--pids-limit", str(c.pids_limit)))
-    if c.restart_policy not in ("", "no"):
-        policy = c.restart_policy
-        if policy == "on-failure" and c.restart_max_retries > 0:
-            policy = f"{policy}:{c.restart_max_retries}"
-        flags.append(_flag("--restart", policy))
-    flags += [ulimit_flag(u) for u in c.ulimits]
-    flags += _health(c.healthcheck)
-    return flags
+        found.append(flag("--pids-limit", str(c.pids_limit)))
+    return found + [ulimit_flag(u) for u in c.ulimits]
+
+
+def _restart(c: Container) -> list[str]:
+    if c.restart_policy in ("", "no"):
+        return []
+    policy = c.restart_policy
+    if policy == "on-failure" and c.restart_max_retries > 0:
+        policy = f"{policy}:{c.restart_max_retries}"
+    return [flag("--restart", policy)]
 
 
 def _env(c: Container) -> list[str]:
     names: list[str] = []
     for var in c.env:
-        if var.name and var.name not in _ENV_SKIPPED and var.name not in names:
+        if var.name and var.name not in ENV_SKIPPED and var.name not in names:
             names.append(var.name)
-    return [_flag("-e", name) for name in names]
+    return flags("-e", names)
+
+
+# --- the two renderings -------------------------------------------------------------------
 
 
 def run_flags(c: Container) -> list[str]:
     """The security-relevant `docker run` flags for `c`, one string per flag
     (with its quoted value), in a stable order: identity and privileges,
     namespaces and devices, mounts and ports, limits and health, env names."""
-    return _identity(c) + _namespaces(c) + _storage_and_ports(c) + _limits(c) + _env(c)
+    network = [] if c.network_mode in ("", "default") else [flag("--network", c.network_mode)]
+    in_tmpfs = set(c.tmpfs)
+    mounts = [
+        f
+        for m in c.mounts
+        if not (m.type == "tmpfs" and m.destination in in_tmpfs)
+        if (f := mount_flag(m)) is not None
+    ]
+    return (
+        _privileges(c)
+        + _tmpfs(c)
+        + network
+        + _modes(c)
+        + _cgroups_and_devices(c)
+        + mounts
+        + port_flags(c)
+        + _limits(c)
+        + _restart(c)
+        + health_test_flags(c.healthcheck)
+        + _env(c)
+    )
+
+
+def _cgroupns(c: Container) -> list[str]:
+    # Rendered whatever it is: its default differs between cgroup v1 (host)
+    # and v2 (private), and the container does not say which one it ran on.
+    return [flag("--cgroupns", c.cgroupns_mode)] if c.cgroupns_mode else []
+
+
+def complete_flags(c: Container) -> list[str]:
+    """Every `docker run` flag that reproduces `c`'s configuration, grouped:
+    privileges, process, storage, network, namespaces, devices, resources,
+    health, logging, restart."""
+    return (
+        _privileges(c)
+        + process_flags(c)
+        + _env(c)
+        + storage_flags(c)
+        + _tmpfs(c)
+        + network_flags(c)
+        + dns_flags(c)
+        + port_flags(c)
+        + flags("--expose", exposed_only(c))
+        + _modes(c, ipc_defaults=("", "private"))
+        + _cgroupns(c)
+        + _cgroups_and_devices(c)
+        + _limits(c)
+        + resource_flags(c)
+        + health_flags(c)
+        + logging_flags(c)
+        + _restart(c)
+    )
 
 
 def run_command(c: Container) -> str:
-    """`docker run -d --name <name> <flags> <image> <command...>` for `c`.
+    """`docker run -d --name <name> <flags> <image> <command...>` for `c`,
+    then `&& docker network connect ...` for each further network.
 
     When the container has an entrypoint, its first word goes to
     `--entrypoint` and the rest precede the command, so the main process
-    gets the same argv."""
-    parts = ["docker run -d", _flag("--name", c.name or c.short_id)]
+    gets the same argv (the CLI takes a one-word entrypoint)."""
+    name = c.name or c.short_id
+    parts = ["docker run -d", flag("--name", name)]
     if c.auto_remove:
         parts.append("--rm")
     args = list(c.command)
     if c.entrypoint:
-        parts.append(_flag("--entrypoint", c.entrypoint[0]))
+        parts.append(flag("--entrypoint", c.entrypoint[0]))
         args = args[1:]
-    parts += run_flags(c)
-    parts.append(_q(c.image or c.image_id))
-    parts += [_q(a) for a in args]
-    return " ".join(parts)
+    parts += complete_flags(c)
+    parts.append(quote(c.image or c.image_id))
+    parts += [quote(a) for a in args]
+    return " && ".join([" ".join(parts), *connect_commands(c, name)])

@@ -5,22 +5,37 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from dockertui.fixes.run_command import docker_cpus, docker_size, run_command, run_flags
+from dockertui.fixes.run_command import (
+    complete_flags,
+    docker_cpus,
+    docker_size,
+    run_command,
+    run_flags,
+)
 from dockertui.model import Container
 
 #: The fake secret values in tests/fixtures/inspect/secrets.json.
 SECRET_VALUES = ("fixture-not-a-secret", "MIIfake", "0123ABCD", "BEGIN RSA PRIVATE KEY")
 
+#: The captures of the run-fidelity containers (tests/fixtures/run): every
+#: setting `docker run` can express, running, and what cannot start, created.
+RUN_CASES = ("run/complete-running", "run/complete-created")
+
 Build = Callable[..., Container]
+Load = Callable[[str], dict[str, Any]]
 
 
-def test_plain_container_needs_no_flags(container: Build) -> None:
+def test_plain_container_needs_no_security_flags(container: Build) -> None:
     assert run_flags(container("plain")) == []
+    # the complete command keeps its label, and the cgroup namespace mode,
+    # whose default depends on the host's cgroup version
     assert run_command(container("plain")) == (
-        "docker run -d --name dtui-fixture-plain dockertui-test/busybox:1 /bin/sleep 100000"
+        "docker run -d --name dtui-fixture-plain --label dockertui.test=fixture "
+        "--cgroupns host dockertui-test/busybox:1 /bin/sleep 100000"
     )
 
 
@@ -245,7 +260,9 @@ def test_path_home_and_hostname_are_not_passed(container: Build) -> None:
 
 def test_entrypoint_goes_to_its_flag(container: Build) -> None:
     c = container(
-        "plain", {"Config.Entrypoint": ["/bin/sh", "-c"], "Config.Cmd": ["echo hi; sleep 9"]}
+        "plain",
+        {"Config.Entrypoint": ["/bin/sh", "-c"], "Config.Cmd": ["echo hi; sleep 9"]},
+        delete=["Config.Labels", "HostConfig.CgroupnsMode"],
     )
     assert run_command(c) == (
         "docker run -d --name dtui-fixture-plain --entrypoint /bin/sh "
@@ -264,15 +281,27 @@ def test_auto_remove_keeps_rm(container: Build) -> None:
     assert " --rm " in run_command(container("auto-remove"))
 
 
-def test_every_capture_gives_a_parseable_command(container: Build, inspect_case: str) -> None:
-    c = container(inspect_case)
-    command = run_command(c)
-    argv = shlex.split(command)
+def _assert_parseable(c: Container) -> None:
+    run, *connects = run_command(c).split(" && ")
+    argv = shlex.split(run)
     assert argv[:4] == ["docker", "run", "-d", "--name"]
     assert argv[4] == c.name
     assert c.image in argv
     assert run_flags(c) == run_flags(c)  # stable
-    for flag in run_flags(c):
+    for flag in [*run_flags(c), *complete_flags(c)]:
         assert flag.startswith("-")
         if flag.startswith("-e "):
             assert "=" not in flag  # names only, never a value
+        assert len(shlex.split(flag)) <= 2  # one flag, one quoted value
+    for connect in connects:
+        assert shlex.split(connect)[:3] == ["docker", "network", "connect"]
+        assert shlex.split(connect)[-1] == c.name
+
+
+def test_every_capture_gives_a_parseable_command(container: Build, inspect_case: str) -> None:
+    _assert_parseable(container(inspect_case))
+
+
+@pytest.mark.parametrize("case", RUN_CASES)
+def test_the_complete_captures_give_parseable_commands(container: Build, case: str) -> None:
+    _assert_parseable(container(case))
