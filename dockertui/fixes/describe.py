@@ -3,10 +3,10 @@ the equivalent `docker run` command and a compose snippet. Pure text."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Callable
 
+from dockertui.fixes.compose_service import DataMap, compose_externals, compose_service, to_yaml
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.run_command import docker_cpus, docker_size, port_spec, run_command
 from dockertui.model import Container
@@ -66,7 +66,8 @@ def diff_text(plan: FixPlan) -> str:
 
 
 def docker_run(plan: FixPlan) -> str:
-    """The `docker run` command the re-created container amounts to."""
+    """The complete `docker run` command the re-created container amounts to
+    (with `&& docker network connect ...` for each further network)."""
     return run_command(plan.predicted)
 
 
@@ -97,10 +98,32 @@ def docker_update(plan: FixPlan) -> str:
     return " ".join(["docker update", *flags, shlex.quote(name)])
 
 
+#: The label docker compose puts on the containers it manages.
+COMPOSE_PROJECT_LABEL = "com.docker.compose.project"
+
+
 def compose_snippet(plan: FixPlan) -> str:
-    """The same changes as a docker-compose service fragment (YAML)."""
+    """The fix as a docker-compose service (YAML).
+
+    For a container compose manages: only the keys the plan changes, to
+    merge into the service in its compose file (compose would revert a
+    change made behind its back). For any other container: the complete
+    service (fixes.compose_service), so the copy is the same container; a
+    key the plan clears is kept as null so the change stays visible."""
     c = plan.predicted
-    name = plan.container.labels.get("com.docker.compose.service") or c.name
+    delta = _changed_keys(plan)
+    if COMPOSE_PROJECT_LABEL in plan.container.labels:
+        name = plan.container.labels.get("com.docker.compose.service") or c.name
+        return to_yaml({"services": DataMap({name: delta})})
+    service = compose_service(c)
+    for key, value in delta.items():
+        service.setdefault(key, value)
+    return to_yaml({"services": DataMap({c.name or c.short_id: service}), **compose_externals(c)})
+
+
+def _changed_keys(plan: FixPlan) -> dict[str, object]:
+    """The compose keys of the fields the plan changes, with their new values."""
+    c = plan.predicted
     keys: dict[str, object] = {}
     changed = {label for label, _, _ in diff(plan)}
     if "user" in changed:
@@ -131,11 +154,4 @@ def compose_snippet(plan: FixPlan) -> str:
         keys["pids_limit"] = c.pids_limit
     if "restart" in changed:
         keys["restart"] = f"{c.restart_policy}:{c.restart_max_retries}"
-    lines = ["services:", f"  {json.dumps(name)}:"]
-    for key, value in keys.items():
-        if isinstance(value, list):
-            lines.append(f"    {key}:")
-            lines += [f"      - {json.dumps(v)}" for v in value]
-        else:
-            lines.append(f"    {key}: {json.dumps(value)}")
-    return "\n".join(lines)
+    return keys
