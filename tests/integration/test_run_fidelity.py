@@ -202,7 +202,12 @@ def _anonymous_by_name(doc: dict[str, Any]) -> None:
             spec["Source"] = names.get(spec["Target"])
 
 
-_MISSING = object()
+class _Missing:
+    def __repr__(self) -> str:
+        return "(missing)"
+
+
+_MISSING = _Missing()
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
