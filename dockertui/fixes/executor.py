@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from functools import partial
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any, NoReturn
 
 from dockertui.audit import audit_container
@@ -34,10 +35,12 @@ from dockertui.fixes.container_ops import ContainerOps, StepFailed, reason_of, r
 from dockertui.fixes.documents import container_name, create_body, is_noop, options_from_dict
 from dockertui.fixes.documents import restart_policy as policy_of
 from dockertui.fixes.layer_copy import CopyMismatch
+from dockertui.fixes.live_update import update_live
 from dockertui.fixes.lock import EngineLocks, Locked
 from dockertui.fixes.outcome import FixRefused, FixResult, Grade
 from dockertui.fixes.plan import FixPlan, PlanError, plan
 from dockertui.fixes.preflight import Preflight, PreflightReader
+from dockertui.fixes.records import Records
 from dockertui.fixes.state import (
     Journal,
     JournalKind,
@@ -59,15 +62,6 @@ class ResumeAction:
     FINISH = "finish"
     ROLLBACK = "rollback"
     ALL = ("finish", "rollback")
-
-
-@dataclass
-class _Fix:
-    """What the executor keeps about one fix while it runs."""
-
-    secrets: list[str] = field(default_factory=list)
-    bodies: Bodies | None = None
-    copy_layer: bool = True
 
 
 class Executor:
@@ -93,7 +87,8 @@ class Executor:
         self.break_lock = break_lock
         self._progress = progress
         self._on_step = on_step
-        self._fixes: dict[str, _Fix] = {}
+        self.records = Records(state, endpoint_label)
+        self._bodies: dict[str, Bodies] = {}  # fix id -> what the new container is made of
         self.preflight = PreflightReader(gateway, refuse=self.refuse)
 
     # --- public API ------------------------------------------------------------------------
@@ -110,7 +105,7 @@ class Executor:
     ) -> tuple[FixResult, Preflight]:
         """Preview, logged as a dry run."""
         checked = await self.preflight.check(fix, copy_layer=copy_layer)
-        self._audit(checked.doc, fix.changes, [], Result.DRY_RUN, "dry run: nothing changed")
+        self.records.audit(checked.doc, fix.changes, [], Result.DRY_RUN, "dry run: nothing changed")
         result = FixResult(
             Result.DRY_RUN,
             container_name(checked.doc),
@@ -135,7 +130,7 @@ class Executor:
             doc = checked.doc
             if is_noop(fix):
                 message = f"{container_name(doc)} already has these settings: nothing was changed."
-                self._audit(doc, fix.changes, [], Result.APPLIED, message)
+                self.records.audit(doc, fix.changes, [], Result.APPLIED, message)
                 return FixResult(
                     Result.APPLIED,
                     container_name(doc),
@@ -144,7 +139,9 @@ class Executor:
                     container_id=str(doc.get("Id") or ""),
                 )
             if not fix.recreate:
-                return await self._apply_live(fix, doc)
+                return await update_live(
+                    self.gateway, self.records, fix, doc, self._say, self._grade
+                )
             journal = await self._journal_for(fix, doc, fix_id, copy_layer)
             return await self._forward(journal, locks, str(doc.get("Image") or ""))
         finally:
@@ -153,7 +150,7 @@ class Executor:
 
     def declined(self, fix: FixPlan, reason: str = "the change was not confirmed") -> None:
         """Log a fix the user did not confirm."""
-        self._audit(fix.container.raw, fix.changes, [], Result.REFUSED, reason)
+        self.records.audit(fix.container.raw, fix.changes, [], Result.REFUSED, reason)
 
     def pending(self) -> list[Journal]:
         """Interrupted re-creates on this endpoint (journals still in progress)."""
@@ -167,7 +164,6 @@ class Executor:
             raise ValueError(f"Unknown resume action {action!r}; choose finish or rollback.")
         subject = {"Id": journal.old_id, "Name": journal.name}
         self.refuse_if_read_only(subject, journal.plan or ["resume"])
-        self._fixes[journal.fix_id] = _Fix(secrets=self._backup_secrets(journal))
         locks = EngineLocks(self.gateway, journal.fix_id)
         image = await self._image_of(journal)
         for name in journal.locks:
@@ -216,7 +212,7 @@ class Executor:
         folder = self.state.backups / f"{name}-{ts}"
         saved = self.state.load_backup(folder) if (folder / "container.json").exists() else {}
         backup_doc = await self.preflight.inspect(backup_id)
-        now = self._unique_stamp(name)
+        now = self.records.unique_stamp(name)
         fix_id = f"{now}-{name}-rollback-{uuid.uuid4().hex[:6]}"
         locks = EngineLocks(self.gateway, fix_id)
         image = str(backup_doc.get("Image") or "")
@@ -238,7 +234,7 @@ class Executor:
             phase=Phase.ROLLBACK,
             steps=[step.name.value for step in RECREATE],  # as if the fix had completed
         )
-        self._fixes[fix_id] = _Fix(secrets=env_values(saved or backup_doc))
+        self.records.keep_secrets(fix_id, env_values(saved or backup_doc))
         try:
             await self._lock(locks, subject, ["rollback"], backup_id, backup_name, image=image)
             if current:
@@ -332,50 +328,8 @@ class Executor:
         compose: str | None = None,
     ) -> NoReturn:
         """Log the refusal and raise FixRefused."""
-        self._audit(doc, changes, [], Result.REFUSED, reason)
+        self.records.audit(doc, changes, [], Result.REFUSED, reason)
         raise FixRefused(reason, compose_snippet=compose)
-
-    # --- live update -----------------------------------------------------------------------
-
-    async def _apply_live(self, fix: FixPlan, doc: dict[str, Any]) -> FixResult:
-        name, cid = container_name(doc), str(doc["Id"])
-        folder = await self._save_backup(doc, name, stamp())
-        steps = ["update"]
-
-        def failed(reason: str) -> FixResult:
-            self._audit(doc, fix.changes, steps, Result.FAILED, reason)
-            return FixResult(
-                Result.FAILED, name, backup_dir=str(folder), steps=tuple(steps),
-                message=reason + ".", container_id=cid,
-            )  # fmt: skip
-
-        self._say(f"Updating {name} live: {', '.join(sorted(fix.update_body))}.")
-        try:
-            warnings = await retrying(lambda: self.gateway.update_container(cid, fix.update_body))
-            after = await self.preflight.inspect(cid)
-        except (EngineRefused, StepFailed) as err:
-            return failed(f"The engine refused the update of {name}: {reason_of(err)}")
-        steps.append("confirm")
-        host = after.get("HostConfig") or {}
-        wrong = [
-            key
-            for key, value in fix.update_body.items()
-            if (policy_of(after) if key == "RestartPolicy" else host.get(key)) != value
-        ]
-        if wrong:
-            said = "; it warned: " + " ".join(warnings) if warnings else ""
-            return failed(
-                f"The engine accepted the update of {name} but does not report "
-                f"{', '.join(wrong)} as asked{said}"
-            )
-        message = f"{name} was updated live ({', '.join(fix.changes)}); no restart was needed."
-        if warnings:
-            message += " The engine warned: " + " ".join(warnings)
-        self._audit(doc, fix.changes, steps, Result.APPLIED, message)
-        return FixResult(
-            Result.APPLIED, name, new_id=cid, backup_dir=str(folder), steps=tuple(steps),
-            message=message, container_id=cid, after=await self._grade(cid),
-        )  # fmt: skip
 
     # --- re-create -------------------------------------------------------------------------
 
@@ -383,8 +337,9 @@ class Executor:
         self, fix: FixPlan, doc: dict[str, Any], fix_id: str, copy_layer: bool
     ) -> Journal:
         name, cid = container_name(doc), str(doc["Id"])
-        ts = await self._free_stamp(name, self._unique_stamp(name))
-        folder = await self._save_backup(doc, name, ts)
+        ts = await self.records.free_stamp(self.gateway, name)
+        self._say(f"Saving the inspect backup of {name}.")
+        folder = await self.records.save_backup(self.gateway, doc, name, ts)
         journal = Journal(
             fix_id=fix_id,
             endpoint=self.endpoint_label,
@@ -401,11 +356,8 @@ class Executor:
             copy_layer=copy_layer,
         )
         body, extras = create_body(fix.document, image=await self.preflight.image_for_create(doc))
-        self._fixes[fix_id] = _Fix(
-            secrets=env_values(doc),
-            bodies=Bodies(body, extras, fix.document),
-            copy_layer=copy_layer,
-        )
+        self.records.keep_secrets(fix_id, env_values(doc))
+        self._bodies[fix_id] = Bodies(body, extras, fix.document)
         return journal
 
     def _run(self, j: Journal, locks: EngineLocks, image: str) -> Run:
@@ -428,7 +380,7 @@ class Executor:
             return self._interrupted(run, step, str(err))
         except (StepFailed, EngineRefused, CopyMismatch, Locked) as err:
             reason = reason_of(err)
-            self._say(f"Step {step} failed: {redact(reason, self._secrets(j))}")
+            self._say(f"Step {step} failed: {redact(reason, self.records.secrets(j))}")
             return await self._rollback(j, locks, image, f"{step} failed: {reason}", run=run)
         j.state, j.step = JournalState.APPLIED, ""
         run.record()
@@ -444,8 +396,8 @@ class Executor:
             )
         if run.copied:
             message += f" The {run.copied} changed paths of its writable layer were copied over."
-        self._audit_journal(j, Result.APPLIED, message)
-        return self._result(j, Result.APPLIED, message, after=await self._grade(j.new_id), run=run)
+        after = await self._grade(j.new_id)
+        return self.records.result(j, Result.APPLIED, message, after=after, copied=run.copied)
 
     # --- rollback --------------------------------------------------------------------------
 
@@ -453,7 +405,7 @@ class Executor:
         self, j: Journal, locks: EngineLocks, image: str, reason: str, *, run: Run | None = None
     ) -> FixResult:
         run = run or self._run(j, locks, image)
-        secrets = self._secrets(j)
+        secrets = self.records.secrets(j)
         if j.phase != Phase.ROLLBACK:
             j.phase, j.reason = Phase.ROLLBACK, redact(reason, secrets)
         step = ""
@@ -463,7 +415,7 @@ class Executor:
                     continue
                 step = undo.name
                 self._begin(run, step)
-                await retrying(lambda undo=undo: undo.action(run))
+                await retrying(partial(undo.action, run))
                 j.done.append(step)
                 run.record()
         except EngineError as err:
@@ -484,8 +436,7 @@ class Executor:
                     "Nothing was removed."
                 )
             run.record()
-            self._audit_journal(j, Result.FAILED, message)
-            return self._result(j, Result.FAILED, message)
+            return self.records.result(j, Result.FAILED, message)
         j.state, j.step = JournalState.ROLLED_BACK, ""
         run.record()
         back = "runs again" if j.old_was_running else "is back, stopped as it was,"
@@ -496,8 +447,8 @@ class Executor:
             message = f"The fix of {j.name} was rolled back ({j.reason}); the original {back} under its name"
             kept = "the new container is kept, stopped, for its logs as"
         message += f"; {kept} {j.failed_name}." if j.new_id else "."
-        self._audit_journal(j, Result.ROLLED_BACK, message)
-        return self._result(j, Result.ROLLED_BACK, message, after=await self._grade(j.old_id))
+        after = await self._grade(j.old_id)
+        return self.records.result(j, Result.ROLLED_BACK, message, after=after)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -517,8 +468,7 @@ class Executor:
             f"dockertui fix --resume {j.name} --resume-action finish|rollback."
         )
         run.record()
-        self._audit_journal(j, Result.FAILED, message)
-        return self._result(j, Result.FAILED, message)
+        return self.records.result(j, Result.FAILED, message)
 
     async def _grade(self, cid: str) -> Grade | None:
         """The grade the audit gives the container as the engine reports it now."""
@@ -538,8 +488,7 @@ class Executor:
     async def _bodies_of(self, j: Journal) -> Bodies:
         """The create body of a journal's fix: from memory, or rebuilt from the
         inspect backup and the journalled plan (after a restart)."""
-        kept = self._fixes.setdefault(j.fix_id, _Fix(secrets=self._backup_secrets(j)))
-        if kept.bodies is None:
+        if j.fix_id not in self._bodies:
             saved = self.state.load_backup(j.backup_dir)
             engine = await read_engine(self.gateway)
             try:
@@ -549,97 +498,8 @@ class Executor:
             body, extras = create_body(
                 rebuilt.document, image=await self.preflight.image_for_create(saved)
             )
-            kept.bodies = Bodies(body, extras, rebuilt.document)
-        return kept.bodies
-
-    def _secrets(self, j: Journal) -> list[str]:
-        return self._fixes.get(j.fix_id, _Fix()).secrets
-
-    def _backup_secrets(self, j: Journal) -> list[str]:
-        try:
-            return env_values(self.state.load_backup(j.backup_dir)) if j.backup_dir else []
-        except (OSError, ValueError):
-            return []
-
-    async def _save_backup(self, doc: Mapping[str, Any], name: str, ts: str) -> str:
-        image = await self.gateway.inspect_image(str(doc.get("Image") or ""))
-        self._say(f"Saving the inspect backup of {name}.")
-        return str(self.state.save_backup(f"{name}-{ts}", doc, image))
-
-    def _unique_stamp(self, name: str) -> str:
-        ts, n = stamp(), 1
-        while (self.state.backups / f"{name}-{ts}").exists():
-            n += 1
-            ts = f"{stamp()}-{n}"
-        return ts
-
-    async def _free_stamp(self, name: str, ts: str) -> str:
-        """A stamp whose backup, new and failed names are all unused on the engine."""
-        base, n = ts, 1
-        while any(
-            [
-                await self.gateway.inspect_container(f"{name}-{kind}-{ts}") is not None
-                for kind in ("backup", "new", "failed")
-            ]
-        ):
-            n += 1
-            ts = f"{base}-{n}"
-        return ts
-
-    def _result(
-        self,
-        j: Journal,
-        status: Result,
-        message: str,
-        *,
-        after: Grade | None = None,
-        run: Run | None = None,
-    ) -> FixResult:
-        new_id = {Result.APPLIED: j.new_id, Result.ROLLED_BACK: j.old_id}.get(status)
-        return FixResult(
-            status=status,
-            container_name=j.name,
-            new_id=new_id,
-            backup_name=j.backup_name or None,
-            backup_dir=j.backup_dir or None,
-            steps=tuple(j.steps),
-            message=redact(message, self._secrets(j)),
-            failed_name=j.failed_name if status != Result.APPLIED and j.new_id else None,
-            container_id=j.old_id or None,
-            after=after,
-            copied=run.copied if run else 0,
-        )
-
-    def _audit(
-        self,
-        doc: Mapping[str, Any],
-        changes: Sequence[str],
-        steps: Sequence[str],
-        result: Result,
-        reason: str,
-    ) -> None:
-        self.state.audit(
-            endpoint=self.endpoint_label,
-            container_id=str(doc.get("Id") or ""),
-            container_name=container_name(doc),
-            plan=list(changes),
-            steps=list(steps),
-            result=result,
-            reason=reason,
-            secrets=env_values(doc),
-        )
-
-    def _audit_journal(self, j: Journal, result: Result, reason: str) -> None:
-        self.state.audit(
-            endpoint=self.endpoint_label,
-            container_id=j.old_id,
-            container_name=j.name,
-            plan=j.plan,
-            steps=j.steps,
-            result=result,
-            reason=reason,
-            secrets=self._secrets(j),
-        )
+            self._bodies[j.fix_id] = Bodies(body, extras, rebuilt.document)
+        return self._bodies[j.fix_id]
 
     def _say(self, message: str) -> None:
         if self._progress is not None:
