@@ -28,12 +28,9 @@ cancelled. Styles live in css/fix.tcss.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -54,16 +51,13 @@ from textual.widgets import (
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.fixes.describe import compose_snippet, diff, docker_run, docker_update
+from dockertui.fixes.describe import compose_snippet, docker_run, docker_update
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import (
     CHANGES,
     DEFAULT_BIND,
     DEFAULT_TMPFS,
     DEFAULT_USER,
-    SUGGESTED_MEMORY,
-    SUGGESTED_NANO_CPUS,
-    SUGGESTED_PIDS,
     CapPreset,
     FixPlan,
     Options,
@@ -71,19 +65,38 @@ from dockertui.fixes.plan import (
     plan,
     suggest,
 )
-from dockertui.fixes.run_command import docker_cpus, docker_size
 from dockertui.fixes.session import Fixer, Preview
 from dockertui.fixes.state import Result
 from dockertui.fixes.validate import (
     bind_problem,
-    capability_problem,
     check_plan,
     tmpfs_problem,
     user_problem,
 )
 from dockertui.model import EngineInfo
-from dockertui.report.style import GRADE_STYLE
 from dockertui.text import printable
+from dockertui.ui.fix_choices import (
+    applicable,
+    keep_problem,
+    limit_defaults,
+    parse_limit,
+    preticked,
+    split_list,
+    suggested_options,
+)
+from dockertui.ui.fix_text import (
+    BAD,
+    MUTED,
+    WARN,
+    caps_effect,
+    diff_table,
+    effect_line,
+    grade_line,
+    how_text,
+    result_text,
+    safe_lines,
+    titled,
+)
 
 COMPOSE_LABEL = "com.docker.compose.project"
 STEPS = ("pick", "review", "confirm", "progress")
@@ -95,259 +108,6 @@ STEP_TITLES = {
 }
 PRESETS = ("hardening", "strict", "custom")
 KEYS_HINT = "Tab/Shift+Tab move · Space ticks · Enter presses · Esc cancels"
-
-OK, WARN, BAD, MUTED = "green", "yellow", "bold red", "dim"
-_SPLIT = re.compile(r"[\s,]+")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
-
-
-# --- pure helpers (no widgets) -------------------------------------------------------------
-
-
-def limit_defaults(doc: dict[str, Any]) -> dict[str, str]:
-    """What the limit inputs start with: a suggestion for each limit the
-    container does not have, blank (left alone) for each it has."""
-    host = doc.get("HostConfig") or {}
-    unlimited_cpu = not (host.get("NanoCpus") or host.get("CpuQuota") or host.get("CpuShares"))
-    pids = host.get("PidsLimit")
-    return {
-        "memory": "" if host.get("Memory") else docker_size(SUGGESTED_MEMORY),
-        "cpus": docker_cpus(SUGGESTED_NANO_CPUS) if unlimited_cpu else "",
-        "pids": str(SUGGESTED_PIDS) if not pids or pids < 0 else "",
-    }
-
-
-def suggested_options(doc: dict[str, Any]) -> Options:
-    """The Options the wizard starts from (the limit suggestions included)."""
-    values = {kind: parse_limit(kind, text)[0] for kind, text in limit_defaults(doc).items()}
-    return Options(memory=values["memory"], nano_cpus=values["cpus"], pids_limit=values["pids"])
-
-
-def applicable(
-    doc: dict[str, Any], engine: EngineInfo, suggested: Sequence[str]
-) -> tuple[str, ...]:
-    """The changes worth offering, in catalogue order: the suggested ones and
-    every other one that changes the container's configuration."""
-    wanted = set(suggested)
-    options = suggested_options(doc)
-    for name in CHANGES:
-        if name not in wanted and diff(plan(doc, [name], engine, options, validate=False)):
-            wanted.add(name)
-    return tuple(name for name in CHANGES if name in wanted)
-
-
-def preticked(suggested: Sequence[str]) -> tuple[str, ...]:
-    """The suggested changes that cannot break a service: ticked at the start."""
-    return tuple(name for name in suggested if not CHANGES[name].risky)
-
-
-def split_list(text: str) -> tuple[str, ...]:
-    """Words separated by commas or spaces, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for word in _SPLIT.split(text.strip()):
-        if word:
-            seen.setdefault(word, None)
-    return tuple(seen)
-
-
-def keep_problem(names: Sequence[str]) -> str | None:
-    return capability_problem(names)
-
-
-def parse_limit(kind: str, text: str) -> tuple[int | None, str | None]:
-    """(value, problem) of a limit typed in the wizard; blank leaves it alone."""
-    text = text.strip()
-    if not text:
-        return None, None
-    if kind == "memory":
-        match = _SIZE.match(text)
-        if not match:
-            return None, f"{printable(text)!r} is not a size such as 512m or 1g."
-        number, unit = match.groups()
-        scale = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
-        return int(float(number) * scale), None
-    try:
-        number = float(text)
-    except ValueError:
-        return None, f"{printable(text)!r} is not a number."
-    if kind == "cpus":
-        return round(number * 1e9), None
-    if not number.is_integer():
-        return None, f"{printable(text)!r} is not a whole number of processes."
-    return int(number), None
-
-
-def safe_lines(text: str) -> str:
-    """Multi-line text with every control character but the line breaks escaped."""
-    return "\n".join(printable(line) for line in text.split("\n"))
-
-
-def grade_badge(grade: str, score: int) -> Text:
-    text = Text(f" {grade} ", style=GRADE_STYLE.get(grade, "bold"))
-    text.append(f" {score}", style=MUTED)
-    return text
-
-
-def grade_line(fix: FixPlan) -> Text:
-    """ "Grade  F 58 →  B 85  · clears 6 findings · re-create"."""
-    text = Text("Grade ")
-    text.append_text(grade_badge(fix.before.grade, fix.before.score))
-    text.append("  →  ")
-    if not fix.changes:
-        text.append("(tick a change)", style=MUTED)
-        return text
-    text.append_text(grade_badge(fix.after.grade, fix.after.score))
-    n = len(fix.cleared)
-    text.append(f"  · clears {n} finding{'s' if n != 1 else ''}")
-    text.append("  · ")
-    if fix.recreate:
-        text.append("re-create", style=WARN)
-    else:
-        text.append("live, no restart", style=OK)
-    return text
-
-
-def effect_line(fix: FixPlan, name: str) -> Text:
-    """How one change works and what it does on its own."""
-    text = Text("   ")
-    change = CHANGES[name]
-    if change.live:
-        text.append("live", style=OK)
-    else:
-        text.append("re-create", style=WARN)
-    effect = next((e for e in fix.effects if e.change == name), None)
-    if effect is None:
-        return text
-    text.append(" · ")
-    if effect.clears:
-        text.append("clears ")
-        text.append(", ".join(effect.clears), style="bold")
-    else:
-        text.append("clears nothing on its own", style=MUTED)
-    text.append(" · grade alone → ")
-    text.append_text(grade_badge(effect.grade_after, effect.score_after))
-    return text
-
-
-def _effective_after(fix: FixPlan) -> frozenset[str]:
-    host = fix.document.get("HostConfig") or {}
-    return caps.effective(
-        host.get("CapAdd") or (), host.get("CapDrop") or (), privileged=bool(host.get("Privileged"))
-    )
-
-
-def caps_effect(fix: FixPlan, without: FixPlan, preset: str) -> Text:
-    """What the drop-caps change removes and keeps, each removal explained.
-
-    `fix` is the whole plan, `without` the same plan minus drop-caps: the
-    difference is what dropping capabilities does on top of the other changes."""
-    before, after = _effective_after(without), _effective_after(fix)
-    text = Text()
-    if (fix.document.get("HostConfig") or {}).get("Privileged"):
-        text.append(
-            "Privileged: it keeps every capability until --privileged is removed "
-            "(tick that change too).\n",
-            style=WARN,
-        )
-    removed = sorted(before - after)
-    added = sorted(after - before)
-    if removed:
-        text.append(f"Removes {len(removed)}:\n", style="bold")
-        for name in removed:
-            text.append(f"  {name}", style="bold")
-            text.append(f"  {caps.explain(name)}\n", style=MUTED)
-    else:
-        text.append("Removes nothing it would hold.\n", style=MUTED)
-    for name in added:
-        text.append(f"  + {name}", style=WARN)
-        text.append(f"  {caps.explain(name)} (not held now)\n", style=MUTED)
-    kept = sorted(after & before)
-    text.append("Keeps: ", style="bold")
-    if not kept:
-        text.append("no capability at all", style=OK)
-    elif preset == "strict":
-        text.append("\n")
-        for name in kept:
-            text.append(f"  {name}", style="bold")
-            text.append(f"  {caps.explain(name)}\n", style=MUTED)
-    else:
-        text.append(", ".join(kept))
-    text.rstrip()
-    return text
-
-
-def diff_table(fix: FixPlan) -> RenderableType:
-    rows = diff(fix)
-    if not rows:
-        return Text("(no configuration change)", style=MUTED)
-    table = Table(box=None, padding=(0, 1), show_edge=False, expand=False)
-    table.add_column("setting", style="bold", no_wrap=True)
-    table.add_column("before", style="red", overflow="fold")
-    table.add_column("after", style="green", overflow="fold")
-    for label, old, new in rows:
-        table.add_row(Text(label), Text(printable(old)), Text(printable(new)))
-    return table
-
-
-def how_text(fix: FixPlan, name: str) -> Text:
-    text = Text()
-    if fix.recreate:
-        text.append("Needs a re-create. ", style=WARN)
-        text.append(
-            f"{name} is stopped and kept as {name}-backup-<time> with its inspect JSON saved; "
-            f"a new {name} starts with the same image, settings, volumes and networks plus "
-            "these changes (and the files of its writable layer, unless you untick the copy "
-            "above), and is watched for a few seconds. If it fails, the old container is put "
-            "back. Nothing is deleted."
-        )
-    else:
-        text.append("Live. ", style=OK)
-        text.append(f"`docker update` changes {name} in place: it keeps running.")
-    return text
-
-
-def titled(title: str, body: RenderableType | str, style: str = "") -> Group:
-    head = Text(title, style="bold underline")
-    return Group(head, Text(body, style=style) if isinstance(body, str) else body, Text(""))
-
-
-def result_text(result: FixResult, fix: FixPlan) -> Text:
-    """The outcome in a few lines: what changed and where the backup is, or
-    why not. The grade after is the one measured on the re-inspected
-    container once the verification window ended."""
-    name = printable(result.container_name or fix.container.name)
-    message = printable(result.message or "")
-    text = Text()
-    if result.status == Result.APPLIED:
-        text.append(f"✔ Applied to {name}.", style=f"bold {OK}")
-        if message:
-            text.append(f" {message}")
-        if result.after is not None:
-            before = {f.check for f in fix.before.findings}
-            cleared = sorted(before - set(result.after.findings))
-            text.append("\nCleared: ", style="bold")
-            text.append(", ".join(cleared) or "nothing", style=OK if cleared else MUTED)
-            text.append("\nGrade now: ", style="bold")
-            text.append_text(grade_badge(result.after.grade, result.after.score))
-            text.append("  (audited on the container as the engine reports it)", style=MUTED)
-        if result.new_id:
-            text.append(f"\nNew container: {printable(result.new_id[:12])}")
-    elif result.status == Result.ROLLED_BACK:
-        text.append(f"↺ Rolled back: {name} runs as before.", style=f"bold {WARN}")
-        if message:
-            text.append(f"\n{message}")
-    elif result.status == Result.REFUSED:
-        text.append(f"✘ Refused: {message or 'the fix was not applied.'}", style=f"bold {WARN}")
-        text.append("\nNothing was changed.")
-    else:
-        text.append(f"✘ Failed: {message or 'the fix did not complete.'}", style=BAD)
-    if result.backup_name:
-        text.append("\nBackup container: ", style="bold")
-        text.append(printable(result.backup_name))
-    if result.backup_dir:
-        text.append("\nSaved inspect JSON: ", style="bold")
-        text.append(printable(result.backup_dir))
-    return text
 
 
 # --- the screen --------------------------------------------------------------------------------

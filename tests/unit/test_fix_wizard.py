@@ -31,16 +31,16 @@ from dockertui.fixes.session import EngineFixer, Preview
 from dockertui.fixes.state import Journal, Result, State
 from dockertui.model import ClientFacts, container_from_inspect, engine_from_api
 from dockertui.ui.app import DockerTUI
-from dockertui.ui.fix_wizard import (
-    FixWizard,
+from dockertui.ui.fix_choices import (
     applicable,
     limit_defaults,
     parse_limit,
     preticked,
-    safe_lines,
     split_list,
     suggested_options,
 )
+from dockertui.ui.fix_text import safe_lines
+from dockertui.ui.fix_wizard import FixWizard
 from dockertui.ui.help_screen import HelpScreen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
