@@ -78,8 +78,10 @@ Emit = Callable[[Update], Awaitable[None] | None]
 
 
 def parse_event(raw: dict[str, Any]) -> EngineEvent:
-    actor = raw.get("Actor") if isinstance(raw.get("Actor"), dict) else {}
-    attributes = actor.get("Attributes") if isinstance(actor.get("Attributes"), dict) else {}
+    found = raw.get("Actor")
+    actor: dict[str, Any] = found if isinstance(found, dict) else {}
+    listed = actor.get("Attributes")
+    attributes: dict[str, Any] = listed if isinstance(listed, dict) else {}
     attrs = {str(k): str(v) for k, v in attributes.items()}
     stamp = raw.get("timeNano")
     when = stamp / 1e9 if isinstance(stamp, int) else float(raw.get("time") or time.time())

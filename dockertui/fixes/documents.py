@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dockertui.fixes.plan import FixPlan, Options
+from dockertui.fixes.plan import CapPreset, FixPlan, Options
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEALTH_DEFAULT_NS = 30_000_000_000
@@ -135,8 +135,14 @@ def is_noop(fix: FixPlan) -> bool:
 
 def options_from_dict(data: Mapping[str, Any]) -> Options:
     """Options back from a journal (JSON turned its tuples into lists)."""
-    known = {k: v for k, v in data.items() if k in Options.__dataclass_fields__}
-    return Options(**{k: tuple(v) if isinstance(v, list) else v for k, v in known.items()})
+    known: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in data.items()
+        if k in Options.__dataclass_fields__
+    }
+    if "cap_preset" in known:
+        known["cap_preset"] = CapPreset(known["cap_preset"])
+    return Options(**known)
 
 
 def container_name(doc: Mapping[str, Any]) -> str:

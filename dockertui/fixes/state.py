@@ -242,7 +242,7 @@ class State:
 
     def journals(self) -> list[Journal]:
         """Every readable journal, oldest first (unreadable files are skipped)."""
-        found = []
+        found: list[Journal] = []
         if not self.journal_dir.is_dir():
             return found
         for path in sorted(self.journal_dir.glob("*.json")):

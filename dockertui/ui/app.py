@@ -87,7 +87,7 @@ class DockerTUI(App[None]):
         self.state = FleetState(client=source.client)
         self.sort_key: str | None = None
         self.reverse = False
-        self.query = ""
+        self.filter_text = ""
         self.hide_stopped = False
         self._rows: list[str] = []  # container ids in display order
         self._changed: set[str] = set()
@@ -111,7 +111,7 @@ class DockerTUI(App[None]):
     def on_mount(self) -> None:
         self._layout(self.size.width)
         self._show_header()
-        self.run_worker(self.source.run(self._on_update), group="engine", exclusive=True)
+        self.run_worker(self.source.run(self._on_engine_update), group="engine", exclusive=True)
         self._offer_next_resume()
 
     # -- interrupted fixes ----------------------------------------------------
@@ -177,7 +177,7 @@ class DockerTUI(App[None]):
 
     # -- updates from the engine ----------------------------------------------
 
-    def _on_update(self, update: object) -> None:
+    def _on_engine_update(self, update: object) -> None:
         kind, key = self.state.apply(update)  # type: ignore[arg-type]
         if kind == "reset":
             self._rows = []
@@ -205,7 +205,9 @@ class DockerTUI(App[None]):
         self.query_one(StatusHeader).show(self.state, self.source.label, self.read_only, posture)
 
     def _wanted(self) -> list[ContainerReport]:
-        shown = columns.visible(list(self.state.reports.values()), self.query, self.hide_stopped)
+        shown = columns.visible(
+            list(self.state.reports.values()), self.filter_text, self.hide_stopped
+        )
         return columns.order(shown, self.sort_key, self.reverse)
 
     def _refresh_table(self, changed: set[str]) -> None:
@@ -274,7 +276,7 @@ class DockerTUI(App[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query = event.value.strip()
+        self.filter_text = event.value.strip()
         self._refresh_table(set())
 
     @on(Input.Submitted, "#filter")
@@ -359,12 +361,11 @@ class DockerTUI(App[None]):
         self.exit()
 
     def action_help(self) -> None:
+        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
         shown = [
-            (b.key, b.description)
-            for b in self.BINDINGS
-            if self.check_action(b.action, ()) is not False  # type: ignore[union-attr]
+            (b.key, b.description) for b in bindings if self.check_action(b.action, ()) is not False
         ]
-        self.push_screen(HelpScreen(shown))  # type: ignore[arg-type]
+        self.push_screen(HelpScreen(shown))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -89,14 +89,14 @@ class FleetState:
                 self.add_event(self._event_line(update))
                 return ("event", "")
             case ExecStarted(session=session):
-                report = self.reports.get(session.container_id)
-                if report is None:
+                owner = self.reports.get(session.container_id)
+                if owner is None:
                     return ("event", "")
-                for finding in audit_exec(session, report.container):
+                for finding in audit_exec(session, owner.container):
                     self.add_event(
                         EventLine(
                             time.time(),
-                            f"{report.container.name}: {finding.title}: {finding.detail}",
+                            f"{owner.container.name}: {finding.title}: {finding.detail}",
                             None,
                             finding.severity,
                             finding.why,

@@ -240,7 +240,7 @@ async def test_filter_sort_and_hide_stopped(containers: harness.Containers) -> N
             LIVE,
             lambda: f"rows {row_ids(app)}",
         )
-        assert app.query == word
+        assert app.filter_text == word
         assert app._rows == row_ids(app)
 
         # Enter leaves the filter on and gives the keys back to the table.
@@ -266,7 +266,7 @@ async def test_filter_sort_and_hide_stopped(containers: harness.Containers) -> N
 
         # Escape clears the filter: every container of the engine again.
         await pilot.press("escape")
-        assert app.query == ""
+        assert app.filter_text == ""
         assert {*by_name, other} <= set(row_ids(app))
         await until(
             pilot,
@@ -286,7 +286,7 @@ async def test_filter_sort_and_hide_stopped(containers: harness.Containers) -> N
             lambda: f"rows {row_ids(app)}",
         )
         await pilot.press("escape")
-        assert app.query == ""
+        assert app.filter_text == ""
         assert {*by_name, other} <= set(row_ids(app))
 
 
