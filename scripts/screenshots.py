@@ -21,11 +21,15 @@ OUT = ROOT / "screenshots"
 
 
 async def shoot(name: str, size: tuple[int, int], steps: list[str]) -> None:
+    """Press `steps` (a key, or "next" for the wizard's next step), then save."""
     app = DockerTUI(showcase_source(), fixer=showcase_fixer)
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.3)
         for key in steps:
-            await pilot.press(key)
+            if key == "next":
+                app.screen.action_next()  # type: ignore[attr-defined]
+            else:
+                await pilot.press(key)
             await pilot.pause(0.2)
         app.save_screenshot(str(OUT / f"{name}.svg"))
 
@@ -41,6 +45,7 @@ async def main() -> None:
     await shoot("help", (100, 34), ["question_mark"])
     await shoot("filter", (160, 48), ["slash", *"docker-socket", "enter"])
     await shoot("fix-wizard", (160, 48), ["f"])
+    await shoot("fix-review", (160, 48), ["f", "next"])
     print(f"wrote {len(list(OUT.glob('*.svg')))} screenshots to {OUT}")
 
 

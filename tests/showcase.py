@@ -9,8 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from dockertui.engine.snapshot import SnapshotSource
-from dockertui.fixes.executor import FixResult
+from dockertui.fixes.layer import CopyItem, LayerSummary
+from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
+from dockertui.fixes.session import Preview
+from dockertui.fixes.state import Journal, Result
 from dockertui.model import ClientFacts, Container, container_from_inspect, engine_from_api
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -60,8 +63,34 @@ def showcase_source() -> SnapshotSource:
     )
 
 
-async def showcase_fixer(plan: FixPlan, progress: Callable[[str], None]) -> FixResult:
+class ShowcaseFixer:
     """A fixer that changes nothing: the console offers fixes (the `f` key and
-    the wizard) as it does on a real engine, and a fix "applies" at once."""
-    progress(f"Updating {plan.container.name} (showcase: nothing changes)")
-    return FixResult("applied", plan.container.name, new_id=plan.container.id)
+    the wizard) as it does on a real engine, the review shows a writable
+    layer with a few files of the container's own, and a fix "applies" at once."""
+
+    layer = LayerSummary(
+        changed=("/etc/nginx/conf.d/site.conf", "/var/cache/app", "/var/cache/app/index.db"),
+        deleted=("/etc/nginx/conf.d/default.conf",),
+        items=(CopyItem("/etc/nginx/conf.d/site.conf", True), CopyItem("/var/cache/app", True)),
+        size=184_320,
+    )
+
+    async def preview(self, plan: FixPlan) -> Preview:
+        return Preview(layer=self.layer if plan.recreate else LayerSummary())
+
+    async def apply(
+        self, plan: FixPlan, progress: Callable[[str], None], *, copy_layer: bool = True
+    ) -> FixResult:
+        progress(f"Updating {plan.container.name} (showcase: nothing changes)")
+        return FixResult(Result.APPLIED, plan.container.name, new_id=plan.container.id)
+
+    async def resume(
+        self, journal: Journal, action: str, progress: Callable[[str], None]
+    ) -> FixResult:
+        return FixResult(Result.ROLLED_BACK, journal.name)
+
+    def pending(self) -> list[Journal]:
+        return []
+
+
+showcase_fixer = ShowcaseFixer()

@@ -40,3 +40,16 @@ def test_engine_screen(snap_compare) -> None:
 def test_fix_wizard(snap_compare, size: tuple[int, int]) -> None:
     # `f` on the first row (the worst container): the pick step.
     assert snap_compare(make_app(), terminal_size=size, press=["f"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fix_wizard_review(snap_compare, size: tuple[int, int]) -> None:
+    # The review of the suggested re-create: the diff, the writable layer
+    # the preview found (with the copy choice) and the commands.
+    async def to_review(pilot) -> None:
+        await pilot.press("f")
+        await pilot.pause()
+        pilot.app.screen.action_next()
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=to_review)
