@@ -16,6 +16,7 @@ import docker.errors
 import pytest
 
 import harness
+from fix_support import Bench, bench_for
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +45,12 @@ def short_tmp() -> Iterator[Path]:
     108 bytes, which pytest's tmp_path can exceed)."""
     with tempfile.TemporaryDirectory(prefix="dtui-") as folder:
         yield Path(folder)
+
+
+@pytest.fixture
+def bench(
+    docker_api: docker.APIClient, containers: harness.Containers, tmp_path: Path
+) -> Iterator[Bench]:
+    """What a fix test makes (containers, networks, volumes), removed at the end."""
+    with bench_for(docker_api, containers, tmp_path) as made:
+        yield made

@@ -20,26 +20,17 @@ import socket
 import subprocess
 import tarfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
-from fix_support import VERIFY, Bench, assert_one_error_line, bench_for
 from integration_support import run_cli, text
 
 import harness
+from fix_support import VERIFY, Bench, assert_one_error_line
 
 pytestmark = pytest.mark.engine
-
-
-@pytest.fixture
-def bench(
-    docker_api: docker.APIClient, containers: harness.Containers, tmp_path: Path
-) -> Iterator[Bench]:
-    with bench_for(docker_api, containers, tmp_path) as made:
-        yield made
 
 
 def tree(api: docker.APIClient, ref: str, path: str) -> dict[str, tuple[Any, ...]]:

@@ -16,33 +16,20 @@ from __future__ import annotations
 import json
 import stat
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import docker
 import pytest
+from integration_support import free_tcp_port, text
+
+import harness
 from fix_support import (
     HARDENING,
     TOKEN,
     VERIFY,
     Bench,
     assert_one_error_line,
-    bench_for,
     subnet,
 )
-from integration_support import free_tcp_port, text
-
-import harness
-
-
-@pytest.fixture
-def bench(
-    docker_api: docker.APIClient, containers: harness.Containers, tmp_path: Path
-) -> Iterator[Bench]:
-    with bench_for(docker_api, containers, tmp_path) as made:
-        yield made
-
 
 # --- (a) hardening keeps everything ------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from dockertui.fixes.describe import compose_snippet
 from dockertui.fixes.plan import plan
 from dockertui.model import Container, EngineInfo
 
+from run_captures import complete_running_facts
+
 Build = Callable[..., Container]
 Load = Callable[[str], dict[str, Any]]
 COMPOSE_LABELS = {
@@ -26,13 +28,7 @@ COMPOSE_LABELS = {
 def test_complete_service_of_a_running_container(container: Build, load_inspect: Load) -> None:
     doc = load_inspect("run/complete-running")
     nets = doc["NetworkSettings"]["Networks"]
-    net1, net2 = sorted(nets)
-    bind, named = doc["HostConfig"]["Binds"]
-    anon, anon_mount = (
-        next(m["Name"] for m in doc["Mounts"] if m["Destination"] == d)
-        for d in ("/anon", "/anon-mount")
-    )
-    port = doc["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"]
+    net1, net2, bind, named, anon, anon_mount, port = complete_running_facts(doc)
     service = compose_service(container("run/complete-running"))
     assert service == {
         "image": "dockertui-test/busybox:1",

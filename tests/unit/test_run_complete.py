@@ -16,6 +16,8 @@ from dockertui.fixes.run_format import go_duration
 from dockertui.fixes.run_settings import gpus_value
 from dockertui.model import Container
 
+from run_captures import complete_running_facts
+
 Build = Callable[..., Container]
 Load = Callable[[str], dict[str, Any]]
 
@@ -42,13 +44,7 @@ def test_complete_command_of_a_running_container(container: Build, load_inspect:
     c = container("run/complete-running")
     run, connect = run_command(c).split(" && ")
     nets = doc["NetworkSettings"]["Networks"]
-    net1, net2 = sorted(nets)
-    bind, named = doc["HostConfig"]["Binds"]
-    anon, anon_mount = (
-        next(m["Name"] for m in doc["Mounts"] if m["Destination"] == d)
-        for d in ("/anon", "/anon-mount")
-    )
-    port = doc["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"]
+    net1, net2, bind, named, anon, anon_mount, port = complete_running_facts(doc)
     argv = shlex.split(run)
     assert argv[-2:] == ["dockertui-test/busybox:1", "100000"]
     assert _pairs(argv[:-2]) == [
