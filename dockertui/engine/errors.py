@@ -38,7 +38,10 @@ class EngineRefused(Exception):
 
     @staticmethod
     def of(status: int, message: str) -> EngineRefused:
-        """The most specific error for `status`."""
+        """The most specific error for `status`. Podman answers a taken
+        container name with 500 "that name is already in use": a conflict too."""
+        if status == 500 and "already in use" in message.lower():
+            return Conflict(status, message)
         kind = {404: NotFound, 409: Conflict}.get(status, EngineRefused)
         return kind(status, message)
 

@@ -461,3 +461,32 @@ async def test_the_console_neither_lists_nor_reports_lock_containers(bench: Benc
     assert lock_id not in seen
     snapshot = next(u for u in updates if isinstance(u, Connected))
     assert all(not c.name.startswith("dockertui-lock-") for c in snapshot.containers)
+
+
+async def test_the_lock_holds_on_podman_too(
+    podman: tuple[harness.PodmanService, docker.APIClient],
+) -> None:
+    """Podman answers a taken name with 500 "already in use", not 409: the
+    second taker is refused all the same, and the holder releases it."""
+    from dockertui.engine.endpoint import resolve_endpoint
+    from dockertui.engine.gateway import EngineGateway
+    from dockertui.fixes.lock import EngineLocks, Locked
+
+    service, api = podman
+    image = service.image(api, "dockertui-test/busybox")
+    target = api.create_container(
+        image, name=f"dtui-{harness.SESSION}-podlock", labels={harness.LABEL: harness.SESSION}
+    )["Id"]
+    gateway = await EngineGateway.open(resolve_endpoint(host=service.url))
+    try:
+        first, second = EngineLocks(gateway, "fix-one"), EngineLocks(gateway, "fix-two")
+        await first.take(target, image, "podlock")
+        with pytest.raises(Locked, match="being fixed by another dockertui"):
+            await second.take(target, image, "podlock")
+        await first.take(target, image, "podlock")  # its own lock: adopted, not refused
+        await first.release()
+        await second.take(target, image, "podlock")
+        await second.release()
+        assert await first.holder_of(target) is None
+    finally:
+        await gateway.close()
