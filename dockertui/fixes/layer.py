@@ -12,8 +12,9 @@ made are not the service's files) and says:
 - which paths a mount of the new container would hide (a tmpfs the
   read-only change adds over /tmp, say), and
 - what to copy with the archive API, as few requests as possible: a whole
-  added folder in one piece, unless something is mounted inside it, in
-  which case the folder itself and then its changed children one by one.
+  added folder in one piece, unless something is mounted inside it (the
+  archive of a container carries its mounts' contents), in which case the
+  folder's own entry and then its changed children one by one.
 
 The copying itself (streamed, never held in memory) is fixes/layer_copy.py.
 """
@@ -143,31 +144,37 @@ def summarize(
             continue
     paths = sorted(p for p in kinds if p.startswith("/") and p != "/" and not _under(p, old))
 
-    def has_children(path: str) -> bool:
+    mounts = old | added_mounts
+    # Decide children before parents: a folder counts as holding changes
+    # only through the paths that are themselves kept.
+    kept: set[str] = set()
+    for path in reversed(paths):
+        if kinds[path] == ChangeKind.DELETED:
+            continue
         prefix = path + "/"
-        return any(p.startswith(prefix) for p in paths)
+        holds = any(k.startswith(prefix) for k in kept)
+        if kinds[path] == ChangeKind.MODIFIED and any(p.startswith(prefix) for p in paths):
+            continue  # a folder that changed only because something in it did
+        if not holds and any(m.startswith(prefix) for m in mounts):
+            continue  # made or touched by the engine for a mount inside it; it does so again
+        kept.add(path)
 
     changed: list[str] = []
-    deleted: list[str] = []
     hidden: list[str] = []
     items: list[CopyItem] = []
     covered: list[str] = []  # copied whole: their children need nothing more
     for path in paths:
-        kind = kinds[path]
-        if kind == ChangeKind.DELETED:
-            deleted.append(path)
+        if path not in kept:
             continue
-        if kind == ChangeKind.MODIFIED and has_children(path):
-            continue  # a folder that changed only because something in it did
-        inner_mount = any(m.startswith(path + "/") for m in old | added_mounts)
-        if kind == ChangeKind.ADDED and inner_mount and not has_children(path):
-            continue  # made by the engine for a mount inside it; it makes it again
         changed.append(path)
         if _under(path, added_mounts):
             hidden.append(path)
         elif not _under(path, covered):
-            whole = not (kind == ChangeKind.ADDED and inner_mount)
+            # Something mounted inside: never the folder whole, since a
+            # container's archive carries its mounts' contents too.
+            whole = not any(m.startswith(path + "/") for m in mounts)
             items.append(CopyItem(path, whole))
             if whole:
                 covered.append(path)
+    deleted = [p for p in paths if kinds[p] == ChangeKind.DELETED]
     return LayerSummary(tuple(changed), tuple(deleted), tuple(hidden), tuple(items), size)

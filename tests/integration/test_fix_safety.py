@@ -112,6 +112,27 @@ def test_the_writable_layer_survives_a_recreate_byte_for_byte(bench: Bench) -> N
     assert dry_run["result"] == "dry-run" and "copy-layer" in applied["steps"]
 
 
+def test_volumes_inside_image_folders_are_neither_listed_nor_rewritten(bench: Bench) -> None:
+    """`-v vol:/var/vol` and a read-only second mount: /var changes only for
+    the mount points. The volume's files must keep their inodes (not be
+    streamed out and back) and a read-only mount must not stop the fix."""
+    vol = bench.volume("varvol")
+    name, _ = bench.container("varvol", host={"binds": [f"{vol}:/var/vol", f"{vol}:/var/ro:ro"]})
+    bench.write(name, "busybox head -c 200000 /dev/urandom > /var/vol/big")
+    inode = bench_inode(bench, name, "/var/vol/big")
+    dry = bench.fix(name, "--plan", "no-new-privileges", "--dry-run")
+    assert "writable layer" not in text(dry.stdout), text(dry.stdout)
+    result = bench.fix(name, "--plan", "no-new-privileges", "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stdout + result.stderr)
+    assert bench_inode(bench, name, "/var/vol/big") == inode
+    assert bench.inspect(name)["Mounts"][0]["Name"] == vol
+
+
+def bench_inode(bench: Bench, ref: str, path: str) -> str:
+    exec_id = bench.api.exec_create(ref, ["busybox", "stat", "-c", "%i", path])["Id"]
+    return bench.api.exec_start(exec_id).decode().strip()
+
+
 def test_discard_layer_leaves_the_files_in_the_backup_only(bench: Bench) -> None:
     name, old_id = _layered(bench, "discard")
     result = bench.fix(name, "--plan", "drop-caps", "--discard-layer", "--yes", *VERIFY)
