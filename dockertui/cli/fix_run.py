@@ -9,6 +9,7 @@ in the product sets it.
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,8 @@ from dockertui.cli.common import EXIT_ERROR, EXIT_FAILED, EXIT_OK, EXIT_ROLLED_B
 from dockertui.cli.fix import FLAG_FIELDS, parse_size
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.errors import EngineError, EngineRefused
-from dockertui.fixes.executor import Executor, ResumeAction, StepHook
+from dockertui.fixes.container_ops import StepFailed
+from dockertui.fixes.executor import Executor, ResumeAction, StepHook, resume_goal
 from dockertui.fixes.outcome import FixRefused, FixResult
 from dockertui.fixes.plan import (
     CHANGES,
@@ -30,7 +32,7 @@ from dockertui.fixes.plan import (
     options_for,
     resolve,
 )
-from dockertui.fixes.state import Journal, JournalKind, Phase, Result, State
+from dockertui.fixes.state import Result, State
 from dockertui.text import printable
 
 step_hook: StepHook | None = None
@@ -38,6 +40,16 @@ step_hook: StepHook | None = None
 
 class NotConfirmed(Exception):
     """The user did not confirm (or could not: no terminal). One sentence."""
+
+
+class StateFailure(Exception):
+    """The state directory could not be read or written; `started` when a
+    step had been journalled (the engine may have been changed)."""
+
+    def __init__(self, cause: OSError, started: bool) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.started = started
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,8 @@ def _options(given: dict[str, Any]) -> Options:
     preset = given["cap_preset"] or ("custom" if keep else "hardening")
     choices: dict[str, Any] = {"cap_preset": CapPreset(preset), "keep_caps": keep}
     cpus = given["cpus"]
+    if cpus is not None and not math.isfinite(cpus):
+        raise click.BadParameter(f"{cpus} is not a number of CPUs.", param_hint="--cpus")
     for key, value in (
         ("user", given["user"]),
         ("bind_address", given["bind_address"]),
@@ -137,21 +151,26 @@ def exit_code(result: FixResult | None, wanted: Result) -> int:
     return EXIT_FAILED
 
 
-def wanted_by(journal: Journal, action: str) -> Result:
-    """What resuming `journal` with `action` sets out to do."""
-    rolling = journal.kind == JournalKind.ROLLBACK or journal.phase == Phase.ROLLBACK
-    if rolling and journal.kind == JournalKind.FIX and action == ResumeAction.FINISH:
-        return Result.APPLIED  # a fix that can no longer be finished: it is rolled back (3)
-    if rolling or action == ResumeAction.ROLLBACK:
-        return Result.ROLLED_BACK
-    return Result.APPLIED
-
-
 def run_fix(endpoint: Endpoint, req: FixRequest) -> int:
     """Run one request; print; return the exit code. No traceback for
     anything a user can meet."""
     try:
         return asyncio.run(_fix_async(endpoint, req))
+    except StateFailure as err:
+        where = err.cause.filename or err.cause
+        said = err.cause.strerror or err.cause
+        if err.started:
+            fail(
+                f"The state directory failed mid-fix ({where}: {said}); mend it (or set "
+                "DOCKERTUI_STATE_DIR), then run dockertui fix --resume.",
+                EXIT_FAILED,
+            )
+        fail(
+            f"Cannot use the state directory ({where}): {said}; set DOCKERTUI_STATE_DIR to a "
+            "writable folder. Nothing was changed."
+        )
+    except StepFailed as err:
+        fail(printable(f"{err}."), EXIT_FAILED)
     except FixRefused as err:
         if err.compose_snippet:
             click.echo(printable_block(err.compose_snippet))
@@ -160,11 +179,6 @@ def run_fix(endpoint: Endpoint, req: FixRequest) -> int:
         fail(printable(str(err)))
     except EngineRefused as err:
         fail(f"The engine at {endpoint.host} refused a request: {printable(err.message)}.")
-    except OSError as err:
-        fail(
-            f"Cannot write to the state directory ({err.filename or err}): "
-            f"{err.strerror or err}; set DOCKERTUI_STATE_DIR to a writable folder."
-        )
     except KeyboardInterrupt:
         fail(
             "Interrupted; if a fix was under way, dockertui fix --resume finishes or rolls it "
@@ -198,11 +212,14 @@ async def _fix_async(endpoint: Endpoint, req: FixRequest) -> int:
             on_step=step_hook,
             break_lock=req.break_lock,
         )
-        if req.resume:
-            return await _resume(executor, req)
-        if req.rollback:
-            return await _rollback(executor, req)
-        return await _apply(executor, gateway, endpoint, req)
+        try:
+            if req.resume:
+                return await _resume(executor, req)
+            if req.rollback:
+                return await _rollback(executor, req)
+            return await _apply(executor, gateway, endpoint, req)
+        except OSError as err:
+            raise StateFailure(err, executor.started) from None
     finally:
         await gateway.close()
 
@@ -292,10 +309,15 @@ async def _resume(executor: Executor, req: FixRequest) -> int:
     if action is None:
         if not _interactive():
             fail("Say what to do with the interrupted fix: --resume-action finish or rollback.")
-        action = click.prompt(
-            "Finish or roll back?", type=click.Choice(list(ResumeAction.ALL)), default="rollback"
-        )
-    wanted = wanted_by(journal, action)
+        try:
+            action = click.prompt(
+                "Finish or roll back?",
+                type=click.Choice(list(ResumeAction.ALL)),
+                default="rollback",
+            )
+        except click.Abort:
+            fail("Nothing was resumed: the question was not answered.")
+    wanted = resume_goal(journal, action)
     result = await executor.resume(journal, action)
     _print_result(result)
     return exit_code(result, wanted)
@@ -339,7 +361,10 @@ def _confirm_name(name: str, what: str) -> None:
             f"Not changing {name} without confirmation: run on a terminal or pass --yes."
         )
     click.echo(what, err=True)
-    typed = click.prompt("Type the container name to confirm", default="", show_default=False)
+    try:
+        typed = click.prompt("Type the container name to confirm", default="", show_default=False)
+    except click.Abort:
+        raise NotConfirmed(f"Not changing {name}: the confirmation was interrupted.") from None
     if typed.strip() != name:
         raise NotConfirmed(f"Not changing {name}: the name typed does not match.")
 
@@ -349,5 +374,9 @@ def _confirm_yes(question: str) -> None:
         raise NotConfirmed(
             "Not changing anything without confirmation: run on a terminal or pass --yes."
         )
-    if not click.confirm(question, default=False):
+    try:
+        confirmed = click.confirm(question, default=False)
+    except click.Abort:
+        confirmed = False
+    if not confirmed:
         raise NotConfirmed("Not changed: the change was not confirmed.")

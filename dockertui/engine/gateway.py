@@ -206,7 +206,7 @@ class EngineGateway:
         found: list[Any] = []
         async with self._request("GET", path, params=params, timeout=timeout) as response:
             async for line in response.content:
-                if line.strip():
+                with contextlib.suppress(ValueError):  # a torn or garbled line is not news
                     found.append(json.loads(line))
         return found
 
@@ -242,10 +242,14 @@ class EngineGateway:
 
     # --- containers -------------------------------------------------------------------------
 
-    async def inspect_container(self, ref: str, *, size: bool = False) -> dict[str, Any] | None:
-        """GET /containers/{ref}/json (with SizeRw when `size`), None when gone."""
+    async def inspect_container(
+        self, ref: str, *, size: bool = False, timeout: float = READ_TIMEOUT
+    ) -> dict[str, Any] | None:
+        """GET /containers/{ref}/json (with SizeRw when `size`: slow for a
+        large layer, hence `timeout`), None when gone."""
+        params = {"size": "1"} if size else None
         try:
-            return dict(await self.get(f"containers/{ref}/json", {"size": "1"} if size else None))
+            return dict(await self.get(f"containers/{ref}/json", params, timeout=timeout))
         except NotFound:
             return None
 
@@ -284,17 +288,11 @@ class EngineGateway:
     async def rename_container(self, ref: str, name: str) -> None:
         await self._json("POST", f"containers/{ref}/rename", params={"name": name})
 
-    async def remove_container(self, ref: str) -> None:
-        """DELETE a container, never its volumes (v=false). dockertui removes
-        only its own never-started lock containers."""
-        await self._json("DELETE", f"containers/{ref}", params={"v": "0", "force": "0"})
-
-    async def wait_container(self, ref: str, *, condition: str = "not-running") -> int:
-        """POST /containers/{ref}/wait; the exit code."""
-        answer = await self._json(
-            "POST", f"containers/{ref}/wait", params={"condition": condition}, timeout=None
-        )
-        return int((answer or {}).get("StatusCode") or 0)
+    async def remove_container(self, ref: str, *, volumes: bool = False) -> None:
+        """DELETE a stopped container (never forced). dockertui removes only
+        its own never-started lock containers, with the anonymous volumes
+        their creation made (`volumes`)."""
+        await self._json("DELETE", f"containers/{ref}", params={"v": volumes, "force": False})
 
     async def container_changes(self, ref: str) -> list[dict[str, Any]]:
         """GET /containers/{ref}/changes: the writable layer's {Path, Kind} entries."""

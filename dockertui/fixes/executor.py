@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
+from pathlib import Path
 from typing import Any, NoReturn
 
 from dockertui.audit import audit_container
@@ -38,6 +39,7 @@ from dockertui.fixes.layer_copy import CopyMismatch
 from dockertui.fixes.live_update import update_live
 from dockertui.fixes.lock import EngineLocks, Locked
 from dockertui.fixes.outcome import FixRefused, FixResult, Grade
+from dockertui.fixes.owner import Owner
 from dockertui.fixes.plan import FixPlan, PlanError, plan
 from dockertui.fixes.preflight import Preflight, PreflightReader
 from dockertui.fixes.records import Records
@@ -64,6 +66,25 @@ class ResumeAction:
     ALL = ("finish", "rollback")
 
 
+def rolls_back(journal: Journal, action: str) -> bool:
+    """Whether resuming `journal` with `action` rolls it back: a rollback
+    that had started, and an interrupted `--rollback`, are always completed."""
+    return (
+        journal.kind == JournalKind.ROLLBACK
+        or journal.phase == Phase.ROLLBACK
+        or action == ResumeAction.ROLLBACK
+    )
+
+
+def resume_goal(journal: Journal, action: str) -> Result:
+    """What resuming sets out to do: a fix asked to be finished aims at
+    APPLIED (and ends rolled back when it can no longer be finished);
+    anything asked or bound to roll back aims at ROLLED_BACK."""
+    if journal.kind == JournalKind.FIX and action == ResumeAction.FINISH:
+        return Result.APPLIED
+    return Result.ROLLED_BACK
+
+
 class Executor:
     """Apply fix plans to one engine; see the module doc."""
 
@@ -88,6 +109,7 @@ class Executor:
         self._progress = progress
         self._on_step = on_step
         self.records = Records(state, endpoint_label)
+        self.started = False  # a step was journalled: the engine may have been changed
         self._bodies: dict[str, Bodies] = {}  # fix id -> what the new container is made of
         self.preflight = PreflightReader(gateway, refuse=self.refuse)
 
@@ -128,6 +150,12 @@ class Executor:
             self._refuse_if_pending(raw, fix.changes, fix.container.name)
             checked = await self.preflight.check(fix, copy_layer=copy_layer)
             doc = checked.doc
+            # Planned again from the document read under the lock, so that
+            # nothing changed since (a network connected, say) is dropped.
+            try:
+                fix = plan(doc, fix.changes, await read_engine(self.gateway), fix.options)
+            except PlanError as err:
+                self.refuse(doc, fix.changes, str(err))
             if is_noop(fix):
                 message = f"{container_name(doc)} already has these settings: nothing was changed."
                 self.records.audit(doc, fix.changes, [], Result.APPLIED, message)
@@ -145,7 +173,7 @@ class Executor:
             journal = await self._journal_for(fix, doc, fix_id, copy_layer)
             return await self._forward(journal, locks, str(doc.get("Image") or ""))
         finally:
-            if journal is None or not journal.pending:
+            if not self._resumable(journal):
                 await self._release(locks)
 
     def declined(self, fix: FixPlan, reason: str = "the change was not confirmed") -> None:
@@ -164,6 +192,15 @@ class Executor:
             raise ValueError(f"Unknown resume action {action!r}; choose finish or rollback.")
         subject = {"Id": journal.old_id, "Name": journal.name}
         self.refuse_if_read_only(subject, journal.plan or ["resume"])
+        if not journal.interrupted:
+            self.refuse(
+                subject,
+                journal.plan or ["resume"],
+                f"The fix of {journal.name} is still running "
+                f"({journal.running_owner().describe()}): it is not interrupted.",
+            )
+        journal.take_over()
+        self.state.write_journal(journal)
         locks = EngineLocks(self.gateway, journal.fix_id)
         image = await self._image_of(journal)
         for name in journal.locks:
@@ -171,13 +208,12 @@ class Executor:
             await self._lock(locks, subject, journal.plan, target, journal.name, image=image)
         self._say(f"Resuming the interrupted fix of {journal.name} ({action}).")
         try:
-            rolling = journal.phase == Phase.ROLLBACK or action == ResumeAction.ROLLBACK
-            if journal.kind == JournalKind.ROLLBACK or rolling:
+            if rolls_back(journal, action):
                 reason = journal.reason or "the fix was interrupted and rolled back on request"
                 return await self._rollback(journal, locks, image, reason)
             return await self._forward(journal, locks, image)
         finally:
-            if not journal.pending:
+            if not self._resumable(journal):
                 await self._release(locks)
 
     async def backups(self, name: str) -> list[tuple[str, str, str]]:
@@ -199,7 +235,7 @@ class Executor:
         """Put the latest `<name>-backup-<ts>` back under `name` (the current
         container is stopped for good and kept as `<name>-replaced-<ts>`)."""
         name = name.lstrip("/")
-        current = await self.gateway.inspect_container(name)
+        current = await self._named(name)
         subject = current or {"Id": "", "Name": name}
         self.refuse_if_read_only(subject, ["rollback"])
         found = await self.backups(name)
@@ -210,8 +246,14 @@ class Executor:
         self._refuse_if_pending(subject, ["rollback"], name)
         ts, backup_name, backup_id = found[-1]
         folder = self.state.backups / f"{name}-{ts}"
-        saved = self.state.load_backup(folder) if (folder / "container.json").exists() else {}
-        backup_doc = await self.preflight.inspect(backup_id)
+        saved = self._saved(folder)
+        backup_doc = await self.gateway.inspect_container(backup_id)
+        if backup_doc is None:
+            self.refuse(subject, ["rollback"], f"The backup container {backup_name} is gone.")
+        # The service is restored as it is now: running if the current
+        # container runs (or, with none, as the original was), with the
+        # original's restart policy (the backup's own was set to no).
+        now_running = bool(((current or saved).get("State") or {}).get("Running", True))
         now = self.records.unique_stamp(name)
         fix_id = f"{now}-{name}-rollback-{uuid.uuid4().hex[:6]}"
         locks = EngineLocks(self.gateway, fix_id)
@@ -227,9 +269,10 @@ class Executor:
             backup_dir=str(folder) if saved else "",
             plan=["rollback"],
             options={},
-            original_restart_policy=policy_of(saved or backup_doc),
-            old_was_running=bool((saved.get("State") or {}).get("Running", True)),
+            original_restart_policy=policy_of(saved or current or backup_doc),
+            old_was_running=now_running,
             kind=JournalKind.ROLLBACK,
+            owner=asdict(Owner.here()),
             new_id=str(current.get("Id") or "") if current else "",
             phase=Phase.ROLLBACK,
             steps=[step.name.value for step in RECREATE],  # as if the fix had completed
@@ -241,11 +284,17 @@ class Executor:
                 await self._lock(
                     locks, subject, ["rollback"], str(current["Id"]), name, image=image
                 )
+            # Under the locks: the names still mean what they meant.
+            again, backup_now = await self._named(name), await self._named(backup_name)
+            if (again or {}).get("Id") != (current or {}).get("Id") or (backup_now or {}).get(
+                "Id"
+            ) != backup_id:
+                self.refuse(subject, ["rollback"], f"{name} changed meanwhile; try again.")
             return await self._rollback(
                 journal, locks, image, f"rollback to {backup_name} requested"
             )
         finally:
-            if not journal.pending:
+            if not self._resumable(journal):
                 await self._release(locks)
 
     # --- locks and refusals ----------------------------------------------------------------
@@ -268,14 +317,18 @@ class Executor:
             image = str((doc or {}).get("Image") or "")
         image = image or await self._any_image()
         try:
-            await locks.take(target, image, what, break_stale=self.break_lock)
+            await locks.take(
+                target,
+                image,
+                what,
+                break_stale=self.break_lock,
+                protected=lambda fix: any(j.fix_id == fix for j in self.pending()),
+            )
         except Locked as err:
             mine = [j for j in self.pending() if j.fix_id == err.holder.fix]
             if mine and err.stale:
                 self._refuse_if_pending(subject, changes, mine[0].name)
             self.refuse(subject, changes, str(err))
-        if locks.held and self.break_lock:
-            self._say(f"Holding the lock of {what}.")
 
     async def _any_image(self) -> str:
         images = await self.gateway.list_images()
@@ -354,6 +407,7 @@ class Executor:
             original_restart_policy=policy_of(doc),
             old_was_running=bool((doc.get("State") or {}).get("Running")),
             copy_layer=copy_layer,
+            owner=asdict(Owner.here()),
         )
         body, extras = create_body(fix.document, image=await self.preflight.image_for_create(doc))
         self.records.keep_secrets(fix_id, env_values(doc))
@@ -452,11 +506,32 @@ class Executor:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _resumable(self, j: Journal | None) -> bool:
+        """A journal on disk still in progress: its locks stay for --resume."""
+        return j is not None and j.pending and self.state.journal_path(j.fix_id).exists()
+
+    async def _named(self, name: str) -> dict[str, Any] | None:
+        """The container whose name is exactly `name` (never an id prefix)."""
+        listed = await self.gateway.list_containers(filters={"name": [f"^/{re.escape(name)}$"]})
+        for entry in listed:
+            if f"/{name}" in (entry.get("Names") or []):
+                return await self.gateway.inspect_container(str(entry["Id"]))
+        return None
+
+    def _saved(self, folder: Path) -> dict[str, Any]:
+        """The inspect backup in `folder`, or {} when it is missing or unreadable."""
+        try:
+            return self.state.load_backup(folder) if (folder / "container.json").exists() else {}
+        except (OSError, ValueError):
+            self._say(f"The inspect backup in {folder} cannot be read; going by the engine.")
+            return {}
+
     def _begin(self, run: Run, step: str) -> None:
         """Journal the step about to run (atomically), then call the step hook."""
         run.journal.step = step
         run.journal.steps.append(step)
         run.record()
+        self.started = True
         if self._on_step is not None:
             self._on_step(step)
 
@@ -489,11 +564,13 @@ class Executor:
         """The create body of a journal's fix: from memory, or rebuilt from the
         inspect backup and the journalled plan (after a restart)."""
         if j.fix_id not in self._bodies:
-            saved = self.state.load_backup(j.backup_dir)
+            saved = self._saved(Path(j.backup_dir))
+            if not saved:
+                raise StepFailed(f"the inspect backup in {j.backup_dir} cannot be read")
             engine = await read_engine(self.gateway)
             try:
                 rebuilt = plan(saved, j.plan, engine, options_from_dict(j.options))
-            except PlanError as err:
+            except (PlanError, ValueError, KeyError, TypeError) as err:
                 raise StepFailed(f"the journalled plan no longer holds: {err}") from None
             body, extras = create_body(
                 rebuilt.document, image=await self.preflight.image_for_create(saved)

@@ -5,8 +5,8 @@ straight into one `PUT /containers/{new}/archive` at its parent folder, in
 pieces of 64 KiB: nothing is held whole in memory, whatever the size. A
 folder with a mount inside it is copied as its own tar entry only (the tar
 stream is cut after its first member), and its changed children follow as
-items of their own. Afterwards every copied file is compared by size and
-mode on both sides.
+items of their own. Afterwards each copied path is compared on both sides
+(size, mode and link target; mode and link target for a folder).
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ async def copy_items(
     new_id: str,
     items: Sequence[CopyItem],
     say: Callable[[str], None],
-) -> int:
-    """Copy `items` from `old_id` into `new_id` (created, not started); the
-    number copied. Raises CopyMismatch when a file arrived different."""
+) -> None:
+    """Copy `items` from `old_id` into `new_id` (created, not started).
+    Raises CopyMismatch when a copied path arrived different."""
     for n, item in enumerate(items, 1):
         if n == 1 or n % 50 == 0:
             say(f"Copying the writable layer: {item.path} ({n} of {len(items)}).")
@@ -80,7 +80,6 @@ async def copy_items(
             await gateway.put_archive(new_id, parent, tar)
     for item in items:
         await _compare(gateway, old_id, new_id, item.path)
-    return len(items)
 
 
 async def _compare(gateway: EngineGateway, old_id: str, new_id: str, path: str) -> None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from dockertui.engine.errors import EngineRefused
+from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.fixes.container_ops import StepFailed, reason_of, retrying
 from dockertui.fixes.documents import container_name, restart_policy
 from dockertui.fixes.outcome import FixResult, Grade
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.records import Records
-from dockertui.fixes.state import Result, stamp
+from dockertui.fixes.state import Result, env_values, redact
 
 
 async def update_live(
@@ -26,15 +26,16 @@ async def update_live(
     grade: Callable[[str], Awaitable[Grade | None]],
 ) -> FixResult:
     name, cid = container_name(doc), str(doc["Id"])
+    secrets = env_values(doc)
     say(f"Saving the inspect backup of {name}.")
-    folder = await records.save_backup(gateway, doc, name, stamp())
+    folder = await records.save_backup(gateway, doc, name, records.unique_stamp(name))
     steps = ["update"]
 
     def failed(reason: str) -> FixResult:
         records.audit(doc, fix.changes, steps, Result.FAILED, reason)
         return FixResult(
             Result.FAILED, name, backup_dir=folder, steps=tuple(steps),
-            message=reason + ".", container_id=cid,
+            message=redact(reason, secrets) + ".", container_id=cid,
         )  # fmt: skip
 
     say(f"Updating {name} live: {', '.join(sorted(fix.update_body))}.")
@@ -45,6 +46,11 @@ async def update_live(
             raise StepFailed(f"{name} is gone")
     except (EngineRefused, StepFailed) as err:
         return failed(f"The engine refused the update of {name}: {reason_of(err)}")
+    except EngineError as err:
+        return failed(
+            f"{err.args[0].rstrip('.')}; the update of {name} may or may not have been applied: "
+            f"check with docker inspect {name}"
+        )
     steps.append("confirm")
     host = after.get("HostConfig") or {}
     wrong = [
@@ -64,5 +70,5 @@ async def update_live(
     records.audit(doc, fix.changes, steps, Result.APPLIED, message)
     return FixResult(
         Result.APPLIED, name, new_id=cid, backup_dir=folder, steps=tuple(steps),
-        message=message, container_id=cid, after=await grade(cid),
+        message=redact(message, secrets), container_id=cid, after=await grade(cid),
     )  # fmt: skip

@@ -18,21 +18,20 @@ adopted by `--resume` of that fix.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import os
-import socket
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from dockertui.engine.errors import Conflict, NotFound
 from dockertui.engine.gateway import EngineGateway
+from dockertui.fixes.owner import Owner
 from dockertui.fixes.state import iso, utc_now
-from dockertui.model import LOCK_LABEL
+from dockertui.model import LOCK_LABEL, is_lock
 
 PREFIX = "dockertui-lock-"
+#: How old a lock from another host (whose owner cannot be checked) may be
+#: before it counts as abandoned.
 STALE_AFTER = timedelta(minutes=15)
 _LABELS = ("fix", "target", "user", "host", "pid", "pid-start", "since")
 
@@ -47,64 +46,44 @@ class Holder:
 
     fix: str
     target: str
-    user: str
-    host: str
-    pid: int
-    pid_start: str  # the process's start time (/proc/<pid>/stat), against pid reuse
-    since: str  # ISO time the lock was taken
+    owner: Owner = field(default_factory=Owner)
+    since: str = ""  # ISO time the lock was taken
 
     @classmethod
     def from_labels(cls, labels: Mapping[str, str]) -> Holder:
         get = {key: str(labels.get(f"{LOCK_LABEL}.{key}") or "") for key in _LABELS}
         pid = int(get["pid"]) if get["pid"].isdigit() else 0
-        return cls(
-            get["fix"], get["target"], get["user"], get["host"], pid, get["pid-start"], get["since"]
-        )
+        owner = Owner(get["user"], get["host"], pid, get["pid-start"])
+        return cls(get["fix"], get["target"], owner, get["since"])
 
     def labels(self) -> dict[str, str]:
-        values = (self.fix, self.target, self.user, self.host, str(self.pid), self.pid_start)
-        found = {
-            f"{LOCK_LABEL}.{k}": v for k, v in zip(_LABELS, (*values, self.since), strict=True)
+        o = self.owner
+        values = (self.fix, self.target, o.user, o.host, str(o.pid), o.pid_start, self.since)
+        return {
+            LOCK_LABEL: "1",
+            **{f"{LOCK_LABEL}.{k}": v for k, v in zip(_LABELS, values, strict=True)},
         }
-        return {LOCK_LABEL: "1", **found}
 
     def describe(self) -> str:
-        return f"{self.user or '?'}@{self.host or '?'} (pid {self.pid or '?'}) since {self.since}"
+        return f"{self.owner.describe()} since {self.since}"
 
     def stale_reason(self, now: datetime | None = None) -> str | None:
-        """Why this lock no longer protects a running fix, or None."""
-        now = now or utc_now()
+        """Why this lock no longer protects a running fix, or None. On the
+        owner's host its process says; from another host, only its age."""
+        alive = self.owner.alive()
+        if alive is True:
+            return None
+        if alive is False:
+            return f"its process {self.owner.pid} on this host is gone"
         try:
-            age = now - datetime.fromisoformat(self.since.replace("Z", "+00:00"))
+            age = (now or utc_now()) - datetime.fromisoformat(self.since.replace("Z", "+00:00"))
         except ValueError:
             return "it carries no valid time"
         if age > STALE_AFTER:
-            return f"it is {int(age.total_seconds() // 60)} minutes old"
-        if self.host == socket.gethostname() and not process_alive(self.pid, self.pid_start):
-            return f"its process {self.pid} on this host is gone"
+            return (
+                f"it is {int(age.total_seconds() // 60)} minutes old and its host cannot be asked"
+            )
         return None
-
-
-def process_start(pid: int) -> str:
-    """The start time of `pid` (field 22 of /proc/<pid>/stat), "" when unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    fields = stat.rpartition(")")[2].split()
-    return fields[19] if len(fields) > 19 else ""
-
-
-def process_alive(pid: int, start: str) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    return not start or process_start(pid) in ("", start)
 
 
 class Locked(Exception):
@@ -117,32 +96,30 @@ class Locked(Exception):
 
 
 class EngineLocks:
-    """The locks one fix holds on one engine."""
+    """The locks one fix holds on one engine (lock name -> lock container id)."""
 
     def __init__(self, gateway: EngineGateway, fix_id: str) -> None:
         self.gateway = gateway
         self.fix_id = fix_id
-        self.held: list[str] = []
+        self.held: dict[str, str] = {}
 
-    def _holder(self, target: str) -> Holder:
-        pid = os.getpid()
-        return Holder(
-            fix=self.fix_id,
-            target=target,
-            user=_user(),
-            host=socket.gethostname(),
-            pid=pid,
-            pid_start=process_start(pid),
-            since=iso(),
-        )
-
-    async def take(self, target: str, image: str, what: str, *, break_stale: bool = False) -> None:
+    async def take(
+        self,
+        target: str,
+        image: str,
+        what: str,
+        *,
+        break_stale: bool = False,
+        protected: Callable[[str], bool] = lambda fix: False,
+    ) -> None:
         """Lock container `target` (its full id). Raises Locked when another
-        fix holds it; adopts a lock this fix (same fix id) already holds.
-        `break_stale` removes a stale lock first."""
+        fix holds it. A lock of this very fix is taken over once its owner is
+        gone (a resumed fix); `break_stale` removes an abandoned lock first,
+        unless `protected(fix id)` (an interrupted fix this state folder can
+        resume keeps its lock for that)."""
         name = lock_name(target)
         for _ in range(2):
-            holder = self._holder(target)
+            holder = Holder(self.fix_id, target, Owner.here(), iso())
             body: dict[str, Any] = {
                 "Image": image,
                 "Entrypoint": ["/dockertui-lock-never-starts"],
@@ -152,47 +129,53 @@ class EngineLocks:
                 "HostConfig": {"NetworkMode": "none", "RestartPolicy": {"Name": "no"}},
             }
             try:
-                await self.gateway.create_container(body, name)
+                self.held[name] = await self.gateway.create_container(body, name)
+                return
             except Conflict:
-                current = await self.holder_of(target)
-                if current is None:
-                    continue  # released meanwhile: try again
-                if current.fix == self.fix_id:
-                    break  # ours, from before an interruption: adopt it
-                stale = current.stale_reason()
-                if stale and break_stale:
-                    await self._remove(name)
-                    continue
-                raise Locked(_locked_sentence(what, current, stale), current, stale) from None
-            break
-        else:
-            current = await self.holder_of(target)
-            raise Locked(
-                f"{what} is being fixed by another dockertui right now; try again once it is done.",
-                current or holder,
-                None,
-            )
-        if name not in self.held:
-            self.held.append(name)
+                doc = await self.gateway.inspect_container(name)
+            if doc is None:
+                continue  # released meanwhile: try again
+            labels = (doc.get("Config") or {}).get("Labels") or {}
+            if not is_lock(labels):
+                raise Locked(
+                    f"A container named {name} exists but is not a dockertui lock; rename or "
+                    f"remove it, then fix {what} again.",
+                    Holder.from_labels(labels),
+                    None,
+                ) from None
+            current = Holder.from_labels(labels)
+            mine = current.fix == self.fix_id
+            if mine and (current.owner == holder.owner or current.owner.alive() is not True):
+                self.held[name] = str(doc["Id"])  # ours, from before an interruption
+                return
+            stale = current.stale_reason()
+            if stale and break_stale and not protected(current.fix):
+                await self._remove(str(doc["Id"]))
+                continue
+            raise Locked(_locked_sentence(what, current, stale), current, stale) from None
+        raise Locked(
+            f"{what} is being fixed by another dockertui right now; try again once it is done.",
+            Holder(self.fix_id, target),
+            None,
+        )
 
     async def holder_of(self, target: str) -> Holder | None:
         doc = await self.gateway.inspect_container(lock_name(target))
-        if doc is None:
-            return None
-        return Holder.from_labels((doc.get("Config") or {}).get("Labels") or {})
+        labels = ((doc or {}).get("Config") or {}).get("Labels") or {}
+        return Holder.from_labels(labels) if doc is not None and is_lock(labels) else None
 
     async def release(self) -> None:
-        """Remove every lock this fix holds (those still carrying its id)."""
-        for name in list(self.held):
-            doc = await self.gateway.inspect_container(name)
-            labels = ((doc or {}).get("Config") or {}).get("Labels") or {}
-            if doc is not None and Holder.from_labels(labels).fix == self.fix_id:
-                await self._remove(name)
-            self.held.remove(name)
+        """Remove every lock this fix holds, by the id it was taken with
+        (a lock broken and taken again by another fix meanwhile is not ours)."""
+        for name, lock_id in list(self.held.items()):
+            await self._remove(lock_id)
+            del self.held[name]
 
-    async def _remove(self, name: str) -> None:
+    async def _remove(self, lock_id: str) -> None:
+        # A lock is never started; any anonymous volume the image declares
+        # was made for it alone and goes with it.
         with contextlib.suppress(NotFound):
-            await self.gateway.remove_container(name)
+            await self.gateway.remove_container(lock_id, volumes=True)
 
 
 def _locked_sentence(what: str, holder: Holder, stale: str | None) -> str:
@@ -206,10 +189,3 @@ def _locked_sentence(what: str, holder: Holder, stale: str | None) -> str:
         f"{what} is being fixed by another dockertui ({holder.describe()}, fix {holder.fix}); "
         "let that fix finish before starting another."
     )
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid())

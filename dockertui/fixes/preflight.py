@@ -19,13 +19,14 @@ from typing import Any, NoReturn
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.fixes import refusals
-from dockertui.fixes.container_ops import StepFailed
 from dockertui.fixes.describe import compose_snippet
 from dockertui.fixes.documents import container_name
 from dockertui.fixes.layer import LayerSummary, mount_points, summarize
 from dockertui.fixes.plan import FixPlan
 from dockertui.model import is_lock
 
+#: Seconds the engine may take to size a large writable layer.
+SIZE_TIMEOUT = 300.0
 #: /etc/passwd and /etc/group are read whole; larger ones are not believed.
 _TABLE_LIMIT = 1024 * 1024
 Refuse = Callable[..., NoReturn]  # (doc, changes, reason, *, compose=None)
@@ -37,19 +38,12 @@ class Preflight:
 
     doc: dict[str, Any]
     layer: LayerSummary = field(default_factory=LayerSummary)
-    image: dict[str, Any] | None = None
 
 
 class PreflightReader:
     def __init__(self, gateway: EngineGateway, *, refuse: Refuse) -> None:
         self.gateway = gateway
         self.refuse = refuse
-
-    async def inspect(self, ref: str) -> dict[str, Any]:
-        found = await self.gateway.inspect_container(ref)
-        if found is None:
-            raise StepFailed(f"the container {ref[:64]} no longer exists")
-        return found
 
     async def check(self, fix: FixPlan, *, copy_layer: bool = True) -> Preflight:
         """The container's document now, or a refusal (logged)."""
@@ -92,13 +86,14 @@ class PreflightReader:
         )
         if reason:
             self.refuse(doc, fix.changes, reason)
-        return Preflight(doc, layer, image)
+        return Preflight(doc, layer)
 
     async def layer(self, doc: Mapping[str, Any], predicted: Mapping[str, Any]) -> LayerSummary:
         """What the container's writable layer holds, against the new mounts."""
         cid = str(doc.get("Id") or "")
         changes, sized = await asyncio.gather(
-            self.gateway.container_changes(cid), self.gateway.inspect_container(cid, size=True)
+            self.gateway.container_changes(cid),
+            self.gateway.inspect_container(cid, size=True, timeout=SIZE_TIMEOUT),
         )
         size = (sized or {}).get("SizeRw")
         return summarize(

@@ -109,19 +109,21 @@ class Records:
         return str(self.state.save_backup(f"{name}-{ts}", doc, image))
 
     def unique_stamp(self, name: str) -> str:
-        """A timestamp no backup folder of `name` uses yet."""
-        ts, n = stamp(), 1
+        """A timestamp (20261201-140803, then -2, -3...) no backup folder of
+        `name` uses yet."""
+        base = ts = stamp()
+        n = 1
         while (self.state.backups / f"{name}-{ts}").exists():
             n += 1
-            ts = f"{stamp()}-{n}"
+            ts = f"{base}-{n}"
         return ts
 
     async def free_stamp(self, gateway: EngineGateway, name: str) -> str:
         """A stamp whose backup folder and backup, new and failed names are
-        all unused (on disk and on the engine)."""
-        base = ts = self.unique_stamp(name)
+        all unused (on disk and on the engine), of the same one-suffix form."""
+        base = ts = stamp()
         n = 1
-        while any(
+        while (self.state.backups / f"{name}-{ts}").exists() or any(
             [
                 await gateway.inspect_container(f"{name}-{kind}-{ts}") is not None
                 for kind in ("backup", "new", "failed")

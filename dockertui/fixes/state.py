@@ -23,7 +23,6 @@ No engine access and no UI here: plain files.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from dockertui import __version__
+from dockertui.fixes.owner import Owner, current_user
 
 STATE_ENV = "DOCKERTUI_STATE_DIR"
 #: Environment values shorter than this are not redacted from free text
@@ -155,6 +155,7 @@ class Journal:
     new_id: str = ""
     copy_layer: bool = True  # copy the old writable layer's files into the new container
     locks: list[str] = field(default_factory=list)  # engine lock containers this fix holds
+    owner: dict[str, Any] = field(default_factory=dict)  # the process running it (fixes.owner)
     step: str = ""  # the step about to run (or running when the process died)
     phase: Phase = Phase.FORWARD
     state: JournalState = JournalState.IN_PROGRESS
@@ -178,7 +179,27 @@ class Journal:
 
     @property
     def pending(self) -> bool:
+        """Not finished: in progress, whether its process still runs or not."""
         return self.state == JournalState.IN_PROGRESS
+
+    @property
+    def interrupted(self) -> bool:
+        """In progress and its process gone (or on another host, where that
+        cannot be told): a fix to finish or roll back with --resume."""
+        return self.pending and self.running_owner().alive() is not True
+
+    def running_owner(self) -> Owner:
+        o = self.owner
+        return Owner(
+            str(o.get("user", "")),
+            str(o.get("host", "")),
+            int(o.get("pid") or 0),
+            str(o.get("pid_start", "")),
+        )
+
+    def take_over(self) -> None:
+        """This process runs the fix from now on."""
+        self.owner = asdict(Owner.here())
 
 
 class State:
@@ -253,9 +274,12 @@ class State:
         return sorted(found, key=lambda j: j.started)
 
     def pending(self, endpoint: str | None = None) -> list[Journal]:
-        """Interrupted fixes (state in-progress), for one endpoint or all."""
+        """Interrupted fixes (in progress, their process gone), for one
+        endpoint or all. A fix another process is running is not one."""
         return [
-            j for j in self.journals() if j.pending and (endpoint is None or j.endpoint == endpoint)
+            j
+            for j in self.journals()
+            if j.interrupted and (endpoint is None or j.endpoint == endpoint)
         ]
 
     # --- audit log -----------------------------------------------------------------------
@@ -278,7 +302,6 @@ class State:
         reason, the one free-text field (an engine error may quote a value);
         nothing else in the entry can carry an environment value."""
         result = Result(result)
-        secrets = [s for s in secrets if s not in container_name]
         entry = {
             "time": iso(),
             "endpoint": endpoint,
@@ -288,7 +311,7 @@ class State:
             "steps": list(steps),
             "result": result.value,
             "reason": redact(reason, secrets),
-            "user": _user(),
+            "user": current_user(),
             "version": __version__,
         }
         self._ensure(self.root)
@@ -306,10 +329,3 @@ class State:
             return []
         lines = self.audit_path.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER
-        return str(os.getuid())

@@ -36,7 +36,7 @@ from dockertui.fixes.container_ops import NO_POLICIES, NO_POLICY, ContainerOps, 
 from dockertui.fixes.documents import restart_policy
 from dockertui.fixes.layer import mount_points, summarize
 from dockertui.fixes.layer_copy import copy_items
-from dockertui.fixes.lock import EngineLocks
+from dockertui.fixes.lock import EngineLocks, lock_name
 from dockertui.fixes.state import Journal, JournalKind, State
 
 
@@ -83,7 +83,8 @@ class Run:
     copied: int = 0
 
     def record(self) -> None:
-        self.journal.locks = list(self.locks.held)
+        """Rewrite the journal (with every lock this fix holds or is about to take)."""
+        self.journal.locks = sorted(set(self.journal.locks) | set(self.locks.held))
         self.state.write_journal(self.journal)
 
     def role(self, which: str) -> str:
@@ -135,7 +136,9 @@ async def create(run: Run) -> None:
         j.new_id = await run.gateway.create_container(bodies.create, j.temp_name)
         run.record()
     # Another fix that looks the name up once the new container has it must
-    # find that one locked too.
+    # find that one locked too (journalled first, so a resume releases it).
+    j.locks = sorted({*j.locks, lock_name(j.new_id)})
+    run.record()
     await run.locks.take(j.new_id, run.image, f"the new {j.name}")
     run.record()
 

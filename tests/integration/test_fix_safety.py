@@ -422,6 +422,7 @@ def test_an_interrupted_rollback_resumes_to_the_same_exit_as_a_rollback(bench: B
         ["fix", "no-such-container-here", "--plan", "drop-caps", "--yes"],
         ["fix", "no-such-container-here", "--plan", "limits", "--memory", "64m", "--dry-run"],
         ["fix", "--rollback", "no-such-container-here", "--yes"],
+        ["fix", "x", "--plan", "limits", "--cpus", "nan"], ["fix", "x", "--plan", "limits", "--cpus", "inf"],
     ],
 )  # fmt: skip
 def test_no_input_ends_in_a_traceback(bench: Bench, args: list[str]) -> None:
@@ -511,3 +512,61 @@ async def test_the_lock_holds_on_podman_too(
         assert await first.holder_of(target) is None
     finally:
         await gateway.close()
+
+
+def test_resume_never_takes_over_a_fix_that_is_still_running(bench: Bench) -> None:
+    """While a fix verifies, its journal is in progress: another process in
+    the same state folder is told it is running, not offered to resume it."""
+    name, old_id = bench.container("running")
+    env = {"DOCKERTUI_STATE_DIR": str(bench.state)}
+    command = ["fix", "--host", harness.BASE_URL, name, "--plan", "no-new-privileges", "--yes",
+               "--verify-seconds", "8"]  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first = pool.submit(run_cli, command, env=env)
+        for _ in range(200):  # until it verifies
+            if any(j.get("step") == "verify" for j in bench.journals()):
+                break
+            time.sleep(0.05)
+        resumed = bench.fix("--resume", name, "--resume-action", "rollback")
+        again = bench.fix(name, "--plan", "drop-caps", "--yes")
+        done = first.result()
+    assert resumed.returncode == 0 and "no interrupted fix" in text(resumed.stdout)
+    assert again.returncode == 2
+    assert_one_error_line(again, "being fixed by another dockertui")
+    assert done.returncode == 0, text(done.stderr)
+    now = bench.inspect(name)
+    assert now["Id"] != old_id and "no-new-privileges:true" in now["HostConfig"]["SecurityOpt"]
+    assert [j["state"] for j in bench.journals()] == ["applied"]
+
+
+def test_a_refused_rollback_leaves_no_lock_behind(bench: Bench) -> None:
+    name, old_id = bench.container("rb-lock")
+    assert bench.fix(name, "--plan", "no-new-privileges", "--yes", *VERIFY).returncode == 0
+    current = bench.inspect(name)["Id"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    lock = _fake_lock(bench, current, pid=os.getpid(), since=now)  # a live fix holds it
+    try:
+        result = bench.fix("--rollback", name, "--yes", *VERIFY)
+        assert result.returncode == 2
+        assert_one_error_line(result, "being fixed by another dockertui")
+        assert bench.locks_of(old_id) == []  # the backup's lock was released again
+    finally:
+        bench.api.remove_container(lock, force=True)
+    assert bench.inspect(name)["Id"] == current
+
+
+def test_rollback_of_a_free_hex_name_touches_no_container_by_id(bench: Bench) -> None:
+    """`fix --rollback cafe` with no container named cafe: the engine would
+    resolve "cafe" as an id prefix; the rollback looks names up exactly."""
+    bystander, bystander_id = bench.container("bystander")
+    prefix = bystander_id[:6]
+    bench.bases.append(prefix)
+    backup = bench.api.create_container(
+        harness.IMAGE, name=f"{prefix}-backup-20260101-000000",
+        labels={harness.LABEL: bench.made.session}, stop_timeout=1,
+    )["Id"]  # fmt: skip
+    result = bench.fix("--rollback", prefix, "--yes", *VERIFY)
+    assert result.returncode == 0, text(result.stdout + result.stderr)
+    assert bench.inspect(prefix)["Id"] == backup and bench.inspect(prefix)["State"]["Running"]
+    untouched = bench.inspect(bystander_id)
+    assert untouched["Name"] == f"/{bystander}" and untouched["State"]["Running"]
