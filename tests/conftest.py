@@ -24,8 +24,10 @@ def docker_api() -> Iterator[docker.APIClient]:
     api = harness.api_client()
     harness.ensure_images(api)
     harness.remove_labelled(api)  # leftovers of an interrupted earlier run
+    harness.remove_dangling_locks(api)
     yield api
     harness.remove_labelled(api, harness.SESSION)
+    harness.remove_dangling_locks(api)
     api.close()
 
 

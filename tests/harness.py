@@ -168,6 +168,18 @@ def remove_labelled(api: docker.APIClient, value: str | None = None) -> None:
             api.remove_container(entry["Id"], force=True, v=True)
 
 
+def remove_dangling_locks(api: docker.APIClient) -> None:
+    """Remove dockertui's fix-lock containers whose target container is gone:
+    a killed test run leaves them, and no fix can ever need them again."""
+    for lock in api.containers(all=True, filters={"label": "dockertui.lock"}):
+        target = lock.get("Labels", {}).get("dockertui.lock.target", "")
+        try:
+            api.inspect_container(target)
+        except docker.errors.NotFound:
+            with contextlib.suppress(docker.errors.NotFound):
+                api.remove_container(lock["Id"], force=True, v=True)
+
+
 class Containers:
     """Create labelled containers; `cleanup()` removes them all.
 

@@ -5,6 +5,9 @@ one sentence and exit 2. One module per command; imports stay lazy so that
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
 
 from dockertui import __version__
@@ -14,7 +17,28 @@ from dockertui.cli.fix import fix
 from dockertui.cli.scan import list_checks, scan
 
 
-@click.group(invoke_without_command=True)
+class OneLineErrors(click.Group):
+    """Usage errors as one sentence on stderr and exit 2, like every other
+    error, instead of click's usage block."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as err:
+            where = f"; see {err.ctx.command_path} --help" if err.ctx else ""
+            click.echo(f"dockertui: {err.format_message().rstrip('.')}{where}.", err=True)
+            sys.exit(2)
+        except click.ClickException as err:
+            click.echo(f"dockertui: {err.format_message()}", err=True)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("dockertui: Stopped.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors, invoke_without_command=True)
 @endpoint_options
 @click.option("--read-only", is_flag=True, help="Show no mutating action (audits, training rooms).")
 @click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")

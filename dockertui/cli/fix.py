@@ -3,15 +3,14 @@ them is cli/fix_run.py)."""
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
 import click
 
 from dockertui.cli.common import endpoint_options, fail
+from dockertui.fixes import validate as sizes
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
 #: Each value flag: (its click parameter, the Options field it sets), so that
 #: a flag no chosen plan reads is refused rather than ignored.
 FLAG_FIELDS = {
@@ -29,14 +28,12 @@ FLAG_FIELDS = {
 
 def parse_size(value: str) -> int:
     """'512m' -> 536870912, as `docker run --memory` reads it."""
-    match = _SIZE.match(value)
-    if not match:
+    size = sizes.parse_size(value)
+    if size is None:
         raise click.BadParameter(
             f"{value!r} is not a size such as 512m or 1g.", param_hint="--memory"
         )
-    number, unit = match.groups()
-    scale = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
-    return int(float(number) * scale)
+    return size
 
 
 @click.command()
@@ -91,10 +88,9 @@ def parse_size(value: str) -> int:
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--verify-seconds",
-    type=click.FloatRange(min=0),
-    default=10.0,
-    show_default=True,
-    help="How long the re-created container must run well before the fix counts.",
+    type=click.FloatRange(min=0, max=3600),
+    help="How long the re-created container must run well before the fix counts "
+    "(default 10; a resumed fix keeps the window it started with).",
 )
 @click.option("--rollback", is_flag=True, help="Restore CONTAINER's latest backup container.")
 @click.option("--resume", is_flag=True, help="Finish or roll back an interrupted fix.")

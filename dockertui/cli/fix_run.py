@@ -9,7 +9,7 @@ in the product sets it.
 from __future__ import annotations
 
 import asyncio
-import math
+import signal
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,7 @@ from dockertui.cli.fix import FLAG_FIELDS, parse_size
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.fixes.container_ops import StepFailed
-from dockertui.fixes.executor import Executor, ResumeAction, StepHook, resume_goal
+from dockertui.fixes.executor import Executor, ResumeAction, StepHook, resume_goal, rolls_back
 from dockertui.fixes.outcome import FixRefused, FixResult
 from dockertui.fixes.plan import (
     CHANGES,
@@ -33,6 +33,7 @@ from dockertui.fixes.plan import (
     resolve,
 )
 from dockertui.fixes.state import Result, State
+from dockertui.fixes.validate import nano_cpus
 from dockertui.text import printable
 
 step_hook: StepHook | None = None
@@ -60,7 +61,7 @@ class FixRequest:
     copy_layer: bool = True
     dry_run: bool = False
     yes: bool = False
-    verify_seconds: float = 10.0
+    verify_seconds: float | None = None  # None: 10 s, or a resumed fix's own window
     rollback: bool = False
     resume: bool = False
     resume_action: str | None = None
@@ -123,14 +124,15 @@ def _options(given: dict[str, Any]) -> Options:
     preset = given["cap_preset"] or ("custom" if keep else "hardening")
     choices: dict[str, Any] = {"cap_preset": CapPreset(preset), "keep_caps": keep}
     cpus = given["cpus"]
-    if cpus is not None and not math.isfinite(cpus):
+    nanos = nano_cpus(cpus) if cpus is not None else None
+    if cpus is not None and nanos is None:
         raise click.BadParameter(f"{cpus} is not a number of CPUs.", param_hint="--cpus")
     for key, value in (
         ("user", given["user"]),
         ("bind_address", given["bind_address"]),
         ("tmpfs", tuple(given["tmpfs"]) or None),
         ("memory", parse_size(given["memory"]) if given["memory"] is not None else None),
-        ("nano_cpus", round(cpus * 1e9) if cpus is not None else None),
+        ("nano_cpus", nanos),
         ("pids_limit", given["pids_limit"]),
         ("restart_retries", given["restart_retries"]),
     ):
@@ -151,9 +153,14 @@ def exit_code(result: FixResult | None, wanted: Result) -> int:
     return EXIT_FAILED
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a cancelled CI job) ends like Ctrl-C: said, resumable
+
+
 def run_fix(endpoint: Endpoint, req: FixRequest) -> int:
     """Run one request; print; return the exit code. No traceback for
     anything a user can meet."""
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         return asyncio.run(_fix_async(endpoint, req))
     except StateFailure as err:
@@ -182,8 +189,8 @@ def run_fix(endpoint: Endpoint, req: FixRequest) -> int:
     except KeyboardInterrupt:
         fail(
             "Interrupted; if a fix was under way, dockertui fix --resume finishes or rolls it "
-            "back.",
-            130,
+            "back (the journal says where it stopped).",
+            EXIT_FAILED,
         )
     return EXIT_ERROR
 
@@ -241,9 +248,15 @@ async def _apply(executor: Executor, gateway: Any, endpoint: Endpoint, req: FixR
     if doc is None:
         executor.refuse_if_pending(req.container, req.names)  # it may be mid-rename
         fail(f"There is no container {printable(req.container)} on {endpoint.host}.")
-    executor.refuse_if_read_only(doc, req.names)
+    # Before planning, so that a read-only run or a busy container is said
+    # first, whatever the values (preview checks both again, for the wizard).
+    if not req.dry_run:
+        executor.refuse_if_read_only(doc, req.names)
     await executor.refuse_if_busy(doc, req.names)
-    fix_plan = make_plan(doc, req.names, await read_engine(gateway), req.options)
+    try:
+        fix_plan = make_plan(doc, req.names, await read_engine(gateway), req.options)
+    except PlanError as err:
+        executor.refuse(doc, req.names, str(err))
     if req.dry_run:
         result, checked = await executor.dry_run(fix_plan, copy_layer=req.copy_layer)
         click.echo(
@@ -306,6 +319,8 @@ async def _resume(executor: Executor, req: FixRequest) -> int:
         err=True,
     )
     action = req.resume_action
+    if action is None and rolls_back(journal, ResumeAction.FINISH):
+        action = ResumeAction.ROLLBACK  # no choice left: it can only be completed
     if action is None:
         if not _interactive():
             fail("Say what to do with the interrupted fix: --resume-action finish or rollback.")

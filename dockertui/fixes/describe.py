@@ -6,21 +6,27 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 
+from dockertui.audit import capabilities as caps
 from dockertui.fixes.compose_service import DataMap, compose_externals, compose_service, to_yaml
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.run_command import docker_cpus, docker_size, port_spec, run_command
 from dockertui.model import Container
 
+
+def _publish_all(c: Container) -> list[str]:
+    return ["-P: every exposed port, on every interface"] if c.publish_all_ports else []
+
+
 #: (label, how to read it from a Container) for every field a change touches.
 FIELDS: tuple[tuple[str, Callable[[Container], object]], ...] = (
     ("user", lambda c: c.user or "(image default: root)"),
     ("privileged", lambda c: c.privileged),
-    ("cap_add", lambda c: sorted(c.cap_add)),
-    ("cap_drop", lambda c: sorted(c.cap_drop)),
+    ("cap_add", lambda c: sorted(caps.normalize_all(c.cap_add))),
+    ("cap_drop", lambda c: sorted(caps.normalize_all(c.cap_drop))),
     ("security_opt", lambda c: list(c.security_opt)),
     ("read_only", lambda c: c.readonly_rootfs),
     ("tmpfs", lambda c: sorted(c.tmpfs)),
-    ("ports", lambda c: sorted(p.describe() for p in c.port_bindings)),
+    ("ports", lambda c: sorted(p.describe() for p in c.port_bindings) + _publish_all(c)),
     ("network_mode", lambda c: c.network_mode),
     ("pid", lambda c: c.pid_mode),
     ("ipc", lambda c: c.ipc_mode),
@@ -134,7 +140,10 @@ def _changed_keys(plan: FixPlan) -> dict[str, object]:
         keys["cap_drop"] = sorted(c.cap_drop)
         if c.cap_add:
             keys["cap_add"] = sorted(c.cap_add)
-    if "security_opt" in changed:
+    # label=disable is the engine's own addition for a privileged or host-PID
+    # or host-IPC container, never in a compose file: not a change to merge.
+    ours = [o for o in plan.container.security_opt if o != "label=disable"]
+    if "security_opt" in changed and list(c.security_opt) != ours:
         keys["security_opt"] = list(c.security_opt)
     if "read_only" in changed:
         keys["read_only"] = c.readonly_rootfs

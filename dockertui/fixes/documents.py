@@ -179,7 +179,8 @@ def refers_to(ref: str, container_id: str, name: str) -> bool:
 
 def dependents(doc: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> list[str]:
     """Names of the containers in `others` that depend on `doc`: its network,
-    PID or IPC namespace (`container:<id>`), `--volumes-from` or `--link`."""
+    PID or IPC namespace (`container:<id>`), `--volumes-from` or `--link`
+    (on the default bridge or on a user-defined network)."""
     cid, name = str(doc.get("Id") or ""), container_name(doc)
     found = []
     for other in others:
@@ -193,6 +194,13 @@ def dependents(doc: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> l
         ]
         refs += [str(v).split(":", 1)[0] for v in host.get("VolumesFrom") or []]
         refs += [str(v).split(":", 1)[0] for v in host.get("Links") or []]
+        networks = (other.get("NetworkSettings") or {}).get("Networks") or {}
+        refs += [
+            str(link).split(":", 1)[0]
+            for net in networks.values()
+            if isinstance(net, dict)
+            for link in net.get("Links") or []
+        ]
         if any(refers_to(ref, cid, name) for ref in refs):
             found.append(container_name(other))
     return sorted(found)

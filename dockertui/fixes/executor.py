@@ -58,6 +58,8 @@ from dockertui.fixes.steps import RECREATE, Bodies, Run, StepName, undos
 
 Progress = Callable[[str], None]
 StepHook = Callable[[str], None]
+#: Seconds a re-created container must run well before the fix counts.
+DEFAULT_VERIFY_SECONDS = 10.0
 
 
 class ResumeAction:
@@ -94,7 +96,7 @@ class Executor:
         *,
         state: State,
         endpoint_label: str,
-        verify_seconds: float = 10.0,
+        verify_seconds: float | None = None,
         read_only: bool = False,
         progress: Progress | None = None,
         on_step: StepHook | None = None,
@@ -199,6 +201,19 @@ class Executor:
                 f"The fix of {journal.name} is still running "
                 f"({journal.running_owner().describe()}): it is not interrupted.",
             )
+        changed = await self._superseded(journal)
+        if changed:
+            # Another fix acted on these containers since (its lock was broken):
+            # replaying this journal would undo that one. Stop here, for good.
+            journal.state = JournalState.FAILED
+            journal.reason = changed
+            self.state.write_journal(journal)
+            return self.records.result(
+                journal,
+                Result.FAILED,
+                f"The interrupted fix of {journal.name} cannot be resumed: {changed}. Nothing "
+                "was changed; check the containers of that name with docker ps -a.",
+            )
         journal.take_over()
         self.state.write_journal(journal)
         locks = EngineLocks(self.gateway, journal.fix_id)
@@ -273,6 +288,7 @@ class Executor:
             old_was_running=now_running,
             kind=JournalKind.ROLLBACK,
             owner=asdict(Owner.here()),
+            verify_seconds=self._window(),
             new_id=str(current.get("Id") or "") if current else "",
             phase=Phase.ROLLBACK,
             steps=[step.name.value for step in RECREATE],  # as if the fix had completed
@@ -408,6 +424,7 @@ class Executor:
             old_was_running=bool((doc.get("State") or {}).get("Running")),
             copy_layer=copy_layer,
             owner=asdict(Owner.here()),
+            verify_seconds=self._window(),
         )
         body, extras = create_body(fix.document, image=await self.preflight.image_for_create(doc))
         self.records.keep_secrets(fix_id, env_values(doc))
@@ -415,7 +432,9 @@ class Executor:
         return journal
 
     def _run(self, j: Journal, locks: EngineLocks, image: str) -> Run:
-        ops = ContainerOps(self.gateway, self._say, self.verify_seconds)
+        # A resumed fix verifies over the window it was started with, unless told otherwise.
+        window = self.verify_seconds if self.verify_seconds is not None else j.verify_seconds
+        ops = ContainerOps(self.gateway, self._say, window)
         return Run(self.gateway, ops, j, self.state, locks, lambda: self._bodies_of(j), image)
 
     async def _forward(self, j: Journal, locks: EngineLocks, image: str) -> FixResult:
@@ -505,6 +524,26 @@ class Executor:
         return self.records.result(j, Result.ROLLED_BACK, message, after=after)
 
     # --- helpers ---------------------------------------------------------------------------
+
+    async def _superseded(self, j: Journal) -> str | None:
+        """Why the engine no longer matches `j` (its containers renamed by
+        something else), or None: the original must carry the name or the
+        backup name, the new container its temporary, final or failed name."""
+        expected = (
+            (j.old_id, {j.name, j.backup_name}, "the original"),
+            (j.new_id, {j.temp_name, j.name, j.failed_name} - {""}, "the new container"),
+        )
+        for cid, names, what in expected:
+            if not cid:
+                continue
+            doc = await self.gateway.inspect_container(cid)
+            now = container_name(doc) if doc else ""
+            if doc is not None and now not in names:
+                return f"{what} ({cid[:12]}) is now named {now}"
+        return None
+
+    def _window(self) -> float:
+        return self.verify_seconds if self.verify_seconds is not None else DEFAULT_VERIFY_SECONDS
 
     def _resumable(self, j: Journal | None) -> bool:
         """A journal on disk still in progress: its locks stay for --resume."""

@@ -59,27 +59,39 @@ class LayerSummary:
     def empty(self) -> bool:
         return not (self.changed or self.deleted)
 
-    def lines(self, name: str, *, copy: bool, limit: int = SHOWN) -> list[str]:
-        """What the review says about the layer, one sentence a line."""
+    @property
+    def carried(self) -> tuple[str, ...]:
+        """The changed paths a copy carries: all but the hidden ones."""
+        return tuple(p for p in self.changed if p not in set(self.hidden))
+
+    def lines(
+        self, name: str, *, copy: bool, limit: int = SHOWN, why_not: str = "--discard-layer"
+    ) -> list[str]:
+        """What the review says about the layer, one sentence a line
+        (`why_not`: how the user chose not to copy, as they know it)."""
         if self.empty:
             return []
         found: list[str] = []
-        if self.changed:
-            size = f" ({human_size(self.size)})" if self.size else ""
+        size = f" ({human_size(self.size)} in all)" if self.size is not None else ""
+        if self.carried:
+            n = len(self.carried)
             fate = (
                 "they are copied into the new container before it starts"
                 if copy
-                else "they are NOT copied (--discard-layer): they stay in the stopped backup only"
+                else f"they are NOT copied ({why_not}): they stay in the stopped backup only"
             )
             found.append(
-                f"The writable layer of {name} holds {len(self.changed)} added or changed "
-                f"path{'s' if len(self.changed) != 1 else ''}{size} outside its volumes; {fate}:"
+                f"The writable layer of {name} holds {n} added or changed "
+                f"path{'s' if n != 1 else ''}{size} outside its volumes; {fate}:"
             )
-            found += _listed(self.changed, limit)
+            found += _listed(self.carried, limit)
+            size = ""
         if self.hidden:
+            n = len(self.hidden)
             found.append(
-                f"{len(self.hidden)} of them lie under a mount the new container adds and "
-                "would be hidden by it, so they are not copied:"
+                f"{n} added or changed path{'s' if n != 1 else ''}{size} "
+                f"lie{'s' if n == 1 else ''} under a mount the "
+                "new container adds, which would hide them: they stay in the stopped backup only:"
             )
             found += _listed(self.hidden, limit)
         if self.deleted:

@@ -79,6 +79,8 @@ class Holder:
             age = (now or utc_now()) - datetime.fromisoformat(self.since.replace("Z", "+00:00"))
         except ValueError:
             return "it carries no valid time"
+        if age < -timedelta(minutes=5):
+            return "it is dated in the future and its host cannot be asked"
         if age > STALE_AFTER:
             return (
                 f"it is {int(age.total_seconds() // 60)} minutes old and its host cannot be asked"
@@ -118,7 +120,7 @@ class EngineLocks:
         unless `protected(fix id)` (an interrupted fix this state folder can
         resume keeps its lock for that)."""
         name = lock_name(target)
-        for _ in range(2):
+        for _ in range(3):
             holder = Holder(self.fix_id, target, Owner.here(), iso())
             body: dict[str, Any] = {
                 "Image": image,
@@ -153,9 +155,13 @@ class EngineLocks:
                 await self._remove(str(doc["Id"]))
                 continue
             raise Locked(_locked_sentence(what, current, stale), current, stale) from None
+        # Taken and released under our feet, again and again: fixes in a tight race.
+        racing = await self.holder_of(target)
+        said = f" ({racing.describe()}, fix {racing.fix})" if racing else ""
         raise Locked(
-            f"{what} is being fixed by another dockertui right now; try again once it is done.",
-            Holder(self.fix_id, target),
+            f"{what} is being fixed by another dockertui{said} right now; try again once it "
+            "is done.",
+            racing or Holder(self.fix_id, target),
             None,
         )
 

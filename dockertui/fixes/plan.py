@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -152,6 +152,11 @@ def _localhost_ports(doc: dict[str, Any], body: dict[str, Any], o: Options) -> N
 
 def _host_namespaces(doc: dict[str, Any], body: dict[str, Any], o: Options) -> None:
     host = _host(doc)
+    config = doc.setdefault("Config", {})
+    if "host" in (host.get("NetworkMode"), host.get("UTSMode")):
+        # The host's own names, which the engine filled in: the container gets its own.
+        config.pop("Hostname", None)
+        config.pop("Domainname", None)
     if host.get("NetworkMode") == "host":
         host["NetworkMode"] = "bridge"
         doc.setdefault("NetworkSettings", {})["Networks"] = {"bridge": {}}
@@ -184,17 +189,22 @@ CHANGES: dict[str, Change] = {
     c.name: c
     for c in (
         Change("drop-caps", False, "Drop capabilities (hardening list, strict or a custom pick)", _drop_caps, ("cap_preset", "keep_caps")),
-        Change("unprivileged", False, "Remove --privileged", _unprivileged),
+        Change("unprivileged", False, "Remove --privileged", _unprivileged,
+               risky="a service that uses host devices, mounts or kernel settings fails"),
         Change("no-new-privileges", False, "Add --security-opt no-new-privileges", _no_new_privileges),
         Change("default-seccomp", False, "Use the engine's default seccomp profile", _default_seccomp),
         Change("non-root", False, "Run as a non-root user (--user)", _non_root, ("user",),
                risky="a service that writes files owned by root, binds a port below 1024 or switches users itself fails to start"),
         Change("read-only", False, "Read-only root file system with tmpfs for chosen paths", _read_only, ("tmpfs",),
                risky="a service that writes anywhere outside its volumes and the tmpfs paths fails"),
-        Change("localhost-ports", False, "Publish ports on 127.0.0.1 (or a chosen address) only", _localhost_ports, ("bind_address",)),
-        Change("host-namespaces", False, "Leave the host's network, PID, IPC, UTS and user namespaces", _host_namespaces),
-        Change("limits", True, "Set memory (with memory-swap), CPU and PIDs limits live", _limits, ("memory", "nano_cpus", "pids_limit")),
-        Change("restart-policy", True, "Restart on failure, at most 5 times, live", _restart_policy, ("restart_retries",)),
+        Change("localhost-ports", False, "Publish ports on 127.0.0.1 (or a chosen address) only", _localhost_ports, ("bind_address",),
+               risky="clients on other hosts can no longer reach its ports"),
+        Change("host-namespaces", False, "Leave the host's network, PID, IPC, UTS and user namespaces", _host_namespaces,
+               risky="an agent that watches the host (processes, interfaces) sees only itself"),
+        Change("limits", True, "Set memory (with memory-swap), CPU and PIDs limits live", _limits, ("memory", "nano_cpus", "pids_limit"),
+               risky="a service that needs more than the limits is killed or slowed"),
+        Change("restart-policy", True, "Restart on failure, at most 5 times, live", _restart_policy, ("restart_retries",),
+               risky="a service that should always run is no longer restarted after a clean exit"),
     )
 }  # fmt: skip
 #: The CLI's other spelling of non-root.
@@ -245,6 +255,12 @@ def resolve(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in CHANGES if name in wanted)
 
 
+def _label_disabled_by_the_engine(host: dict[str, Any]) -> bool:
+    """The engine adds SecurityOpt label=disable itself to a privileged
+    container and to one sharing the host's PID or IPC namespace."""
+    return bool(host.get("Privileged")) or "host" in (host.get("PidMode"), host.get("IpcMode"))
+
+
 def _patched(
     doc: dict[str, Any], names: Sequence[str], options: Options
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -252,6 +268,11 @@ def _patched(
     body: dict[str, Any] = {}
     for name in names:
         CHANGES[name].apply(new, body, options)
+    before, after = doc.get("HostConfig") or {}, _host(new)
+    if _label_disabled_by_the_engine(before) and not _label_disabled_by_the_engine(after):
+        # What the engine added for the privilege the fix removes goes with it
+        # (else SELinux labelling would stay off for no reason).
+        after["SecurityOpt"] = [o for o in after.get("SecurityOpt") or [] if o != "label=disable"]
     return new, body
 
 
@@ -262,24 +283,32 @@ def plan(
     options: Options | None = None,
     *,
     validate: bool = True,
+    processes: tuple[str, ...] | None = None,
 ) -> FixPlan:
     """Plan `names` (change names) for the container `doc` (its inspect
     document). Raises PlanError when a value the changes take is invalid
     (the wizard, which shows the problem itself, passes validate=False to
-    preview a plan while the values are being typed)."""
+    preview a plan while the values are being typed). `processes`, when the
+    caller read them, are audited as they are (the sshd check), so that the
+    grade before is the one the scan and the panel give."""
     options = options or Options()
     chosen = resolve(names)
     if validate:
         check_plan(doc, chosen, options, engine)
-    container = container_from_inspect(doc)
+
+    def read(document: dict[str, Any]) -> Container:
+        found = container_from_inspect(document)
+        return replace(found, processes=processes) if processes is not None else found
+
+    container = read(doc)
     new_doc, body = _patched(doc, chosen, options)
     before = audit_container(container, engine)
-    after = audit_container(container_from_inspect(new_doc), engine)
+    after = audit_container(read(new_doc), engine)
     effects = []
     firing = {f.check for f in before.findings}
     for name in chosen:
         alone_doc = _patched(doc, [name], options)[0]
-        alone = audit_container(container_from_inspect(alone_doc), engine)
+        alone = audit_container(read(alone_doc), engine)
         effects.append(
             Effect(
                 change=name,

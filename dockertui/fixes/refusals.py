@@ -96,16 +96,21 @@ def recreate_refusal(
 
 
 def layer_refusal(
-    name: str, layer: LayerSummary, *, copy: bool, read_only_after: bool
+    name: str,
+    layer: LayerSummary,
+    *,
+    copy: bool,
+    read_only_after: bool,
+    skip: str = "pass --discard-layer",
 ) -> str | None:
     """A layer that must be copied into a read-only root file system: the
     engine refuses to write there, so the files would be lost."""
     if copy and layer.items and read_only_after:
         return (
-            f"The writable layer of {name} holds {len(layer.changed)} added or changed paths "
-            f"(first: {layer.changed[0]}), which cannot be copied into a read-only root file "
-            "system: move them into a volume first, or pass --discard-layer to leave them in "
-            "the stopped backup only."
+            f"The writable layer of {name} holds {len(layer.carried)} added or changed paths "
+            f"(first: {layer.carried[0]}), which cannot be copied into a read-only root file "
+            f"system: move them into a volume first, or {skip} to leave them in the stopped "
+            "backup only."
         )
     return None
 

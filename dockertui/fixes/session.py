@@ -32,6 +32,7 @@ class Preview:
 
     refusal: str | None = None
     layer: LayerSummary = field(default_factory=LayerSummary)
+    pending: bool = False  # the refusal: an interrupted fix of it waits to be resumed
 
 
 class Fixer(Protocol):
@@ -56,7 +57,7 @@ class EngineFixer:
         state: State | None = None,
         *,
         read_only: bool = False,
-        verify_seconds: float = 10.0,
+        verify_seconds: float | None = None,
         on_step: StepHook | None = None,
     ) -> None:
         self.endpoint = endpoint
@@ -83,9 +84,11 @@ class EngineFixer:
 
     async def preview(self, plan: FixPlan) -> Preview:
         try:
-            checked = await self._with(None, lambda ex: ex.preview(plan))
+            # The copy is the caller's choice: the layer is judged without it.
+            checked = await self._with(None, lambda ex: ex.preview(plan, copy_layer=False))
         except FixRefused as err:
-            return Preview(refusal=err.reason)
+            waiting = any(j.name == plan.container.name for j in self.pending())
+            return Preview(refusal=err.reason, pending=waiting)
         except (EngineError, EngineRefused) as err:
             return Preview(refusal=str(err))
         return Preview(layer=checked.layer)

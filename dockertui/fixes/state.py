@@ -156,6 +156,7 @@ class Journal:
     copy_layer: bool = True  # copy the old writable layer's files into the new container
     locks: list[str] = field(default_factory=list)  # engine lock containers this fix holds
     owner: dict[str, Any] = field(default_factory=dict)  # the process running it (fixes.owner)
+    verify_seconds: float = 10.0  # the verification window it was started with
     step: str = ""  # the step about to run (or running when the process died)
     phase: Phase = Phase.FORWARD
     state: JournalState = JournalState.IN_PROGRESS

@@ -226,8 +226,15 @@ async def rename_old_back(run: Run) -> None:
 
 
 async def start_old(run: Run) -> None:
-    if run.journal.old_was_running:
-        await run.ops.start(run.journal.old_id, run.role("old"))
+    j = run.journal
+    if not j.old_was_running:
+        return
+    if StepName.STOP_OLD not in j.done:
+        # The stop was cut short (the process was killed): the engine still
+        # carries it out and would stop the original after we started it.
+        # Stop it ourselves, which waits for that, then start it.
+        await run.ops.stop_for_good(j.old_id, run.role("old"))
+    await run.ops.start(j.old_id, run.role("old"))
 
 
 async def restore_policy(run: Run) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,6 +44,36 @@ _TMPFS_KEYED = {
 }
 
 
+#: Where the engine mounts the kernel's file systems: no tmpfs under them.
+KERNEL_FILE_SYSTEMS = ("/proc", "/sys", "/dev/pts", "/dev/mqueue")
+#: What the engine mounts itself in every container (a tmpfs there would
+#: hide it; /dev/shm is the one a tmpfs may replace, as docker run allows).
+ENGINE_MOUNTS = ("/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf")
+#: The kernel's ceiling for pids.max (PID_MAX_LIMIT), and the API's for bytes.
+MAX_PIDS = 4_194_304
+MAX_INT64 = 2**63 - 1
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_size(text: str) -> int | None:
+    """'512m' -> 536870912, as `docker run --memory` reads it; None when it is not a size."""
+    match = _SIZE.match(text)
+    if not match:
+        return None
+    number, unit = match.groups()
+    return int(float(number) * _UNITS[unit.lower()])
+
+
+def nano_cpus(cpus: float) -> int | None:
+    """1.5 -> 1500000000 NanoCpus; None for a value that is not a finite number."""
+    if not math.isfinite(cpus) or abs(cpus) > 1e9:
+        return None
+    return round(cpus * 1_000_000_000)
+
+
 class PlanError(ValueError):
     """A value a fix cannot take. `str(err)` is one sentence."""
 
@@ -56,7 +87,10 @@ def capability_problem(names: Iterable[str]) -> str | None:
         if name not in caps.CAPABILITIES:
             close = difflib.get_close_matches(name, caps.CAPABILITIES, n=3, cutoff=0.6)
             hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-            return f"{raw!r} is not a Linux capability{hint}; dockertui checks lists them all."
+            return (
+                f"{raw!r} is not a Linux capability{hint}; name one as capabilities(7) does, "
+                "without CAP_, e.g. NET_BIND_SERVICE."
+            )
     return None
 
 
@@ -79,6 +113,8 @@ def user_problem(user: str) -> str | None:
             return f"The {what} id {part} is out of range: the engine takes 0 to {MAX_ID}."
     if name in ("0", "root"):
         return "The non-root change needs a user other than root (uid 0), e.g. 1000:1000."
+    if group in ("0", "root"):
+        return "Group 0 (root) keeps root's group rights on files: pick another, e.g. 1000:1000."
     return None
 
 
@@ -94,12 +130,15 @@ def tmpfs_problem(specs: Sequence[str], taken: Iterable[str] = ()) -> str | None
     at the same path (`taken`)."""
     if not specs:
         return "Name at least one writable tmpfs path for the read-only root, e.g. /tmp."
-    busy = {posixpath.normpath(p) for p in taken}
+    busy = {posixpath.normpath(p) for p in taken} | set(ENGINE_MOUNTS)
     seen: set[str] = set()
     for spec in specs:
         path, options = parse_tmpfs(spec)
-        if not path.startswith("/") or path != posixpath.normpath(path) or path == "/":
+        normal = path.startswith("/") and not path.startswith("//")
+        if not normal or path != posixpath.normpath(path) or path == "/":
             return f"{spec!r}: a tmpfs path must be an absolute folder in the container, e.g. /tmp."
+        if any(path == k or path.startswith(k + "/") for k in KERNEL_FILE_SYSTEMS):
+            return f"{spec!r}: the engine mounts the kernel's own file system there."
         if path in seen or path in busy:
             return f"{spec!r}: something else is already mounted at {path}."
         seen.add(path)
@@ -118,8 +157,11 @@ def bind_problem(address: str) -> str | None:
         ip = ipaddress.ip_address(address.strip().strip("[]"))
     except ValueError:
         return f"{address!r} is not an IP address (e.g. 127.0.0.1)."
-    if ip.is_unspecified:
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    if ip.is_unspecified or (mapped is not None and mapped.is_unspecified):
         return f"{ip} means every interface: pick one address, e.g. 127.0.0.1."
+    if ip.is_multicast:
+        return f"{ip} is a multicast address: pick an address of the host, e.g. 127.0.0.1."
     return None
 
 
@@ -137,10 +179,14 @@ def limits_problem(
     if memory is not None:
         if memory < MIN_MEMORY:
             return "The engine needs a memory limit of at least 6m."
+        if memory > MAX_INT64 or (engine.memory_total and memory > engine.memory_total):
+            total = f" ({engine.memory_total // 1024**2}m)" if engine.memory_total else ""
+            return f"The memory limit is above the memory the engine's host has{total}."
         reservation = int(host.get("MemoryReservation") or 0)
         if reservation and memory <= reservation:
             return (
-                f"The memory limit must be above the container's reservation ({reservation} bytes)."
+                "The memory limit must be above the container's reservation "
+                f"({reservation // 1024**2}m)."
             )
     if nano_cpus is not None:
         if nano_cpus < MIN_NANO_CPUS:
@@ -152,8 +198,8 @@ def limits_problem(
                 "The container limits CPU with --cpu-quota/--cpu-period, which the engine "
                 "refuses to combine with --cpus; change those with docker update instead."
             )
-    if pids_limit is not None and pids_limit < 1:
-        return "The process limit must be at least 1."
+    if pids_limit is not None and not 1 <= pids_limit <= MAX_PIDS:
+        return f"The process limit must be between 1 and {MAX_PIDS}, the kernel's ceiling."
     return None
 
 
@@ -183,8 +229,10 @@ def check_plan(
                 pids_limit=options.pids_limit,
             )
         )
-    if "restart-policy" in names and options.restart_retries < 0:
-        problems.append("The restart count must be 0 or more.")
+    if "restart-policy" in names and not 1 <= options.restart_retries <= 1000:
+        problems.append(
+            "The restart count must be between 1 and 1000 (0 would mean restarting forever)."
+        )
     problem = next((p for p in problems if p), None)
     if problem:
         raise PlanError(problem)
@@ -197,7 +245,7 @@ def _caps_problem(options: Any, host: Mapping[str, Any]) -> str | None:
             return "--keep-cap goes with --cap-preset strict or custom, not hardening."
         return None
     problem = capability_problem(options.keep_caps)
-    if problem or preset != "custom":
+    if problem:
         return problem
     held = caps.effective(
         host.get("CapAdd") or (), host.get("CapDrop") or (), privileged=bool(host.get("Privileged"))
@@ -205,7 +253,7 @@ def _caps_problem(options: Any, host: Mapping[str, Any]) -> str | None:
     missing = sorted(caps.normalize_all(options.keep_caps) - held)
     if missing:
         return (
-            f"The container does not hold {', '.join(missing)}, so custom cannot keep it; "
-            "use --cap-preset strict to add a capability."
+            f"The container does not hold {', '.join(missing)}: a fix keeps capabilities, it "
+            "does not add them (add one with docker run --cap-add if the service needs it)."
         )
     return None

@@ -121,36 +121,25 @@ class DockerTUI(App[None]):
             return
         journal = self.interrupted.pop(0)
 
-        def chosen(action: str | None) -> None:
-            if action is None:
+        def done(result: FixResult | None) -> None:
+            if result is None:
                 self.notify(
                     f"The fix of {printable(journal.name)} stays interrupted; "
-                    "dockertui fix --resume finishes it later.",
-                    timeout=4,
+                    "Ctrl+P → Resume an interrupted fix offers it again.",
+                    timeout=6,
                     markup=False,
                 )
-                self._offer_next_resume()
-            else:
-                self.run_worker(self._resume(journal, action), group="fix")
+            self._offer_next_resume()
 
-        self.push_screen(ResumeScreen(journal), chosen)
+        self.push_screen(ResumeScreen(journal, _Guarded(self)), done)
 
-    async def _resume(self, journal: Journal, action: str) -> None:
-        assert self.fixer is not None
-        self.fixing = True
-        try:
-            result = await self.fixer.resume(
-                journal, action, lambda line: self.notify(printable(line), timeout=3, markup=False)
-            )
-        finally:
-            self.fixing = False
-        severity = "information" if result.status in ("applied", "rolled-back") else "error"
-        self.notify(
-            f"{printable(journal.name)}: {result.status}. {printable(result.message)}",
-            severity=severity,  # type: ignore[arg-type]
-            timeout=8,
-            markup=False,
-        )
+    def action_resume(self) -> None:
+        """Offer every interrupted fix of this engine again (after Later)."""
+        if self.fixer is None or not self.can_fix:
+            return
+        self.interrupted = self.fixer.pending()
+        if not self.interrupted:
+            self.notify("There is no interrupted fix to resume.", timeout=3)
         self._offer_next_resume()
 
     def on_resize(self, event: object) -> None:
@@ -395,11 +384,16 @@ class DockerTUI(App[None]):
         yield SystemCommand(
             "Container details", "The security panel of the selected container", self.action_details
         )
-        if self.can_fix and not isinstance(screen, FixWizard):
+        if self.can_fix and not isinstance(screen, FixWizard | ResumeScreen):
             yield SystemCommand(
                 "Fix the selected container…",
                 "Pick hardening changes, review them, apply them with a backup",
                 self.action_fix,
+            )
+            yield SystemCommand(
+                "Resume an interrupted fix…",
+                "Finish or roll back a fix a killed dockertui left half done",
+                self.action_resume,
             )
         yield SystemCommand("Help", "Keys and legend", self.action_help)
 
@@ -426,7 +420,11 @@ class _Guarded:
             self.app.fixing = False
 
     async def resume(self, journal: Journal, action: str, progress: Progress) -> FixResult:
-        return await self.fixer.resume(journal, action, progress)
+        self.app.fixing = True
+        try:
+            return await self.fixer.resume(journal, action, progress)
+        finally:
+            self.app.fixing = False
 
     def pending(self) -> list[Journal]:
         return self.fixer.pending()

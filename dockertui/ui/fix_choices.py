@@ -19,12 +19,11 @@ from dockertui.fixes.plan import (
     plan,
 )
 from dockertui.fixes.run_command import docker_cpus, docker_size
-from dockertui.fixes.validate import capability_problem
+from dockertui.fixes.validate import capability_problem, nano_cpus, parse_size
 from dockertui.model import EngineInfo
 from dockertui.text import printable
 
-_SPLIT = re.compile(r"[\s,]+")
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
+_WORDS = re.compile(r"[\s,]+")
 
 
 def limit_defaults(doc: dict[str, Any]) -> dict[str, str]:
@@ -51,7 +50,7 @@ def applicable(
 ) -> tuple[str, ...]:
     """The changes worth offering, in catalogue order: the suggested ones and
     every other one that changes the container's configuration."""
-    wanted = set(suggested)
+    wanted = set(suggested) | {"limits"}  # always editable, even when all three are set
     options = suggested_options(doc)
     for name in CHANGES:
         if name not in wanted and diff(plan(doc, [name], engine, options, validate=False)):
@@ -64,10 +63,11 @@ def preticked(suggested: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in suggested if not CHANGES[name].risky)
 
 
-def split_list(text: str) -> tuple[str, ...]:
-    """Words separated by commas or spaces, in order, without repeats."""
+def split_list(text: str, *, commas: bool = True) -> tuple[str, ...]:
+    """Words separated by spaces (and commas unless `commas` is False: a
+    tmpfs spec holds commas), in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in _SPLIT.split(text.strip()):
+    for word in (_WORDS if commas else re.compile(r"\s+")).split(text.strip()):
         if word:
             seen.setdefault(word, None)
     return tuple(seen)
@@ -83,18 +83,19 @@ def parse_limit(kind: str, text: str) -> tuple[int | None, str | None]:
     if not text:
         return None, None
     if kind == "memory":
-        match = _SIZE.match(text)
-        if not match:
+        size = parse_size(text)
+        if size is None:
             return None, f"{printable(text)!r} is not a size such as 512m or 1g."
-        number, unit = match.groups()
-        scale = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
-        return int(float(number) * scale), None
+        return size, None
     try:
         number = float(text)
     except ValueError:
         return None, f"{printable(text)!r} is not a number."
     if kind == "cpus":
-        return round(number * 1e9), None
+        value = nano_cpus(number)
+        if value is None:
+            return None, f"{printable(text)!r} is not a number of CPUs."
+        return value, None
     if not number.is_integer():
         return None, f"{printable(text)!r} is not a whole number of processes."
     return int(number), None

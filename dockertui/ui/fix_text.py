@@ -137,9 +137,8 @@ def how_text(fix: FixPlan, name: str) -> Text:
         text.append(
             f"{name} is stopped and kept as {name}-backup-<time> with its inspect JSON saved; "
             f"a new {name} starts with the same image, settings, volumes and networks plus "
-            "these changes (and the files of its writable layer, unless you untick the copy "
-            "above), and is watched for a few seconds. If it fails, the old container is put "
-            "back. Nothing is deleted."
+            "these changes, and is watched for a few seconds. If it fails, the old container "
+            "is put back. Nothing is deleted."
         )
     else:
         text.append("Live. ", style=OK)
@@ -152,25 +151,19 @@ def titled(title: str, body: RenderableType | str, style: str = "") -> Group:
     return Group(head, Text(body, style=style) if isinstance(body, str) else body, Text(""))
 
 
-def result_text(result: FixResult, fix: FixPlan) -> Text:
-    """The outcome in a few lines: what changed and where the backup is, or
-    why not. The grade after is the one measured on the re-inspected
-    container once the verification window ended."""
-    name = printable(result.container_name or fix.container.name)
+def result_line(result: FixResult, *, cleared: list[str] | None = None) -> Text:
+    """The outcome in a few lines: what happened, the grade the audit gives
+    the container as the engine now reports it, where the backup is."""
+    name = printable(result.container_name)
     message = printable(result.message or "")
     text = Text()
     if result.status == Result.APPLIED:
         text.append(f"✔ Applied to {name}.", style=f"bold {OK}")
         if message:
             text.append(f" {message}")
-        if result.after is not None:
-            before = {f.check for f in fix.before.findings}
-            cleared = sorted(before - set(result.after.findings))
+        if cleared is not None:
             text.append("\nCleared: ", style="bold")
             text.append(", ".join(cleared) or "nothing", style=OK if cleared else MUTED)
-            text.append("\nGrade now: ", style="bold")
-            text.append_text(grade_badge(result.after.grade, result.after.score))
-            text.append("  (audited on the container as the engine reports it)", style=MUTED)
         if result.new_id:
             text.append(f"\nNew container: {printable(result.new_id[:12])}")
     elif result.status == Result.ROLLED_BACK:
@@ -182,6 +175,10 @@ def result_text(result: FixResult, fix: FixPlan) -> Text:
         text.append("\nNothing was changed.")
     else:
         text.append(f"✘ Failed: {message or 'the fix did not complete.'}", style=BAD)
+    if result.after is not None and result.status in (Result.APPLIED, Result.ROLLED_BACK):
+        text.append("\nGrade now: ", style="bold")
+        text.append_text(grade_badge(result.after.grade, result.after.score))
+        text.append("  (audited on the container as the engine reports it)", style=MUTED)
     if result.backup_name:
         text.append("\nBackup container: ", style="bold")
         text.append(printable(result.backup_name))
@@ -189,3 +186,23 @@ def result_text(result: FixResult, fix: FixPlan) -> Text:
         text.append("\nSaved inspect JSON: ", style="bold")
         text.append(printable(result.backup_dir))
     return text
+
+
+def result_text(result: FixResult, fix: FixPlan, *, layer_left: int = 0) -> Text:
+    """The wizard's outcome: `result_line` with the findings the fix
+    cleared, and the layer files left in the backup (`layer_left`)."""
+    cleared = None
+    if result.after is not None and result.status == Result.APPLIED:
+        cleared = sorted({f.check for f in fix.before.findings} - set(result.after.findings))
+    text = result_line(result, cleared=cleared)
+    if layer_left and result.status == Result.APPLIED:
+        text.append(
+            f"\nThe {layer_left} changed paths of its writable layer were not copied: they "
+            f"stay in {printable(result.backup_name or 'the backup')}.",
+            style=WARN,
+        )
+    return text
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -28,6 +28,7 @@ cancelled. Styles live in css/fix.tcss.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -65,6 +66,7 @@ from dockertui.fixes.plan import (
     plan,
     suggest,
 )
+from dockertui.fixes.refusals import layer_refusal
 from dockertui.fixes.session import Fixer, Preview
 from dockertui.fixes.state import Result
 from dockertui.fixes.validate import (
@@ -93,10 +95,12 @@ from dockertui.ui.fix_text import (
     effect_line,
     grade_line,
     how_text,
+    plural,
     result_text,
     safe_lines,
     titled,
 )
+from dockertui.ui.widgets import Choice, Tick
 
 COMPOSE_LABEL = "com.docker.compose.project"
 STEPS = ("pick", "review", "confirm", "progress")
@@ -137,8 +141,9 @@ class FixWizard(ModalScreen[FixResult | None]):
         self.problem: str | None = None
         self.preview: Preview | None = None  # what the fixer found for the reviewed plan
         start = suggested_options(self.doc)
-        self.plan = plan(self.doc, self.ticked, engine, start, validate=False)
-        self._all = plan(self.doc, self.changes, engine, start, validate=False)
+        self.processes = report.container.processes
+        self.plan = self._plan(self.ticked, start)
+        self._all = self._plan(self.changes, start)
         self._lines: list[str] = []
 
     # -- layout ------------------------------------------------------------------------------
@@ -153,7 +158,7 @@ class FixWizard(ModalScreen[FixResult | None]):
                 with VerticalScroll(id="fix-review"):
                     yield Static(id="review-compose")
                     yield Static(id="review-layer")
-                    yield Checkbox(
+                    yield Tick(
                         Text("Copy these files into the new container (untick: discard them)"),
                         value=True,
                         id="copy-layer",
@@ -193,7 +198,7 @@ class FixWizard(ModalScreen[FixResult | None]):
             )
         yield Static(intro, id="pick-intro")
         for name in self.changes:
-            yield Checkbox(
+            yield Tick(
                 Text(CHANGES[name].summary),
                 value=name in self.ticked,
                 id=f"change-{name}",
@@ -232,17 +237,17 @@ class FixWizard(ModalScreen[FixResult | None]):
     def _compose_caps(self) -> ComposeResult:
         with Vertical(id="opt-caps", classes="fix-options"):
             with RadioSet(id="caps-preset"):
-                yield RadioButton(
+                yield Choice(
                     Text(
                         f"Hardening list: drop {len(caps.HARDENING_DROP)} risky ones, keep the rest"
                     ),
                     value=True,
                     id="preset-hardening",
                 )
-                yield RadioButton(
+                yield Choice(
                     Text("Strict: --cap-drop ALL, add back a keep-list"), id="preset-strict"
                 )
-                yield RadioButton(Text("Custom: keep only what you pick"), id="preset-custom")
+                yield Choice(Text("Custom: keep only what you pick"), id="preset-custom")
             yield Input(
                 id="caps-keep", placeholder="keep-list, e.g. NET_BIND_SERVICE CHOWN (empty: none)"
             )
@@ -298,7 +303,7 @@ class FixWizard(ModalScreen[FixResult | None]):
         elif preset == "custom":
             keep = tuple(self.query_one("#caps-pick", SelectionList).selected)
         user = self._value("#opt-user", DEFAULT_USER).strip()
-        tmpfs = split_list(self._value("#opt-tmpfs", " ".join(DEFAULT_TMPFS)))
+        tmpfs = split_list(self._value("#opt-tmpfs", " ".join(DEFAULT_TMPFS)), commas=False)
         bind = self._value("#opt-bind", DEFAULT_BIND).strip()
         limits = {
             kind: parse_limit(kind, self._value(f"#opt-{kind}", self.limits[kind]))
@@ -335,8 +340,8 @@ class FixWizard(ModalScreen[FixResult | None]):
     def _recompute(self) -> None:
         options, self.problem = self.options()
         chosen = self.chosen()
-        self.plan = plan(self.doc, chosen, self.engine, options, validate=False)
-        self._all = plan(self.doc, self.changes, self.engine, options, validate=False)
+        self.plan = self._plan(chosen, options)
+        self._all = self._plan(self.changes, options)
         for name in self.changes:
             self.query_one(f"#effect-{name}", Static).update(effect_line(self._all, name))
         self._show_options(set(chosen))
@@ -360,7 +365,7 @@ class FixWizard(ModalScreen[FixResult | None]):
             self.query_one("#caps-pick", SelectionList).display = preset == "custom"
             if "drop-caps" in chosen:
                 others = [name for name in self.plan.changes if name != "drop-caps"]
-                without = plan(self.doc, others, self.engine, self.plan.options, validate=False)
+                without = self._plan(others, self.plan.options)
                 effect = caps_effect(self.plan, without, preset)
                 self.query_one("#caps-effect", Static).update(effect)
 
@@ -392,12 +397,33 @@ class FixWizard(ModalScreen[FixResult | None]):
     def can_review(self) -> bool:
         return bool(self.plan.changes) and self.problem is None
 
+    def _plan(self, names: Sequence[str], options: Options) -> FixPlan:
+        """A plan of what is ticked, audited with the processes the panel saw."""
+        return plan(self.doc, names, self.engine, options, validate=False, processes=self.processes)
+
+    @property
+    def layer_problem(self) -> str | None:
+        """Layer files to copy into a read-only root: the engine refuses to."""
+        found = self.preview
+        if found is None or found.refusal:
+            return None
+        return layer_refusal(
+            self.container_name,
+            found.layer,
+            copy=self.query_one("#copy-layer", Checkbox).value,
+            read_only_after=bool(
+                (self.plan.document.get("HostConfig") or {}).get("ReadonlyRootfs")
+            ),
+            skip="untick the copy",
+        )
+
     @property
     def can_confirm(self) -> bool:
         """Past a review whose preview came back without a refusal."""
         if self.compose_project:
             return False
-        return self.preview is not None and not self.preview.refusal
+        found = self.preview
+        return found is not None and not found.refusal and self.layer_problem is None
 
     @property
     def can_apply(self) -> bool:
@@ -480,7 +506,9 @@ class FixWizard(ModalScreen[FixResult | None]):
         parts: list[RenderableType] = []
         if self.compose_project:
             parts.append(snippet)
-        parts.append(titled(f"What changes ({len(fix.changes)} change(s))", diff_table(fix)))
+        parts.append(
+            titled(f"What changes ({plural(len(fix.changes), 'change')})", diff_table(fix))
+        )
         if not self.compose_project:
             parts.append(titled("How", how_text(fix, name)))
         if fix.update_body and not fix.recreate:
@@ -498,6 +526,7 @@ class FixWizard(ModalScreen[FixResult | None]):
         copy = self.query_one("#copy-layer", Checkbox)
         found = self.preview
         copy.display = bool(found and found.layer.items and not found.refusal)
+        problem = self.layer_problem
         if self.compose_project or not self.plan.recreate:
             box.display = bool(found and found.refusal)
         else:
@@ -507,14 +536,20 @@ class FixWizard(ModalScreen[FixResult | None]):
             text.append("Reading the container's writable layer…", style=MUTED)
         elif found.refusal:
             text.append(f"✘ {printable(found.refusal)}", style=BAD)
+            if found.pending:
+                text.append("\nCtrl+P → Resume an interrupted fix does it from here.", style=MUTED)
         elif found.layer.empty:
             text.append(
                 "Its writable layer holds no file of its own: nothing to copy.", style=MUTED
             )
         else:
-            lines = found.layer.lines(self.container_name, copy=copy.value)
+            lines = found.layer.lines(
+                self.container_name, copy=copy.value, why_not="the copy is unticked"
+            )
             text.append(printable(lines[0]) + "\n", style=f"bold {WARN}")
             text.append("\n".join(printable(line) for line in lines[1:]))
+            if problem:
+                text.append(f"\n✘ {printable(problem)}", style=BAD)
         box.update(titled("Writable layer", text) if found is None or not found.refusal else text)
         self._show_buttons()
 
@@ -538,7 +573,7 @@ class FixWizard(ModalScreen[FixResult | None]):
         text = Text()
         n = len(fix.changes)
         if fix.recreate:
-            text.append(f"Re-create {name} with {n} change(s)? ", style="bold")
+            text.append(f"Re-create {name} with {plural(n, 'change')}? ", style="bold")
             text.append(
                 "It stops for a moment; the old container is kept as a backup and comes back "
                 "if the new one fails.\n\n"
@@ -547,7 +582,7 @@ class FixWizard(ModalScreen[FixResult | None]):
             text.append(name, style="bold")
             text.append(" to enable Apply:")
         else:
-            text.append(f"Apply {n} live change(s) to {name}? ", style="bold")
+            text.append(f"Apply {plural(n, 'live change')} to {name}? ", style="bold")
             text.append("It keeps running.")
         self.query_one("#confirm-text", Static).update(text)
         box = self.query_one("#confirm-name", Input)
@@ -609,10 +644,10 @@ class FixWizard(ModalScreen[FixResult | None]):
     def _done(self, result: FixResult, fix: FixPlan) -> None:
         self.applying = False
         self.result = result
-        body = result_text(result, fix)
-        if result.status == Result.REFUSED and not self.compose_project:
-            body.append("\n\nTo make the change yourself:\n", style="bold")
-            body.append(safe_lines(docker_run(fix)))
+        copied = self.query_one("#copy-layer", Checkbox).value
+        layer = self.preview.layer if self.preview is not None else None
+        left = len(layer.carried) if layer is not None and not copied and fix.recreate else 0
+        body = result_text(result, fix, layer_left=left)
         shown = self.query_one("#progress-result", Static)
         shown.update(body)
         shown.display = True

@@ -1,28 +1,37 @@
-"""On start, offer to finish or roll back a fix that a killed process left
-half done (the executor's journal says how far it got)."""
+"""Finish or roll back a fix that a killed process left half done (the
+executor's journal says how far it got), offered when the console starts
+and from the palette, and followed to its end: the steps as they happen,
+then the outcome and the grade the audit gives the container now."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from dockertui.fixes.state import Journal
+from dockertui.fixes.outcome import FixResult
+from dockertui.fixes.session import Fixer
+from dockertui.fixes.state import Journal, JournalKind, Phase, Result
 from dockertui.text import printable
+from dockertui.ui.fix_text import result_line
 
 
-class ResumeScreen(ModalScreen[str | None]):
-    """Dismisses with "finish", "rollback" or None (decide later)."""
+class ResumeScreen(ModalScreen[FixResult | None]):
+    """Dismisses with the FixResult, or None when the choice is left for later."""
 
     BINDINGS = [Binding("escape", "later", "Later")]
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, fixer: Fixer) -> None:
         super().__init__()
         self.journal = journal
+        self.fixer = fixer
+        self.running = False
+        self.result: FixResult | None = None
+        self._lines: list[str] = []
 
     def compose(self) -> ComposeResult:
         j = self.journal
@@ -38,16 +47,68 @@ class ResumeScreen(ModalScreen[str | None]):
             f"container back under its name. The backup stays as {printable(j.backup_name)}."
         )
         with Vertical(id="resume"):
-            yield Static(text, id="resume-text")
+            with VerticalScroll(id="resume-body"):
+                yield Static(text, id="resume-text")
+                yield Static(id="resume-steps")
             with Horizontal(id="resume-buttons"):
-                if j.phase != "rollback" and j.kind != "rollback":
+                if j.phase != Phase.ROLLBACK and j.kind != JournalKind.ROLLBACK:
                     yield Button("Finish", id="finish", variant="primary")
                 yield Button("Roll back", id="rollback", variant="warning")
                 yield Button("Later", id="later")
+                yield Button("Close", id="close", variant="primary")
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None if event.button.id == "later" else event.button.id)
+    def on_mount(self) -> None:
+        self.query_one("#close").display = False
+        self.query_one("#resume-steps").display = False
 
+    @on(Button.Pressed, "#finish")
+    @on(Button.Pressed, "#rollback")
+    def _chosen(self, event: Button.Pressed) -> None:
+        if self.running or self.result is not None:
+            return
+        self.running = True
+        for button in self.query("#resume-buttons Button").results(Button):
+            button.display = False
+        self.query_one("#resume-steps").display = True
+        self._progress(f"{'Finishing' if event.button.id == 'finish' else 'Rolling back'}…")
+        self._run(str(event.button.id))
+
+    @work(exclusive=True, group="resume")
+    async def _run(self, action: str) -> None:
+        try:
+            result = await self.fixer.resume(self.journal, action, self._progress)
+        except Exception as err:  # the fixer should report, not raise: show it anyway
+            result = FixResult(
+                Result.FAILED, self.journal.name, message=f"{type(err).__name__}: {err}"
+            )
+        self.running = False
+        self.result = result
+        self.query_one("#resume-steps", Static).update(self._steps(result_line(result)))
+        close = self.query_one("#close", Button)
+        close.display = True
+        close.focus()
+        self.query_one("#resume-body", VerticalScroll).scroll_end(animate=False)
+
+    def _progress(self, line: str) -> None:
+        self._lines.append(printable(line))
+        if self.is_attached:
+            self.query_one("#resume-steps", Static).update(self._steps())
+            self.query_one("#resume-body", VerticalScroll).scroll_end(animate=False)
+
+    def _steps(self, outcome: Text | None = None) -> Text:
+        text = Text("\n".join(f"• {x}" for x in self._lines))
+        if outcome is not None:
+            text.append("\n\n")
+            text.append_text(outcome)
+        return text
+
+    @on(Button.Pressed, "#later")
     def action_later(self) -> None:
-        self.dismiss(None)
+        if self.running:
+            self.notify("The fix is being resumed: wait for it to finish.", severity="warning")
+            return
+        self.dismiss(self.result)
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(self.result)

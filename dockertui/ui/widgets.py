@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual.widgets import RichLog, Static
+from textual.content import Content
+from textual.widgets import Checkbox, RadioButton, RichLog, Static
 
 from dockertui.report.style import counts_text, severity_label
 from dockertui.text import printable
@@ -72,3 +73,22 @@ def render_event(line: EventLine) -> Text:
     else:
         text.append(printable(line.text))
     return text
+
+
+class Tick(Checkbox):
+    """A checkbox whose mark says its state without colour: X when ticked,
+    blank when not (NO_COLOR terminals and screen readers see the same)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "X" if self.value else " "
+        return super()._button
+
+
+class Choice(RadioButton):
+    """A radio button whose mark says its state without colour (● or blank)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 
 import docker
 import pytest
-from integration_support import run_cli, text
+from integration_support import cli_env, run_cli, text
 
 import harness
 from fix_support import VERIFY, Bench, assert_one_error_line
@@ -570,3 +571,62 @@ def test_rollback_of_a_free_hex_name_touches_no_container_by_id(bench: Bench) ->
     assert bench.inspect(prefix)["Id"] == backup and bench.inspect(prefix)["State"]["Running"]
     untouched = bench.inspect(bystander_id)
     assert untouched["Name"] == f"/{bystander}" and untouched["State"]["Running"]
+
+
+def test_a_stop_cut_short_by_a_kill_does_not_take_the_rolled_back_original_down(
+    bench: Bench,
+) -> None:
+    """busybox sleep ignores SIGTERM, so the engine waits the stop timeout
+    out. Killed during that stop, the fix is rolled back while the engine
+    still carries the stop out: the rollback must wait for it and start the
+    original again, or the engine stops it seconds after 'it runs again'."""
+    import signal
+
+    name, old_id = bench.container("cutstop", host={"restart_policy": {"Name": "always"}},
+                                   stop_timeout=6)  # fmt: skip
+    env = {"DOCKERTUI_STATE_DIR": str(bench.state)}
+    command = [sys.executable, "-m", "dockertui", "fix", "--host", harness.BASE_URL, name,
+               "--plan", "no-new-privileges", "--yes", *VERIFY]  # fmt: skip
+    fix = subprocess.Popen(command, env=cli_env(env), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        for _ in range(400):
+            if any(j.get("step") == "stop-old" for j in bench.journals()):
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)  # the stop request is with the engine now
+        fix.send_signal(signal.SIGKILL)
+    finally:
+        fix.wait(30)
+    result = bench.fix("--resume", name, "--resume-action", "rollback", *VERIFY)
+    assert result.returncode == 0, text(result.stdout + result.stderr)
+    time.sleep(7)  # past the moment the killed process's stop would have ended
+    now = bench.inspect(name)
+    assert now["Id"] == old_id and now["State"]["Running"], now["State"]
+    assert now["HostConfig"]["RestartPolicy"]["Name"] == "always"
+
+
+def test_a_journal_another_fix_has_overtaken_is_not_replayed(bench: Bench, tmp_path: Path) -> None:
+    """Killed during verify; from another state folder a second fix breaks
+    the abandoned lock and re-creates the container. Resuming the first
+    would rename the second fix's containers: it is refused instead."""
+    name, _ = bench.container("overtaken")
+    crashed = bench.fix(name, "--plan", "drop-caps", "--yes", *VERIFY, crash_after="verify")
+    assert crashed.returncode == 70
+    first_new = bench.inspect(name)["Id"]
+    other = {"DOCKERTUI_STATE_DIR": str(tmp_path / "other")}
+    second = run_cli(
+        ["fix", "--host", harness.BASE_URL, name, "--plan", "no-new-privileges",
+         "--break-lock", "--yes", *VERIFY],
+        env=other,
+    )  # fmt: skip
+    assert second.returncode == 0, text(second.stdout + second.stderr)
+    second_new = bench.inspect(name)["Id"]
+    assert second_new != first_new
+    result = bench.fix("--resume", name, "--resume-action", "rollback", *VERIFY)
+    assert result.returncode == 4, text(result.stdout + result.stderr)
+    assert "cannot be resumed" in text(result.stdout) and "is now named" in text(result.stdout)
+    now = bench.inspect(name)
+    assert now["Id"] == second_new and now["State"]["Running"]
+    assert [j["state"] for j in bench.journals()] == ["failed"]
+    bench.bases.append(name)

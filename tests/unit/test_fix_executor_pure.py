@@ -198,6 +198,18 @@ def test_options_survive_a_journal(engine_info: EngineInfo) -> None:
 # --- dependents --------------------------------------------------------------------------------
 
 
+def test_a_link_on_a_user_network_is_a_dependent(load_inspect: Callable[[str], Doc]) -> None:
+    doc = load_inspect(CASE)
+    name = doc["Name"].lstrip("/")
+    linked = {
+        "Id": "7" * 64,
+        "Name": "/client",
+        "HostConfig": {"NetworkMode": "appnet"},
+        "NetworkSettings": {"Networks": {"appnet": {"Links": [f"{name}:db"]}}},
+    }
+    assert dependents(doc, [doc, linked]) == ["client"]
+
+
 def test_dependents_by_namespace_volumes_from_and_link(load_inspect: Callable[[str], Doc]) -> None:
     doc = load_inspect(CASE)
     cid, name = doc["Id"], doc["Name"].lstrip("/")

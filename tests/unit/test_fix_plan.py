@@ -57,7 +57,7 @@ def test_custom_pick_keeps_only_what_is_held(load_inspect: Load, engine_info: En
     assert p.after.effective_capabilities == {"CHOWN", "NET_BIND_SERVICE"}
     # a capability it does not hold cannot be "kept": refused, not silently dropped
     held_not = Options(cap_preset=CapPreset.CUSTOM, keep_caps=("CHOWN", "SYS_MODULE"))
-    with pytest.raises(PlanError, match=r"does not hold SYS_MODULE.*strict"):
+    with pytest.raises(PlanError, match=r"does not hold SYS_MODULE: a fix keeps capabilities"):
         plan(load_inspect("plain"), ["drop-caps"], engine_info, held_not)
 
 
@@ -103,8 +103,13 @@ def test_limits_the_engine_would_refuse_are_refused_first(
     plan(doc, ["limits"], four, Options(nano_cpus=4 * 10**9))  # all of them is fine
     with pytest.raises(PlanError, match="at least 6m"):
         plan(doc, ["limits"], four, Options(memory=5 * 1024**2))
-    with pytest.raises(PlanError, match="at least 1"):
-        plan(doc, ["limits"], four, Options(pids_limit=0))
+    for pids in (0, 5_000_000):
+        with pytest.raises(PlanError, match="between 1 and 4194304"):
+            plan(doc, ["limits"], four, Options(pids_limit=pids))
+    with pytest.raises(PlanError, match="above the memory the engine's host has"):
+        plan(doc, ["limits"], four, Options(memory=10**30))
+    with pytest.raises(PlanError, match=r"host has \(24105m\)"):
+        plan(doc, ["limits"], four, Options(memory=engine_info.memory_total + 1))
 
 
 def test_each_change_reports_what_it_clears_alone(
@@ -200,7 +205,7 @@ def test_compose_snippet_names_every_namespace_it_leaves(
     ("options", "names", "message"),
     [
         (Options(cap_preset=CapPreset.STRICT, keep_caps=("NET_ADMN",)), ["drop-caps"], "did you mean NET_ADMIN"),
-        (Options(cap_preset=CapPreset.STRICT, keep_caps=("NOPE",)), ["drop-caps"], "'NOPE' is not a Linux capability;"),
+        (Options(cap_preset=CapPreset.STRICT, keep_caps=("NOPE",)), ["drop-caps"], "'NOPE' is not a Linux capability; name one as capabilities(7) does"),
         (Options(cap_preset=CapPreset.STRICT, keep_caps=("ALL",)), ["drop-caps"], "ALL is not a capability"),
         (Options(keep_caps=("CHOWN",)), ["drop-caps"], "not hardening"),
         (Options(user="root"), ["non-root"], "other than root"),
@@ -213,6 +218,15 @@ def test_compose_snippet_names_every_namespace_it_leaves(
         (Options(tmpfs=("/tmp:size=lots",)), ["read-only"], "does not have a valid value"),
         (Options(tmpfs=("/tmp", "/tmp:size=1m")), ["read-only"], "already mounted"),
         (Options(bind_address="0.0.0.0"), ["localhost-ports"], "every interface"),
+        (Options(bind_address="::ffff:0.0.0.0"), ["localhost-ports"], "every interface"),
+        (Options(bind_address="[::]"), ["localhost-ports"], "every interface"),
+        (Options(tmpfs=("/proc",)), ["read-only"], "kernel's own file system"),
+        (Options(tmpfs=("/sys/fs",)), ["read-only"], "kernel's own file system"),
+        (Options(tmpfs=("/etc/hosts",)), ["read-only"], "already mounted"),
+        (Options(tmpfs=("/dev",)), ["read-only"], "already mounted"),
+        (Options(tmpfs=("//tmp",)), ["read-only"], "absolute"),
+        (Options(user="1000:0"), ["non-root"], "Group 0"),
+        (Options(restart_retries=0), ["restart-policy"], "between 1 and 1000"),
         (Options(bind_address="localhost"), ["localhost-ports"], "not an IP address"),
     ],
 )  # fmt: skip
@@ -262,3 +276,27 @@ def test_localhost_ports_rebinds_publish_all(
     assert "port-all-interfaces" in checks(p.before) and "port-all-interfaces" in p.cleared
     again = plan(p.document, ["localhost-ports"], engine_info)
     assert diff(again) == [] and "port-all-interfaces" not in checks(again.before)
+
+
+def test_leaving_the_host_drops_what_the_engine_added_for_it(
+    edited: Callable[..., dict[str, Any]], engine_info: EngineInfo
+) -> None:
+    """A host-network container carries the host's hostname, and a
+    privileged or host-PID one the engine's label=disable: neither is the
+    container's own once it leaves the host."""
+    doc = edited(
+        "host-pid",
+        {
+            ("HostConfig", "NetworkMode"): "host",
+            ("Config", "Hostname"): "the-host",
+            ("HostConfig", "SecurityOpt"): ["label=disable"],
+        },
+    )
+    p = plan(doc, ["host-namespaces"], engine_info)
+    assert "Hostname" not in p.document["Config"]
+    assert p.document["HostConfig"]["SecurityOpt"] == []
+    kept = edited("plain", {("HostConfig", "SecurityOpt"): ["label=disable"]})
+    assert plan(kept, ["no-new-privileges"], engine_info).document["HostConfig"]["SecurityOpt"] == [
+        "label=disable",
+        "no-new-privileges:true",
+    ]  # set on purpose: stays

@@ -42,6 +42,7 @@ from dockertui.ui.fix_choices import (
 from dockertui.ui.fix_text import safe_lines
 from dockertui.ui.fix_wizard import FixWizard
 from dockertui.ui.help_screen import HelpScreen
+from dockertui.ui.resume_screen import ResumeScreen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SMALL, LARGE = (80, 24), (160, 48)
@@ -94,6 +95,8 @@ class FakeFixer:
         self.raises = raises
         self.answer = preview or Preview()
         self.after = after
+        self.resumed: list[tuple[str, str]] = []
+        self.waiting: list[Journal] = []
 
     async def preview(self, fix: FixPlan) -> Preview:
         self.previews.append(fix)
@@ -123,10 +126,14 @@ class FakeFixer:
     async def resume(
         self, journal: Journal, action: str, progress: Callable[[str], None]
     ) -> FixResult:
-        raise AssertionError("no resume expected")
+        self.resumed.append((journal.name, action))
+        progress("Renaming web-new-20261201-120000 to web.")
+        return FixResult(
+            Result.APPLIED, journal.name, new_id="f" * 64, message=self.message, after=self.after
+        )
 
     def pending(self) -> list[Journal]:
-        return []
+        return list(self.waiting)
 
 
 @asynccontextmanager
@@ -196,6 +203,19 @@ async def tick(wizard: FixWizard, pilot: Pilot[None], *names: str) -> None:
             await press_on(pilot, box, "space")
 
 
+async def only(wizard: FixWizard, pilot: Pilot[None], *names: str) -> None:
+    """Tick exactly `names`, with Space as a user would."""
+    for name in wizard.changes:
+        box = wizard.query_one(f"#change-{name}", Checkbox)
+        if box.value != (name in names):
+            await press_on(pilot, box, "space")
+    assert ticked(wizard) == set(names)
+
+
+RISKY = {"non-root", "read-only", "unprivileged", "localhost-ports", "host-namespaces", "limits",
+         "restart-policy"}  # fmt: skip
+
+
 async def until_done(wizard: FixWizard, pilot: Pilot[None]) -> None:
     for _ in range(100):
         if wizard.result is not None:
@@ -219,12 +239,12 @@ async def test_f_opens_the_wizard_with_the_safe_suggestions_ticked() -> None:
         assert app._selected == doc["Id"]  # worst first: the privileged one
         wizard = await open_wizard(app, pilot)
         expected = set(suggest(report))
-        assert {"unprivileged", "limits", "non-root", "read-only"} <= expected
-        # the two changes most likely to break a service are offered, not ticked
-        assert ticked(wizard) == expected - {"non-root", "read-only"}
-        for risky in ("non-root", "read-only"):
+        assert {"unprivileged", "limits", "non-root", "read-only", "drop-caps"} <= expected
+        # what can break a service is offered with its risk, never ticked for the user
+        assert ticked(wizard) == expected - RISKY and "drop-caps" in ticked(wizard)
+        for risky in expected & RISKY:
             assert "can break the service" in text_of(wizard.query_one(f"#risk-{risky}", Static))
-        assert not wizard.query("#risk-limits")
+        assert not wizard.query("#risk-drop-caps")
         # every offered change shows live/re-create and what it clears
         assert "re-create" in text_of(wizard.query_one("#effect-unprivileged", Static))
         effect = text_of(wizard.query_one("#effect-limits", Static))
@@ -259,12 +279,13 @@ async def test_ticking_and_unticking_changes_the_grade_after() -> None:
             p = plan(doc, sorted(names), app.state.engine, suggested_options(doc))
             return f"{p.after.grade} {p.after.score}"
 
+        start = ticked(wizard)
+        assert f"→ {expected(start)}" in text_of(grade)
+        await only(wizard, pilot, *start, "limits")
         everything = ticked(wizard)
         assert f"→ {expected(everything)}" in text_of(grade)
         # untick everything but limits, one Space at a time
-        for name in sorted(everything - {"limits"}):
-            await press_on(pilot, wizard.query_one(f"#change-{name}", Checkbox), "space")
-        assert ticked(wizard) == {"limits"}
+        await only(wizard, pilot, "limits")
         only_limits = expected({"limits"})
         assert only_limits != expected(everything)
         assert f"→ {only_limits}" in text_of(grade)
@@ -410,8 +431,7 @@ async def test_live_plan_confirms_with_one_press_and_shows_progress_and_result()
     fixer = FakeFixer(after=Grade("A", 93, ("root-user",)))
     async with console(load(*PLAIN), fixer=fixer) as (app, pilot):
         wizard = await open_wizard(app, pilot)
-        for name in ticked(wizard) - {"limits"}:
-            await press_on(pilot, wizard.query_one(f"#change-{name}", Checkbox), "space")
+        await only(wizard, pilot, "limits")
         await to_confirm(wizard, pilot)
         assert not wizard.query_one("#confirm-name", Input).display
         apply = wizard.query_one("#fix-apply", Button)
@@ -524,6 +544,8 @@ async def test_keyboard_only_from_f_to_the_result() -> None:
         assert app.focused is wizard.query_one("#change-drop-caps")
         await pilot.press("space")  # untick the first change
         assert "drop-caps" not in ticked(wizard)
+        await move_to("change-limits")
+        await pilot.press("space")  # and tick the limits
         await move_to("fix-next")
         assert {"change-limits", "opt-memory", "change-non-root"} <= set(seen)
         await move_to("change-limits", "shift+tab")  # and back again
@@ -594,7 +616,8 @@ def test_applicable_offers_suggested_and_effective_changes_only() -> None:
     hardened = load("hardened", "api", 0)
     report = audit_container(container_from_inspect(hardened), engine())
     offered = applicable(hardened, engine(), suggest(report))
-    assert "unprivileged" not in offered and "limits" not in offered
+    assert "unprivileged" not in offered
+    assert "limits" in offered  # always editable, though it has all three
     privileged = load(*PRIVILEGED)
     assert "unprivileged" in applicable(privileged, engine(), ())
 
@@ -609,12 +632,18 @@ def test_input_checks() -> None:
     assert parse_limit("cpus", "1.5") == (1_500_000_000, None)
     assert parse_limit("pids", "") == (None, None)
     assert parse_limit("pids", "2.5")[1] and parse_limit("memory", "lots")[1]
+    for odd in ("nan", "inf", "1e400", "-inf"):
+        assert parse_limit("cpus", odd) == (None, f"{odd!r} is not a number of CPUs."), odd
+    assert split_list("/tmp:rw,noexec,size=64m /run", commas=False) == (
+        "/tmp:rw,noexec,size=64m",
+        "/run",
+    )
 
 
 def test_nothing_that_can_break_a_service_is_preticked() -> None:
     risky = {name for name, change in CHANGES.items() if change.risky}
-    assert risky == {"non-root", "read-only"}
-    assert set(preticked(tuple(CHANGES))) == set(CHANGES) - risky
+    assert risky == RISKY
+    assert set(preticked(tuple(CHANGES))) == {"drop-caps", "no-new-privileges", "default-seccomp"}
 
 
 def test_limits_start_from_visible_suggestions_only_where_unlimited() -> None:
@@ -648,8 +677,7 @@ async def test_each_limit_is_edited_and_only_those_asked_are_sent() -> None:
     fixer = FakeFixer()
     async with console(load(*PLAIN), fixer=fixer, size=LARGE) as (app, pilot):
         wizard = await open_wizard(app, pilot)
-        for name in ticked(wizard) - {"limits"}:
-            await press_on(pilot, wizard.query_one(f"#change-{name}", Checkbox), "space")
+        await only(wizard, pilot, "limits")
         memory = wizard.query_one("#opt-memory", Input)
         assert wizard.query_one("#opt-limits").display and memory.value == "512m"
         memory.value = "64m"
@@ -687,7 +715,7 @@ async def test_review_names_the_writable_layer_and_the_choice_reaches_the_fixer(
         await press_on(pilot, wizard.query_one("#fix-back", Button), "enter")
         assert wizard.step == "review"
         layer = text_of(wizard.query_one("#review-layer", Static))
-        assert "holds 2 added or changed paths (2.0 kB)" in layer
+        assert "holds 2 added or changed paths (2.0 kB in all)" in layer
         assert "/etc/app.conf" in layer and "/srv/data.bin" in layer and "/bin/ls" in layer
         box = wizard.query_one("#copy-layer", Checkbox)
         assert box.display and box.value
@@ -712,3 +740,76 @@ async def test_a_refusal_found_by_the_preview_blocks_the_confirm() -> None:
         await pilot.pause()
         assert wizard.step == "review"
     assert not fixer.plans
+
+
+async def test_a_read_only_root_with_layer_files_asks_to_untick_the_copy() -> None:
+    fixer = FakeFixer(preview=Preview(layer=LAYER))
+    async with console(load(*PLAIN), fixer=fixer, size=LARGE) as (app, pilot):
+        wizard = await open_wizard(app, pilot)
+        await only(wizard, pilot, "read-only")
+        await to_review(wizard, pilot)
+        for _ in range(50):
+            if wizard.preview is not None:
+                break
+            await pilot.pause(0.02)
+        layer = text_of(wizard.query_one("#review-layer", Static))
+        assert "cannot be copied into a read-only root file system" in layer
+        assert "untick the copy" in layer and "--discard-layer" not in layer
+        assert wizard.query_one("#fix-next", Button).disabled
+        await press_on(pilot, wizard.query_one("#copy-layer", Checkbox), "space")
+        reread = text_of(wizard.query_one("#review-layer", Static))
+        assert "NOT copied (the copy is unticked)" in reread
+        assert not wizard.query_one("#fix-next", Button).disabled
+        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")
+        await press_on(pilot, wizard.query_one("#confirm-name", Input), *"worker", "enter")
+        await until_done(wizard, pilot)
+        result = text_of(wizard.query_one("#progress-result", Static))
+        assert "The 2 changed paths of its writable layer were not copied" in result
+    assert fixer.copies == [False]
+
+
+async def test_an_interrupted_fix_is_followed_to_its_end_and_offered_again_later() -> None:
+    journal = Journal(
+        fix_id="20261201-120000-worker-abc123", endpoint="unix:///var/run/docker.sock",
+        name="worker", old_id="1" * 64, temp_name="worker-new-20261201-120000",
+        backup_name="worker-backup-20261201-120000", failed_name="worker-failed-20261201-120000",
+        backup_dir="", plan=["drop-caps"], options={},
+        original_restart_policy={"Name": "no", "MaximumRetryCount": 0}, old_was_running=True,
+        step="verify",
+    )  # fmt: skip
+    fixer = FakeFixer(message="worker was re-created.", after=Grade("A", 91, ()))
+    fixer.waiting = [journal]
+    app = DockerTUI(source(load(*PLAIN)), fixer=fixer, interrupted=[journal])
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeScreen)
+        await pilot.press("escape")  # later
+        await pilot.pause()
+        assert not isinstance(app.screen, ResumeScreen)
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        titles["Resume an interrupted fix…"].callback()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ResumeScreen)
+        await press_on(pilot, screen.query_one("#finish", Button), "enter")
+        for _ in range(100):
+            if screen.result is not None:
+                break
+            await pilot.pause(0.02)
+        shown = text_of(screen.query_one("#resume-steps", Static))
+        assert "Renaming web-new-20261201-120000 to web." in shown
+        assert "Applied to worker" in shown and "Grade now: A 91" in shown
+        await press_on(pilot, screen.query_one("#close", Button), "enter")
+        assert not isinstance(app.screen, ResumeScreen)
+    assert fixer.resumed == [("worker", "finish")]
+
+
+async def test_ticks_and_choices_say_their_state_without_colour() -> None:
+    async with console(load(*PLAIN), fixer=FakeFixer()) as (app, pilot):
+        wizard = await open_wizard(app, pilot)
+
+        def mark(selector: str) -> str:
+            return wizard.query_one(selector)._button.plain.strip("▐▌")  # type: ignore[attr-defined]
+
+        assert (mark("#change-drop-caps"), mark("#change-non-root")) == ("X", " ")
+        assert (mark("#preset-hardening"), mark("#preset-strict")) == ("●", " ")

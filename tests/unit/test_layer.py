@@ -71,9 +71,22 @@ def test_the_review_names_the_first_twenty_and_the_count() -> None:
     many = [f"/f{i:02d}" for i in range(25)]
     found = LayerSummary(changed=tuple(many), deleted=("/bin/ls",), size=2048)
     lines = found.lines("web", copy=True)
-    assert lines[0].startswith("The writable layer of web holds 25 added or changed paths (2.0 kB)")
+    assert lines[0].startswith(
+        "The writable layer of web holds 25 added or changed paths (2.0 kB in all)"
+    )
     assert "copied into the new container" in lines[0]
     assert lines[1:21] == [f"  {p}" for p in many[:20]] and lines[21] == "  … and 5 more"
     assert lines[22] == "1 path deleted in the layer comes back from the image:"
     assert "NOT copied" in found.lines("web", copy=False)[0]
     assert LayerSummary().lines("web", copy=True) == []
+
+
+def test_hidden_paths_are_not_counted_among_those_copied() -> None:
+    found = summarize(changes("C /tmp", "A /tmp/x", "A /srv.bin"), [], ["/tmp"], size=0)
+    lines = found.lines("web", copy=True)
+    assert lines[0].startswith(
+        "The writable layer of web holds 1 added or changed path (0 B in all)"
+    )
+    assert lines[1] == "  /srv.bin"
+    assert lines[2].startswith("1 added or changed path lies under a mount the new container adds")
+    assert lines[3] == "  /tmp/x"

@@ -36,6 +36,7 @@ def test_a_lock_from_another_host_goes_stale_with_age_only() -> None:
     assert holder(far, STALE_AFTER / 2).stale_reason() is None
     assert "minutes old" in (holder(far, STALE_AFTER * 2).stale_reason() or "")
     assert Holder("f", "t", far, "yesterday").stale_reason() == "it carries no valid time"
+    assert "future" in (holder(far, -STALE_AFTER).stale_reason() or "")
 
 
 def test_labels_round_trip() -> None:
