@@ -327,7 +327,7 @@ async def _resume(executor: Executor, req: FixRequest) -> int:
         try:
             action = click.prompt(
                 "Finish or roll back?",
-                type=click.Choice(list(ResumeAction.ALL)),
+                type=click.Choice([a.value for a in ResumeAction]),
                 default="rollback",
             )
         except click.Abort:

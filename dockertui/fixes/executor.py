@@ -24,6 +24,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
@@ -62,10 +63,11 @@ StepHook = Callable[[str], None]
 DEFAULT_VERIFY_SECONDS = 10.0
 
 
-class ResumeAction:
+class ResumeAction(StrEnum):
+    """What to do with an interrupted fix."""
+
     FINISH = "finish"
     ROLLBACK = "rollback"
-    ALL = ("finish", "rollback")
 
 
 def rolls_back(journal: Journal, action: str) -> bool:
@@ -190,7 +192,7 @@ class Executor:
         """Finish (`"finish"`) or roll back (`"rollback"`) an interrupted fix.
         A journal whose rollback had started is always rolled back; an
         interrupted `--rollback` is always completed."""
-        if action not in ResumeAction.ALL:
+        if action not in tuple(ResumeAction):
             raise ValueError(f"Unknown resume action {action!r}; choose finish or rollback.")
         subject = {"Id": journal.old_id, "Name": journal.name}
         self.refuse_if_read_only(subject, journal.plan or ["resume"])
@@ -214,13 +216,13 @@ class Executor:
                 f"The interrupted fix of {journal.name} cannot be resumed: {changed}. Nothing "
                 "was changed; check the containers of that name with docker ps -a.",
             )
-        journal.take_over()
-        self.state.write_journal(journal)
         locks = EngineLocks(self.gateway, journal.fix_id)
         image = await self._image_of(journal)
         for name in journal.locks:
             target = name.removeprefix("dockertui-lock-")
             await self._lock(locks, subject, journal.plan, target, journal.name, image=image)
+        journal.take_over()  # ours now: no other process may resume it meanwhile
+        self.state.write_journal(journal)
         self._say(f"Resuming the interrupted fix of {journal.name} ({action}).")
         try:
             if rolls_back(journal, action):
@@ -503,6 +505,7 @@ class Executor:
             else:
                 # The journal stays pending: once the cause is fixed (a port
                 # taken meanwhile, say), --resume completes the rollback.
+                j.owner = {}  # no process runs it any more
                 message = (
                     f"The rollback of {j.name} failed at {step} ({reason_of(err)}); fix the "
                     f"cause, then run dockertui fix --resume {j.name} --resume-action rollback. "
@@ -575,8 +578,10 @@ class Executor:
             self._on_step(step)
 
     def _interrupted(self, run: Run, step: str, reason: str) -> FixResult:
-        """The engine cannot be reached mid-fix: leave the journal pending (and the locks)."""
+        """The engine cannot be reached mid-fix: leave the journal pending (and
+        the locks), owned by no process, for --resume (from here or elsewhere)."""
         j = run.journal
+        j.owner = {}
         message = (
             f"The fix of {j.name} stopped at {step}: {reason} Once the engine answers, run "
             f"dockertui fix --resume {j.name} --resume-action finish|rollback."

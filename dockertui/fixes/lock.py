@@ -115,10 +115,10 @@ class EngineLocks:
         protected: Callable[[str], bool] = lambda fix: False,
     ) -> None:
         """Lock container `target` (its full id). Raises Locked when another
-        fix holds it. A lock of this very fix is taken over once its owner is
-        gone (a resumed fix); `break_stale` removes an abandoned lock first,
-        unless `protected(fix id)` (an interrupted fix this state folder can
-        resume keeps its lock for that)."""
+        fix holds it. A lock of this very fix (same fix id: a resumed fix) is
+        taken over; `break_stale` removes an abandoned lock first, unless
+        `protected(fix id)` (an interrupted fix this state folder can resume
+        keeps its lock for that)."""
         name = lock_name(target)
         for _ in range(3):
             holder = Holder(self.fix_id, target, Owner.here(), iso())
@@ -146,10 +146,22 @@ class EngineLocks:
                     None,
                 ) from None
             current = Holder.from_labels(labels)
-            mine = current.fix == self.fix_id
-            if mine and (current.owner == holder.owner or current.owner.alive() is not True):
-                self.held[name] = str(doc["Id"])  # ours, from before an interruption
-                return
+            if current.fix == self.fix_id:
+                if current.owner == holder.owner:
+                    self.held[name] = str(doc["Id"])  # already ours
+                    return
+                if current.owner.alive() is True:  # a live process holds it: not ours to take
+                    raise Locked(
+                        f"{what} is held for this very fix by another dockertui "
+                        f"({current.describe()}): resume it there, or once that one has ended.",
+                        current,
+                        None,
+                    ) from None
+                # This fix's lock from before an interruption (the caller
+                # resumes it): replaced by id rather than adopted, so that of
+                # two processes resuming at once only one gets it.
+                await self._remove(str(doc["Id"]))
+                continue
             stale = current.stale_reason()
             if stale and break_stale and not protected(current.fix):
                 await self._remove(str(doc["Id"]))

@@ -630,3 +630,26 @@ def test_a_journal_another_fix_has_overtaken_is_not_replayed(bench: Bench, tmp_p
     assert now["Id"] == second_new and now["State"]["Running"]
     assert [j["state"] for j in bench.journals()] == ["failed"]
     bench.bases.append(name)
+
+
+def test_two_resumes_of_one_interrupted_fix_let_one_through(bench: Bench) -> None:
+    name, old_id = bench.container("tworesume", host={"restart_policy": {"Name": "always"}})
+    crashed = bench.fix(name, "--plan", "drop-caps", "--yes", *VERIFY, crash_after="rename-new")
+    assert crashed.returncode == 70
+    env = {"DOCKERTUI_STATE_DIR": str(bench.state)}
+    command = ["fix", "--host", harness.BASE_URL, "--resume", name, "--resume-action", "finish",
+               *VERIFY]  # fmt: skip
+    first, second = _parallel([command, command], [env, env])
+    codes = sorted((first.returncode, second.returncode))
+    assert codes in ([0, 0], [0, 2]), [text(r.stdout + r.stderr) for r in (first, second)]
+    # (0, 0): the second came once the first had finished: nothing left to resume
+    for r in (first, second):
+        if r.returncode == 2:
+            assert_one_error_line(r, "another dockertui")
+    now = bench.inspect(name)
+    assert now["Id"] != old_id and now["State"]["Running"]
+    assert now["HostConfig"]["RestartPolicy"]["Name"] == "always"
+    (backup,) = bench.siblings(name, "backup")
+    assert backup["Id"] == old_id and backup["HostConfig"]["RestartPolicy"]["Name"] == "no"
+    assert [j["state"] for j in bench.journals()] == ["applied"]
+    assert bench.locks_of(old_id, now["Id"]) == []

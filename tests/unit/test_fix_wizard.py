@@ -188,10 +188,7 @@ async def to_review(wizard: FixWizard, pilot: Pilot[None]) -> None:
 
 async def to_confirm(wizard: FixWizard, pilot: Pilot[None]) -> None:
     await to_review(wizard, pilot)
-    for _ in range(50):  # the preview comes from the fixer, in a worker
-        if wizard.preview is not None:
-            break
-        await pilot.pause(0.02)
+    await wait_for(pilot, lambda: wizard.preview is not None, "the preview")
     await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")
     assert wizard.step == "confirm"
 
@@ -216,12 +213,17 @@ RISKY = {"non-root", "read-only", "unprivileged", "localhost-ports", "host-names
          "restart-policy"}  # fmt: skip
 
 
-async def until_done(wizard: FixWizard, pilot: Pilot[None]) -> None:
+async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], what: str) -> None:
+    """Let the app run until `ready()` (a worker's answer), at most 2 s."""
     for _ in range(100):
-        if wizard.result is not None:
+        if ready():
             return
         await pilot.pause(0.02)
-    raise AssertionError("the fix never finished")
+    raise AssertionError(f"{what} never happened")
+
+
+async def until_done(wizard: FixWizard, pilot: Pilot[None]) -> None:
+    await wait_for(pilot, lambda: wizard.result is not None, "the fix finishing")
 
 
 PLAIN = ("plain", "worker", 0)
@@ -748,10 +750,7 @@ async def test_a_read_only_root_with_layer_files_asks_to_untick_the_copy() -> No
         wizard = await open_wizard(app, pilot)
         await only(wizard, pilot, "read-only")
         await to_review(wizard, pilot)
-        for _ in range(50):
-            if wizard.preview is not None:
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: wizard.preview is not None, "the preview")
         layer = text_of(wizard.query_one("#review-layer", Static))
         assert "cannot be copied into a read-only root file system" in layer
         assert "untick the copy" in layer and "--discard-layer" not in layer
@@ -792,10 +791,7 @@ async def test_an_interrupted_fix_is_followed_to_its_end_and_offered_again_later
         screen = app.screen
         assert isinstance(screen, ResumeScreen)
         await press_on(pilot, screen.query_one("#finish", Button), "enter")
-        for _ in range(100):
-            if screen.result is not None:
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: screen.result is not None, "the resume finishing")
         shown = text_of(screen.query_one("#resume-steps", Static))
         assert "Renaming web-new-20261201-120000 to web." in shown
         assert "Applied to worker" in shown and "Grade now: A 91" in shown
