@@ -36,6 +36,7 @@ from dockertui.engine.inventory import inspect_container, read_engine
 from dockertui.fixes.container_ops import ContainerOps, StepFailed, reason_of, retrying
 from dockertui.fixes.documents import container_name, create_body, is_noop, options_from_dict
 from dockertui.fixes.documents import restart_policy as policy_of
+from dockertui.fixes.layer import paths
 from dockertui.fixes.layer_copy import CopyMismatch
 from dockertui.fixes.live_update import update_live
 from dockertui.fixes.lock import EngineLocks, Locked
@@ -470,7 +471,7 @@ class Executor:
                 f"original, which is kept as {j.backup_name}."
             )
         if run.copied:
-            message += f" The {run.copied} changed paths of its writable layer were copied over."
+            message += f" The {paths(run.copied)} of its writable layer were copied over."
         after = await self._grade(j.new_id)
         return self.records.result(j, Result.APPLIED, message, after=after, copied=run.copied)
 

@@ -81,15 +81,15 @@ class LayerSummary:
                 else f"they are NOT copied ({why_not}): they stay in the stopped backup only"
             )
             found.append(
-                f"The writable layer of {name} holds {n} added or changed "
-                f"path{'s' if n != 1 else ''}{size} outside its volumes; {fate}:"
+                f"The writable layer of {name} holds {paths(n, 'added or changed')}{size} "
+                f"outside its volumes; {fate}:"
             )
             found += _listed(self.carried, limit)
             size = ""
         if self.hidden:
             n = len(self.hidden)
             found.append(
-                f"{n} added or changed path{'s' if n != 1 else ''}{size} "
+                f"{paths(n, 'added or changed')}{size} "
                 f"lie{'s' if n == 1 else ''} under a mount the "
                 "new container adds, which would hide them: they stay in the stopped backup only:"
             )
@@ -102,6 +102,11 @@ class LayerSummary:
             )
             found += _listed(self.deleted, limit)
         return found
+
+
+def paths(n: int, what: str = "changed") -> str:
+    """'1 changed path', '3 changed paths'."""
+    return f"{n} {what} path{'' if n == 1 else 's'}"
 
 
 def _listed(paths: Sequence[str], limit: int) -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dockertui.fixes.documents import container_name, dependents
-from dockertui.fixes.layer import LayerSummary
+from dockertui.fixes.layer import LayerSummary, paths
 from dockertui.fixes.validate import split_user
 
 COMPOSE_LABEL = "com.docker.compose.project"
@@ -107,7 +107,7 @@ def layer_refusal(
     engine refuses to write there, so the files would be lost."""
     if copy and layer.items and read_only_after:
         return (
-            f"The writable layer of {name} holds {len(layer.carried)} added or changed paths "
+            f"The writable layer of {name} holds {paths(len(layer.carried), 'added or changed')} "
             f"(first: {layer.carried[0]}), which cannot be copied into a read-only root file "
             f"system: move them into a volume first, or {skip} to leave them in the stopped "
             "backup only."

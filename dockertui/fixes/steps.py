@@ -34,7 +34,7 @@ from typing import Any
 from dockertui.engine.gateway import EngineGateway
 from dockertui.fixes.container_ops import NO_POLICIES, NO_POLICY, ContainerOps, StepFailed
 from dockertui.fixes.documents import restart_policy
-from dockertui.fixes.layer import mount_points, summarize
+from dockertui.fixes.layer import mount_points, paths, summarize
 from dockertui.fixes.layer_copy import copy_items
 from dockertui.fixes.lock import EngineLocks, lock_name
 from dockertui.fixes.state import Journal, JournalKind, State
@@ -178,13 +178,13 @@ async def copy_layer(run: Run) -> None:
         return
     if not j.copy_layer:
         run.ops.say(
-            f"Not copying the {len(layer.changed)} changed paths of the writable layer "
+            f"Not copying the {paths(len(layer.changed))} of the writable layer "
             f"(--discard-layer): they stay in {j.backup_name}."
         )
         return
     await copy_items(run.gateway, j.old_id, j.new_id, layer.items, run.ops.say)
     run.copied = len(layer.changed)
-    run.ops.say(f"Copied {run.copied} changed paths of the writable layer, checked on arrival.")
+    run.ops.say(f"Copied {paths(run.copied)} of the writable layer, checked on arrival.")
 
 
 async def rename_old(run: Run) -> None:

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from dockertui.audit import capabilities as caps
 from dockertui.fixes.describe import diff
+from dockertui.fixes.layer import paths
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import CHANGES, FixPlan
 from dockertui.fixes.state import Result
@@ -197,7 +198,7 @@ def result_text(result: FixResult, fix: FixPlan, *, layer_left: int = 0) -> Text
     text = result_line(result, cleared=cleared)
     if layer_left and result.status == Result.APPLIED:
         text.append(
-            f"\nThe {layer_left} changed paths of its writable layer were not copied: they "
+            f"\nThe {paths(layer_left)} of its writable layer were not copied: they "
             f"stay in {printable(result.backup_name or 'the backup')}.",
             style=WARN,
         )
