@@ -91,9 +91,12 @@ class PreflightReader:
     async def layer(self, doc: Mapping[str, Any], predicted: Mapping[str, Any]) -> LayerSummary:
         """What the container's writable layer holds, against the new mounts."""
         cid = str(doc.get("Id") or "")
-        changes, sized = await asyncio.gather(
-            self.gateway.container_changes(cid),
-            self.gateway.inspect_container(cid, size=True, timeout=SIZE_TIMEOUT),
+        changes = await self.gateway.container_changes(cid)
+        # Sizing walks the whole layer: only worth asking when it holds something.
+        sized = (
+            await self.gateway.inspect_container(cid, size=True, timeout=SIZE_TIMEOUT)
+            if changes
+            else {"SizeRw": 0}
         )
         size = (sized or {}).get("SizeRw")
         return summarize(

@@ -89,7 +89,9 @@ class Records:
             status=status,
             container_name=j.name,
             new_id=new_id,
-            backup_name=j.backup_name or None,
+            # Only an applied fix leaves a backup container: a rollback gives
+            # the original its name back.
+            backup_name=(j.backup_name or None) if status == Result.APPLIED else None,
             backup_dir=j.backup_dir or None,
             steps=tuple(j.steps),
             message=redact(message, self.secrets(j)),

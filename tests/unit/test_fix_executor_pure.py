@@ -476,3 +476,16 @@ def test_state_dir_precedence(tmp_path: Path) -> None:
     assert state_dir({"DOCKERTUI_STATE_DIR": "/a", "XDG_STATE_HOME": "/b"}) == Path("/a")
     assert state_dir({"XDG_STATE_HOME": "/b"}) == Path("/b/dockertui")
     assert state_dir({}) == Path.home() / ".local" / "state" / "dockertui"
+
+
+def test_only_an_applied_fix_names_its_backup_container(tmp_path: Path) -> None:
+    """After a rollback the original has its name back: no backup to name."""
+    from dockertui.fixes.records import Records
+    from dockertui.fixes.state import Result
+
+    records = Records(State(tmp_path), "unix:///var/run/docker.sock")
+    journal = _journal()
+    applied = records.result(journal, Result.APPLIED, "done")
+    rolled = records.result(journal, Result.ROLLED_BACK, "rolled back")
+    assert applied.backup_name == journal.backup_name
+    assert rolled.backup_name is None and rolled.new_id == journal.old_id
