@@ -106,7 +106,7 @@ def parse_size(value: str) -> int:
 )
 @click.option("--read-only", "read_only", is_flag=True, help="Refuse (and log) any change.")
 @click.pass_context
-def fix(ctx: click.Context, **given: Any) -> None:
+def fix(ctx: click.Context, /, **given: Any) -> None:
     """Apply a guided fix to CONTAINER: a live update, or a safe re-create
     (backup, layer copy, verification, automatic rollback). Every action is
     logged to the audit log in the state directory.

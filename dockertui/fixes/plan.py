@@ -73,13 +73,15 @@ class Change:
 
 
 def _host(doc: dict[str, Any]) -> dict[str, Any]:
-    return doc.setdefault("HostConfig", {})
+    host: dict[str, Any] = doc.setdefault("HostConfig", {})
+    return host
 
 
 def _security_opt(doc: dict[str, Any]) -> list[str]:
     host = _host(doc)
-    host["SecurityOpt"] = list(host.get("SecurityOpt") or [])
-    return host["SecurityOpt"]
+    options: list[str] = list(host.get("SecurityOpt") or [])
+    host["SecurityOpt"] = options
+    return options
 
 
 def _opt_key(opt: str) -> str:

@@ -246,7 +246,8 @@ class State:
 
     def load_backup(self, folder: Path | str) -> dict[str, Any]:
         """The container document saved in a backup folder."""
-        return json.loads((Path(folder) / "container.json").read_text(encoding="utf-8"))
+        doc: dict[str, Any] = json.loads((Path(folder) / "container.json").read_text(encoding="utf-8"))
+        return doc
 
     # --- journals ------------------------------------------------------------------------
 

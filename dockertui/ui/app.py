@@ -356,7 +356,7 @@ class DockerTUI(App[None]):
         ]
         self.push_screen(HelpScreen(shown))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
             "Filter containers",

@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from dockertui.audit import Finding
+from dockertui.audit import Finding, Severity
 from dockertui.model import ClientFacts, EngineInfo
 from dockertui.report.style import STYLE, counts_text
 from dockertui.text import printable
@@ -115,7 +115,7 @@ def engine_report(
 ) -> list[RenderableType]:
     """The whole engine screen as renderables: summary, then findings."""
     head = Text("Engine findings  ", style="bold underline")
-    counts: dict = {}
+    counts: dict[Severity, int] = {}
     for f in findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
     head.append_text(counts_text(counts))

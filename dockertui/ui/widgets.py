@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Checkbox, RadioButton, RichLog, Static
 
+from dockertui.audit import Severity
 from dockertui.report.style import counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui.fleet_state import EventLine, FleetState
@@ -35,7 +36,7 @@ class StatusHeader(Static):
             line.append(" ○ DISCONNECTED ", style="bold white on red")
             line.append(f" {printable(state.status)} Rows show the last state seen.  ")
         if state.connected:
-            totals: dict = {}
+            totals: dict[Severity, int] = {}
             for report in state.reports.values():
                 for sev, n in report.counts().items():
                     totals[sev] = totals.get(sev, 0) + n
