@@ -246,7 +246,9 @@ class State:
 
     def load_backup(self, folder: Path | str) -> dict[str, Any]:
         """The container document saved in a backup folder."""
-        doc: dict[str, Any] = json.loads((Path(folder) / "container.json").read_text(encoding="utf-8"))
+        doc: dict[str, Any] = json.loads(
+            (Path(folder) / "container.json").read_text(encoding="utf-8")
+        )
         return doc
 
     # --- journals ------------------------------------------------------------------------
