@@ -5,13 +5,9 @@ with `pilot.pause(0.05)` against a monotonic deadline."""
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import signal
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -22,9 +18,6 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, RichLog, Static
 
-import harness
-
-PID_FILE = Path("/var/run/docker.pid")
 STEP = 0.05
 
 
@@ -134,49 +127,3 @@ def describe(app: Any, ids: Iterable[str]) -> str:
         f"connected={app.state.connected} status={app.state.status!r} "
         f"stale={fleet(app).has_class('stale')}; " + "; ".join(rows)
     )
-
-
-# -- the engine process (for the daemon-restart test) -------------------------
-
-
-def dockerd_pid() -> int:
-    return int(PID_FILE.read_text().strip())
-
-
-def process_gone(pid: int) -> bool:
-    """True when `pid` has exited (a zombie nobody reaped counts as gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return any(line.startswith("State:") and "Z" in line.split()[1] for line in status.splitlines())
-
-
-def stop_dockerd(pid: int, wait: float = 60.0) -> None:
-    """SIGTERM dockerd (`pid`, from dockerd_pid()); return once its API no
-    longer answers (the caller then waits for the process to exit)."""
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait
-    while harness.ping(timeout=0.5):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"dockerd (pid {pid}) still answers {wait:g} s after SIGTERM")
-        time.sleep(0.1)
-
-
-def wait_gone(pid: int, wait: float = 60.0) -> None:
-    deadline = time.monotonic() + wait
-    while not process_gone(pid):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"dockerd (pid {pid}) did not exit within {wait:g} s")
-        time.sleep(0.1)
-
-
-def restore_dockerd(pid: int | None) -> None:
-    """Make sure an engine answers again, as the harness starts one: let the
-    old process finish first (its pid file would stop a new dockerd)."""
-    if harness.ping():
-        return
-    if pid is not None:
-        with contextlib.suppress(RuntimeError):
-            wait_gone(pid)
-    harness.ensure_dockerd()

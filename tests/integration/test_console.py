@@ -5,11 +5,7 @@ The table shows every container on the engine, and other test runs share
 it: each test looks only at its own containers, by container id (the row
 key) or by filtering on a label value unique to the test.
 
-NOTE: the last test (test_zz_daemon_restart_...) stops and restarts dockerd.
-That disturbs any other test run using this engine at the same time: fine
-in CI, where the suite runs serially, but do not run this module alongside
-other engine tests on a shared machine. It always leaves dockerd running
-(try/finally), started exactly as the harness starts it.
+The daemon restart is tested on a private dockerd (test_engine_restart.py).
 """
 
 from __future__ import annotations
@@ -25,16 +21,12 @@ import pytest
 from console_support import (
     cell,
     describe,
-    dockerd_pid,
     fleet,
     header_text,
     mine,
-    restore_dockerd,
     row_ids,
     squash,
-    stop_dockerd,
     until,
-    wait_gone,
     widget_text,
 )
 from textual.pilot import Pilot
@@ -450,76 +442,3 @@ async def test_read_only_header_help_and_engine_screens() -> None:
         assert "User namespace remapping is off" in engine_text
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
-
-
-# -- 3. daemon restart (runs LAST in this module: it stops the engine) -------------------
-
-
-async def test_zz_daemon_restart_shows_disconnected_then_recovers(
-    containers: harness.Containers,
-) -> None:
-    quick = {"stop_timeout": 1}  # busybox sleep ignores SIGTERM: keep shutdown short
-    plain = await create(containers, "restart-plain", **quick)
-    always = await create(
-        containers, "restart-always", host={"restart_policy": {"Name": "always"}}, **quick
-    )
-    created = await create(containers, "restart-created", start=False, **quick)
-    gone = await create(containers, "restart-gone", **quick)
-    ours = [plain, always, created, gone]
-    pid: int | None = None
-    try:
-        async with console() as pilot:
-            app: DockerTUI = pilot.app  # type: ignore[assignment]
-            await shown(pilot, ours)
-            assert not fleet(app).has_class("stale")
-            assert "DISCONNECTED" not in header_text(app)
-
-            generation = app.state.generation
-            pid = dockerd_pid()
-            await asyncio.to_thread(stop_dockerd, pid)
-            # The open event stream outlives the API: dockerd keeps it while
-            # it stops every container (up to 10 s for any other container on
-            # this engine), so the window starts once the process is gone.
-            await asyncio.to_thread(wait_gone, pid)
-            await until(
-                pilot,
-                lambda: (
-                    not app.state.connected
-                    and "DISCONNECTED" in header_text(app)
-                    and fleet(app).has_class("stale")
-                ),
-                5.0,
-                lambda: describe(app, ours) + f"; header {header_text(app)!r}",
-            )
-            # The rows stay (dimmed) while the engine is away.
-            assert set(ours) <= set(row_ids(app))
-
-            await asyncio.to_thread(harness.ensure_dockerd)
-            # Removed once the engine is back: gone after the re-snapshot
-            # or by its destroy event, whichever comes first.
-            await asyncio.to_thread(containers.api.remove_container, gone, force=True)
-
-            expected = {plain: "exited", always: "running", created: "created"}
-
-            def recovered() -> bool:
-                return (
-                    app.state.connected
-                    and app.state.generation > generation
-                    and not fleet(app).has_class("stale")
-                    and "DISCONNECTED" not in header_text(app)
-                    and all(cell(app, c, "state") == s for c, s in expected.items())
-                    and all(report_state(app, c) == s for c, s in expected.items())
-                    and gone not in row_ids(app)
-                    and gone not in app.state.reports
-                )
-
-            await until(
-                pilot,
-                recovered,
-                20.0,
-                lambda: describe(app, ours) + f"; header {header_text(app)!r}",
-            )
-            assert app._rows == row_ids(app)
-    finally:
-        await asyncio.to_thread(restore_dockerd, pid)
-    assert harness.ping()
