@@ -214,8 +214,10 @@ def _intro(checks: Sequence[Check]) -> list[str]:
         "- **Section**: where the console shows the finding (a layer of the security",
         "  panel, the engine screen or the events pane). Entries are grouped by scope",
         "  and section, worst first.",
-        "- **Severity**: the check's usual severity. One finding can be reported higher",
-        "  or lower when the case calls for it, and its detail then says why.",
+        "- **Severity**: the check's usual severity first, then every other severity",
+        "  one of its findings can carry when the case calls for it (its detail then",
+        "  says why). `dockertui checks` and the SARIF rules list the same ones. A",
+        "  check that fails to run is reported once as *Check failed*, at medium.",
         "- **CIS**: the CIS Docker Benchmark 1.6.0 recommendation the check maps to;",
         "  *none* when the benchmark has no matching item.",
         "- **Fix**: the kind of change that removes the finding, and what to do.",
@@ -229,6 +231,12 @@ def _intro(checks: Sequence[Check]) -> list[str]:
     ]
 
 
+def _severities(c: Check) -> str:
+    """The usual severity, then the others a finding may carry."""
+    others = [s.value for s in c.severities if s is not c.severity]
+    return c.severity.value + (f" (or {', '.join(others)})" if others else "")
+
+
 def _summary(checks: Sequence[Check]) -> list[str]:
     lines = [
         "## Summary",
@@ -238,7 +246,7 @@ def _summary(checks: Sequence[Check]) -> list[str]:
     ]
     for c in checks:
         lines.append(
-            f"| [`{c.id}`](#{c.id}) | {c.scope} | {c.section} | {c.severity.value} "
+            f"| [`{c.id}`](#{c.id}) | {c.scope} | {c.section} | {_severities(c)} "
             f"| {c.cis or 'none'} | {c.fix_kind.value} | {_prose(c.title)} |"
         )
     lines.append("")
@@ -260,7 +268,7 @@ def _entry(c: Check) -> list[str]:
         f"**{_prose(c.title)}**",
         "",
         f"- **Scope**: {c.scope}; **section**: {c.section}",
-        f"- **Severity**: {c.severity.value}",
+        f"- **Severity**: {_severities(c)}",
         f"- **CIS**: {c.cis or 'none'}",
         f"- **Why it matters**: {_prose(c.why)}",
         f"- **Fix** (`{c.fix_kind.value}`): {_prose(c.fix_summary)}",

@@ -1,6 +1,7 @@
-"""The check catalogue: one `Check` per row of checks.md, registered by the
-modules in `audit/checks/` with the `container_check` and `engine_check`
-decorators."""
+"""The check catalogue: one `Check` per check, registered by the modules in
+`audit/checks/` with the `container_check`, `engine_check` and `exec_check`
+decorators. docs/checks.md, `dockertui checks` and the SARIF rules are all
+made from it."""
 
 from __future__ import annotations
 
@@ -48,11 +49,25 @@ class Check:
     scope: Scope
     section: str  # where the console shows it: identity, capabilities, ...
     fn: Callable[..., Outcome] | None = None
+    #: The other severities a hit may carry (raised or lowered by what it saw).
+    also: tuple[Severity, ...] = ()
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """Every severity a finding of this check can have, worst first."""
+        return tuple(sorted({self.severity, *self.also}, reverse=True))
 
     def finding(self, hit: Hit) -> Finding:
+        severity = hit.severity or self.severity
+        if severity not in self.severities:
+            # The declared severities are what `dockertui checks`, docs/checks.md
+            # and the SARIF rules promise: a hit outside them is a bug in the check.
+            raise ValueError(
+                f"check {self.id} reported {severity.value}, which it does not declare"
+            )
         return Finding(
             check=self.id,
-            severity=hit.severity or self.severity,
+            severity=severity,
             cis=self.cis,
             title=hit.title or self.title,
             detail=hit.detail,
@@ -91,11 +106,13 @@ def container_check(
     fix: FixKind,
     fix_summary: str,
     section: str,
+    also: tuple[Severity, ...] = (),
 ) -> Callable[[ContainerFn], ContainerFn]:
-    """A check on one container; `section` is where the console's panel shows it."""
+    """A check on one container; `section` is where the console's panel shows it,
+    `also` the other severities a hit may carry."""
     return _check(
         "container", section, id=id, cis=cis, severity=severity, title=title, why=why,
-        fix_kind=fix, fix_summary=fix_summary,
+        fix_kind=fix, fix_summary=fix_summary, also=also,
     )  # fmt: skip
 
 
@@ -108,11 +125,12 @@ def engine_check(
     why: str,
     fix: FixKind,
     fix_summary: str,
+    also: tuple[Severity, ...] = (),
 ) -> Callable[[EngineFn], EngineFn]:
     """A check on the daemon and on how this client reaches it."""
     return _check(
         "engine", "engine", id=id, cis=cis, severity=severity, title=title, why=why,
-        fix_kind=fix, fix_summary=fix_summary,
+        fix_kind=fix, fix_summary=fix_summary, also=also,
     )  # fmt: skip
 
 
@@ -125,11 +143,12 @@ def exec_check(
     why: str,
     fix: FixKind,
     fix_summary: str,
+    also: tuple[Severity, ...] = (),
 ) -> Callable[[ExecFn], ExecFn]:
     """A check on an exec session, run by the live console on exec_create."""
     return _check(
         "exec", "events", id=id, cis=cis, severity=severity, title=title, why=why,
-        fix_kind=fix, fix_summary=fix_summary,
+        fix_kind=fix, fix_summary=fix_summary, also=also,
     )  # fmt: skip
 
 

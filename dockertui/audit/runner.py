@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from dockertui.audit import capabilities as caps
 from dockertui.audit import checks as _checks  # noqa: F401  (registers the checks)
-from dockertui.audit.finding import Finding, worst_first
+from dockertui.audit.finding import Finding, Fix, FixKind, worst_first
 from dockertui.audit.identity import effective_user
 from dockertui.audit.registry import CHECKS, Check
 from dockertui.audit.score import grade, score
@@ -58,16 +58,48 @@ def checks_for(scope: str) -> list[Check]:
     return [c for c in CHECKS.values() if c.scope == scope]
 
 
+#: The severity of the finding that stands for a check that raised.
+CHECK_FAILED_SEVERITY = Severity.MEDIUM
+#: How much of the exception's message a "check failed" finding quotes.
+CHECK_FAILED_TEXT = 200
+
+
+def check_failed(check: Check, err: BaseException) -> Finding:
+    """The one finding that stands for a check that raised: the rest of the
+    report stands, and this container (or the engine) is not called clean."""
+    message = str(err).strip().splitlines()
+    text = type(err).__name__ + (f": {message[0].rstrip('.')}" if message else "")
+    if len(text) > CHECK_FAILED_TEXT:
+        text = text[: CHECK_FAILED_TEXT - 1] + "…"
+    return Finding(
+        check=check.id,
+        severity=CHECK_FAILED_SEVERITY,
+        cis=check.cis,
+        title=f"Check failed: {check.title}",
+        detail=f"The {check.id} check could not judge this and raised {text}. "
+        "Every other check ran.",
+        fix=Fix(FixKind.MANUAL, "Judge this by hand, and report the error as a dockertui bug."),
+        why=check.why,
+    )
+
+
+def _outcome(check: Check, args: tuple[object, ...]) -> list[Finding] | None:
+    assert check.fn is not None
+    try:
+        outcome = check.fn(*args)
+        return None if outcome is None else [check.finding(hit) for hit in outcome]
+    except Exception as err:  # one broken check must not blank the report
+        return [check_failed(check, err)]
+
+
 def _run(checks: list[Check], *args: object) -> tuple[list[Finding], int, list[Severity]]:
     findings: list[Finding] = []
     passed = 0
     failed: list[Severity] = []
     for check in checks:
-        assert check.fn is not None
-        outcome = check.fn(*args)
-        if outcome is None:
+        found = _outcome(check, args)
+        if found is None:
             continue
-        found = [check.finding(hit) for hit in outcome]
         counted = [f.severity for f in found if f.severity is not Severity.INFO]
         if counted:
             failed.append(max(counted))

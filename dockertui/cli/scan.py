@@ -173,7 +173,7 @@ def _write(fleet: Any, fmt: str, output: Path | None, verbose: bool) -> None:
 
 @click.command("checks")
 def list_checks() -> None:
-    """List every check: id, CIS number, severity, title."""
+    """List every check: id, CIS number, every severity it can report, title."""
     from rich.console import Console
     from rich.table import Table
 
@@ -184,7 +184,7 @@ def list_checks() -> None:
         grid.add_row(
             check.id,
             check.cis or "—",
-            check.severity.value,
+            ", ".join(s.value for s in check.severities),
             check.scope,
             check.fix_kind.value,
             check.title,

@@ -48,6 +48,8 @@ def _rule(check: Check) -> dict[str, Any]:
             # SARIF requires unique tags; engine checks have scope == section.
             "tags": list(dict.fromkeys(["security", "docker", check.scope, check.section])),
             "security-severity": SECURITY_SEVERITY[check.severity],
+            # every severity a result of this rule can carry, worst first
+            "severities": [s.value for s in check.severities],
             "cis": check.cis or "",
             "fix-kind": check.fix_kind.value,
         },

@@ -66,6 +66,7 @@ def cap_added(c: Container, engine: EngineInfo) -> Outcome:
     fix=FixKind.RECREATE,
     fix_summary="Re-create with --cap-drop ALL and add back only what the service needs.",
     section="capabilities",
+    also=(Severity.CRITICAL,),
 )
 def cap_dangerous(c: Container, engine: EngineInfo) -> Outcome:
     held = caps.effective(c.cap_add, c.cap_drop, privileged=c.privileged)

@@ -116,6 +116,7 @@ def nnp_daemon_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "kernel bug reachable by a system call is reachable from every container.",
     fix=FixKind.DAEMON,
     fix_summary="Run the engine on a kernel with seccomp and keep the default profile.",
+    also=(Severity.INFO,),
 )
 def seccomp_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
     warned = [w for w in engine.warnings if "seccomp" in w.lower()]
@@ -314,6 +315,7 @@ def content_trust_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "in any container can follow a public write-up to the host.",
     fix=FixKind.MANUAL,
     fix_summary="Upgrade the engine and its runtime (runc, containerd).",
+    also=(Severity.INFO,),
 )
 def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
     components = dict(engine.components)

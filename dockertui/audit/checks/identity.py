@@ -23,6 +23,7 @@ from dockertui.model import Container, EngineInfo
     fix=FixKind.RECREATE,
     fix_summary="Re-create with --user <uid>:<gid>, or set USER in the image.",
     section="identity",
+    also=(Severity.LOW,),
 )
 def root_user(c: Container, engine: EngineInfo) -> Outcome:
     if not is_root(c.user):
@@ -48,6 +49,7 @@ def root_user(c: Container, engine: EngineInfo) -> Outcome:
     fix=FixKind.RECREATE,
     fix_summary="Re-create without --userns=host.",
     section="identity",
+    also=(Severity.INFO,),
 )
 def host_userns(c: Container, engine: EngineInfo) -> Outcome:
     if c.userns_mode != "host":

@@ -94,6 +94,7 @@ def docker_socket(c: Container, engine: EngineInfo) -> Outcome:
     fix=FixKind.RECREATE,
     fix_summary="Re-create without the mount, or mount only the single file needed, read-only.",
     section="mounts",
+    also=(Severity.MEDIUM,),
 )
 def sensitive_mount(c: Container, engine: EngineInfo) -> Outcome:
     hits = []

@@ -24,6 +24,7 @@ _TRUE = ("", "true", "1", "t")
     fix_summary="Re-create without seccomp=unconfined so the engine's default profile "
     "applies (or give a custom profile).",
     section="syscalls",
+    also=(Severity.INFO,),
 )
 def seccomp_disabled(c: Container, engine: EngineInfo) -> Outcome:
     if c.privileged:
