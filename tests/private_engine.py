@@ -2,9 +2,15 @@
 restart it, reconfigure it) without touching the machine's main engine.
 
 It has its own socket, data-root, exec-root and pid file under one
-temporary folder, no bridge and no iptables rules, so nothing it does is
-seen by the main engine or by other test runs on it. Its containers use
-`network_mode: none`. Talks to it over its unix socket only."""
+temporary folder, its own bridge interface and no iptables rules, so
+nothing it does is seen by the main engine or by other test runs on it.
+Its containers use `network_mode: none`. Talks to it over its unix socket
+only.
+
+Never start a dockerd with `--bridge none` on a machine whose main engine
+uses docker0: a daemon with the default bridge disabled deletes the
+docker0 interface at start-up, and the main engine's containers can then
+no longer start."""
 
 from __future__ import annotations
 
@@ -35,6 +41,8 @@ class PrivateDockerd:
         self.base_url = f"unix://{self.socket}"
         self.log = self.root / "dockerd.log"
         self.process: subprocess.Popen[bytes] | None = None
+        # Its own bridge (interface names have at most 15 characters).
+        self.bridge = f"dtui{os.getpid() % 100000:05d}{self.root.name[-4:]}"[:15]
 
     def api(self, timeout: float = 30.0) -> docker.APIClient:
         return docker.APIClient(base_url=self.base_url, timeout=timeout)
@@ -49,6 +57,7 @@ class PrivateDockerd:
         dockerd = shutil.which("dockerd")
         if dockerd is None:
             raise RuntimeError("dockerd is not installed: apt-get install -y docker.io")
+        self._bridge_up()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -57,7 +66,7 @@ class PrivateDockerd:
                     "--data-root", str(self.root / "data"),
                     "--exec-root", str(self.root / "exec"),
                     "--pidfile", str(self.root / "dockerd.pid"),
-                    "--bridge", "none",
+                    "--bridge", self.bridge,
                     "--iptables=false",
                     "--ip-masq=false",
                     "--ip-forward=false",
@@ -73,6 +82,14 @@ class PrivateDockerd:
                 tail = self.log.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"the private dockerd did not start:\n{tail}")
             time.sleep(0.2)
+
+    def _bridge_up(self) -> None:
+        if Path(f"/sys/class/net/{self.bridge}").exists():
+            return
+        # A link-local subnet: routes nothing anyone else uses.
+        subprocess.run(["ip", "link", "add", self.bridge, "type", "bridge"], check=True)
+        subprocess.run(["ip", "addr", "add", "169.254.213.1/24", "dev", self.bridge], check=True)
+        subprocess.run(["ip", "link", "set", self.bridge, "up"], check=True)
 
     @property
     def pid(self) -> int:
@@ -105,3 +122,4 @@ class PrivateDockerd:
             if target.startswith(str(self.root)):
                 subprocess.run(["umount", "-l", target], check=False, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
+        subprocess.run(["ip", "link", "del", self.bridge], check=False, capture_output=True)
