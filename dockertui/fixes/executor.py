@@ -40,6 +40,7 @@ from dockertui.fixes.layer import paths
 from dockertui.fixes.layer_copy import CopyMismatch
 from dockertui.fixes.live_update import update_live
 from dockertui.fixes.lock import EngineLocks, Locked
+from dockertui.fixes.names import LeftoverKind, leftover_name, leftover_of
 from dockertui.fixes.outcome import FixRefused, FixResult, Grade
 from dockertui.fixes.owner import Owner
 from dockertui.fixes.plan import FixPlan, PlanError, plan
@@ -240,13 +241,12 @@ class Executor:
         listed = await self.gateway.list_containers(
             filters={"name": [f"^/{re.escape(name)}-backup-"]}
         )
-        pattern = re.compile(rf"^/?{re.escape(name)}-backup-(\d{{8}}-\d{{6}}(?:-\d+)?)$")
         found = []
         for entry in listed:
             for n in entry.get("Names") or []:
-                match = pattern.match(n)
-                if match:
-                    found.append((match.group(1), n.lstrip("/"), str(entry["Id"])))
+                left = leftover_of(n)
+                if left and left.kind is LeftoverKind.BACKUP and left.original == name:
+                    found.append((left.stamp, n.lstrip("/"), str(entry["Id"])))
         return sorted(found)
 
     async def rollback_latest(self, name: str) -> FixResult:
@@ -283,7 +283,7 @@ class Executor:
             old_id=backup_id,
             temp_name="",
             backup_name=backup_name,
-            failed_name=f"{name}-replaced-{now}",
+            failed_name=leftover_name(name, LeftoverKind.REPLACED, now),
             backup_dir=str(folder) if saved else "",
             plan=["rollback"],
             options={},
@@ -417,9 +417,9 @@ class Executor:
             endpoint=self.endpoint_label,
             name=name,
             old_id=cid,
-            temp_name=f"{name}-new-{ts}",
-            backup_name=f"{name}-backup-{ts}",
-            failed_name=f"{name}-failed-{ts}",
+            temp_name=leftover_name(name, LeftoverKind.NEW, ts),
+            backup_name=leftover_name(name, LeftoverKind.BACKUP, ts),
+            failed_name=leftover_name(name, LeftoverKind.FAILED, ts),
             backup_dir=str(folder),
             plan=list(fix.changes),
             options=json.loads(json.dumps(asdict(fix.options))),  # as read back

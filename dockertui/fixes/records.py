@@ -12,6 +12,7 @@ from typing import Any
 
 from dockertui.engine.gateway import EngineGateway
 from dockertui.fixes.documents import container_name
+from dockertui.fixes.names import LeftoverKind, leftover_name
 from dockertui.fixes.outcome import FixResult, Grade
 from dockertui.fixes.state import Journal, Result, State, env_values, redact, stamp
 
@@ -127,8 +128,8 @@ class Records:
         n = 1
         while (self.state.backups / f"{name}-{ts}").exists() or any(
             [
-                await gateway.inspect_container(f"{name}-{kind}-{ts}") is not None
-                for kind in ("backup", "new", "failed")
+                await gateway.inspect_container(leftover_name(name, kind, ts)) is not None
+                for kind in (LeftoverKind.BACKUP, LeftoverKind.NEW, LeftoverKind.FAILED)
             ]
         ):
             n += 1
