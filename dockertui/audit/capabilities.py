@@ -4,6 +4,7 @@ do, which sets the engines grant by default, and the effective-set rule."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 #: Every capability the kernel knows (capabilities(7)), with one plain line
 #: on what holding it allows. Names carry no CAP_ prefix.
@@ -100,7 +101,7 @@ DANGEROUS = (
 )
 CRITICAL_CAPS = frozenset({"SYS_ADMIN", "SYS_MODULE"})
 
-#: Drop these unless the service needs them on purpose (checks.md): the list
+#: Drop these unless the service needs them on purpose: the list
 #: cap-not-dropped looks for and the "drop capabilities" fix applies.
 HARDENING_DROP = (
     "AUDIT_CONTROL",
@@ -159,3 +160,47 @@ def explain(name: str) -> str:
     if name == "ALL":
         return "every capability: the container can do almost anything root on the host can"
     return CAPABILITIES.get(name, "a capability this version of dockertui does not know")
+
+
+@dataclass(frozen=True)
+class CapabilityDelta:
+    """A container's capabilities against Docker's default set: what it holds,
+    what that adds to the default set and what it takes away. Privileged means
+    every capability, whatever CapAdd and CapDrop say."""
+
+    held: frozenset[str]
+    added: frozenset[str]  # held, not in the default set
+    dropped: frozenset[str]  # in the default set, not held
+    privileged: bool
+    ignored_drops: frozenset[str]  # CapDrop entries a privileged container ignores
+
+    @property
+    def every(self) -> bool:
+        return self.held >= ALL
+
+    @property
+    def dangerous(self) -> tuple[str, ...]:
+        """The dangerous capabilities it holds, worst first."""
+        return tuple(name for name in DANGEROUS if name in self.held)
+
+    @property
+    def critical(self) -> bool:
+        return self.every or bool(CRITICAL_CAPS & self.held)
+
+    @property
+    def kept_hardening(self) -> tuple[str, ...]:
+        """Default capabilities on the hardening list that it still holds."""
+        return tuple(sorted(DOCKER_DEFAULT & set(HARDENING_DROP) & self.held))
+
+
+def delta(
+    cap_add: Iterable[str], cap_drop: Iterable[str], *, privileged: bool = False
+) -> CapabilityDelta:
+    held = effective(cap_add, cap_drop, privileged=privileged)
+    return CapabilityDelta(
+        held=held,
+        added=held - DOCKER_DEFAULT,
+        dropped=DOCKER_DEFAULT - held,
+        privileged=privileged,
+        ignored_drops=normalize_all(cap_drop) if privileged else frozenset(),
+    )

@@ -273,7 +273,25 @@ def test_cap_added_all(
     findings_of: Callable[..., Any],
 ) -> None:
     (finding,) = findings_of(audit(container("cap-add-all")), "cap-added")
-    assert (finding.severity, finding.detail) == (Severity.MEDIUM, "--cap-add ALL")
+    assert (finding.severity, finding.detail) == (
+        Severity.MEDIUM,
+        "--cap-add ALL: 27 capabilities beyond Docker's defaults.",
+    )
+
+
+def test_cap_added_privileged_counts_what_privileged_adds(
+    container: Callable[..., Container],
+    audit: Callable[..., Any],
+    findings_of: Callable[..., Any],
+) -> None:
+    # Privileged is every capability: the delta against the default set is
+    # what it adds, although CapAdd is empty.
+    (finding,) = findings_of(audit(container("privileged")), "cap-added")
+    assert finding.detail == (
+        f"Privileged: holds all {len(caps.ALL)} capabilities, "
+        f"{len(caps.ALL - caps.DOCKER_DEFAULT)} of them beyond Docker's defaults."
+    )
+    assert finding.fix.command.startswith("remove --privileged")
 
 
 def test_cap_not_dropped_partial_drop_lists_what_is_kept(
@@ -282,19 +300,28 @@ def test_cap_not_dropped_partial_drop_lists_what_is_kept(
     findings_of: Callable[..., Any],
 ) -> None:
     (finding,) = findings_of(audit(container("cap-prefixed")), "cap-not-dropped")
-    assert finding.detail == "Still holds AUDIT_WRITE, MKNOD, SETFCAP, SETPCAP."
+    assert (
+        finding.detail
+        == "Still holds the default capabilities AUDIT_WRITE, MKNOD, SETFCAP, SETPCAP."
+    )
     assert finding.fix.command == (
         "--cap-drop AUDIT_WRITE --cap-drop MKNOD --cap-drop SETFCAP --cap-drop SETPCAP"
     )
 
 
-def test_cap_not_dropped_privileged_keeps_the_whole_hardening_list(
+def test_cap_not_dropped_privileged_names_only_default_capabilities(
     container: Callable[..., Container],
     audit: Callable[..., Any],
     findings_of: Callable[..., Any],
 ) -> None:
+    # A privileged container holds SYS_ADMIN and SYS_MODULE too, but those are
+    # not default capabilities: cap-dangerous and cap-added report them.
     (finding,) = findings_of(audit(container("privileged")), "cap-not-dropped")
-    assert finding.detail == "Still holds " + ", ".join(sorted(caps.HARDENING_DROP)) + "."
+    assert finding.detail == (
+        "Still holds the default capabilities AUDIT_WRITE, MKNOD, NET_RAW, SETFCAP, SETPCAP "
+        "(privileged: its --cap-drop flags are ignored)."
+    )
+    assert "SYS_ADMIN" not in finding.detail
 
 
 def test_privileged_check_on_a_running_container_does_not_say_waiting(

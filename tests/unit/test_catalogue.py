@@ -147,7 +147,10 @@ FIRES = [
         "of a container",
     ),
     Fires(
-        "cap-not-dropped", "plain", L, "Still holds AUDIT_WRITE, MKNOD, NET_RAW, SETFCAP, SETPCAP."
+        "cap-not-dropped",
+        "plain",
+        L,
+        "Still holds the default capabilities AUDIT_WRITE, MKNOD, NET_RAW, SETFCAP, SETPCAP.",
     ),
     Fires(
         "seccomp-disabled",

@@ -64,12 +64,14 @@ def test_apparmor_on_an_apparmor_host(
     findings_of: Callable[..., Any],
     apparmor_engine: EngineInfo,
 ) -> None:
-    found = findings_of(audit(container(case, edits), apparmor_engine), "apparmor-disabled")
-    assert [(f.severity, f.detail) for f in found] == (
-        [(Severity.MEDIUM, "AppArmor is on in the daemon but this container runs unconfined.")]
-        if fires
-        else []
-    )
+    c = container(case, edits)
+    found = findings_of(audit(c, apparmor_engine), "apparmor-disabled")
+    assert [f.severity for f in found] == ([Severity.MEDIUM] if fires else [])
+    for f in found:  # it says whether it saw the profile or read the configuration
+        verb = "runs" if c.running else "will start"
+        assert f.detail.startswith(f"AppArmor is on in the daemon but this container {verb} ")
+        assert ("judged from its configuration" in f.detail) is (not c.running)
+        assert ("because it is privileged" in f.detail) is c.privileged
 
 
 def test_apparmor_not_applicable_without_apparmor(

@@ -47,9 +47,21 @@ def privileged(c: Container, engine: EngineInfo) -> Outcome:
     section="capabilities",
 )
 def cap_added(c: Container, engine: EngineInfo) -> Outcome:
-    added = sorted(caps.normalize_all(c.cap_add) - caps.DOCKER_DEFAULT)
-    if not added:
+    held = _delta(c)
+    if not held.added:
         return PASS
+    if held.privileged:
+        return fail(
+            f"Privileged: holds all {len(held.held)} capabilities, "
+            f"{len(held.added)} of them beyond Docker's defaults.",
+            command="remove --privileged; add --cap-add <CAP> for only what it needs",
+        )
+    added = sorted(held.added)
+    if held.every:
+        return fail(
+            f"--cap-add ALL: {len(held.added)} capabilities beyond Docker's defaults.",
+            command="remove --cap-add ALL; add --cap-add <CAP> for only what it needs",
+        )
     return fail(
         f"--cap-add {listing(added)}",
         command=" ".join(f"remove --cap-add {name}" for name in added),
@@ -69,26 +81,25 @@ def cap_added(c: Container, engine: EngineInfo) -> Outcome:
     also=(Severity.CRITICAL,),
 )
 def cap_dangerous(c: Container, engine: EngineInfo) -> Outcome:
-    held = caps.effective(c.cap_add, c.cap_drop, privileged=c.privileged)
-    if held >= caps.ALL:
+    held = _delta(c)
+    if held.every:
         return fail(
             "Holds every capability ("
-            + ("privileged" if c.privileged else "--cap-add ALL")
+            + ("privileged" if held.privileged else "--cap-add ALL")
             + "): "
             + caps.explain("ALL")
             + ".",
             severity=Severity.CRITICAL,
             command="--cap-drop ALL --cap-add <only what it needs>",
         )
-    found = [name for name in caps.DANGEROUS if name in held]
+    found = held.dangerous
     if not found:
         return PASS
-    severity = Severity.CRITICAL if caps.CRITICAL_CAPS & set(found) else Severity.HIGH
     detail = "; ".join(f"{name}: {caps.explain(name)}" for name in found)
     return [
         Hit(
             detail,
-            severity=severity,
+            severity=Severity.CRITICAL if held.critical else Severity.HIGH,
             command=" ".join(f"--cap-drop {name}" for name in found),
         )
     ]
@@ -108,16 +119,16 @@ def cap_dangerous(c: Container, engine: EngineInfo) -> Outcome:
     section="capabilities",
 )
 def cap_not_dropped(c: Container, engine: EngineInfo) -> Outcome:
-    drop = caps.normalize_all(c.cap_drop)
-    if c.privileged:  # privileged ignores every drop
-        kept = sorted(caps.HARDENING_DROP)
-    elif "ALL" in drop:
-        return PASS
-    else:
-        kept = sorted((caps.DOCKER_DEFAULT & set(caps.HARDENING_DROP)) - drop)
+    held = _delta(c)
+    kept = list(held.kept_hardening)
     if not kept:
         return PASS
+    ignored = " (privileged: its --cap-drop flags are ignored)" if held.privileged else ""
     return fail(
-        f"Still holds {listing(kept)}.",
+        f"Still holds the default capabilities {listing(kept)}{ignored}.",
         command=" ".join(f"--cap-drop {name}" for name in kept),
     )
+
+
+def _delta(c: Container) -> caps.CapabilityDelta:
+    return caps.delta(c.cap_add, c.cap_drop, privileged=c.privileged)

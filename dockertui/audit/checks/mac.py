@@ -1,10 +1,11 @@
-"""Mandatory access control: AppArmor and SELinux (CIS 5.2, 5.3)."""
+"""Mandatory access control: AppArmor and SELinux (CIS 5.2, 5.3), judged by
+audit/confinement.py."""
 
 from __future__ import annotations
 
+from dockertui.audit.confinement import AppArmor, SELinux, apparmor_state, selinux_state
 from dockertui.audit.finding import FixKind
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Outcome, container_check, fail
-from dockertui.audit.security_options import label_options, security_opts
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
 
@@ -22,21 +23,18 @@ from dockertui.model import Container, EngineInfo
     section="mac",
 )
 def apparmor_disabled(c: Container, engine: EngineInfo) -> Outcome:
-    if not engine.has_option("apparmor"):
+    state = apparmor_state(c, engine)
+    if state.kind is AppArmor.NOT_ENFORCED:
         return NOT_APPLICABLE
-    requested = security_opts(c).get("apparmor", "")
-    if not c.running and not requested and not c.privileged:
-        # The engine picks the profile at every start (docker-default unless
-        # asked otherwise), so a stopped or never-started container's empty
-        # AppArmorProfile says nothing about how it will run.
+    if not state.bad:
         return PASS
-    profile = c.apparmor_profile or requested
-    if c.privileged or profile in ("", "unconfined") or requested == "unconfined":
-        return fail(
-            "AppArmor is on in the daemon but this container runs unconfined.",
-            command="--security-opt apparmor=docker-default",
-        )
-    return PASS
+    verb = "will start" if state.from_config else "runs"
+    because = " because it is privileged" if state.privileged else ""
+    seen = " (judged from its configuration: it is not running)" if state.from_config else ""
+    return fail(
+        f"AppArmor is on in the daemon but this container {verb} unconfined{because}{seen}.",
+        command="--security-opt apparmor=docker-default",
+    )
 
 
 @container_check(
@@ -51,19 +49,19 @@ def apparmor_disabled(c: Container, engine: EngineInfo) -> Outcome:
     section="mac",
 )
 def selinux_disabled(c: Container, engine: EngineInfo) -> Outcome:
-    if not engine.has_option("selinux"):
+    state = selinux_state(c, engine)
+    if state.kind is SELinux.NOT_ENFORCED:
         return NOT_APPLICABLE
-    labels = label_options(c)
-    if "disable" in labels:
+    if state.kind is SELinux.DISABLED:
         return fail(
             "--security-opt label=disable turns SELinux labelling off.",
             command="remove --security-opt label=disable",
         )
-    if c.privileged:
+    if state.kind is SELinux.PRIVILEGED:
         return fail(
             "Privileged containers run without SELinux confinement.", command="remove --privileged"
         )
-    if not c.process_label:
+    if state.kind is SELinux.NO_LABEL:
         return fail(
             "The container runs with no SELinux process label.",
             command="--security-opt label=type:container_t",

@@ -1,15 +1,20 @@
-"""Seccomp, no-new-privileges and masked paths (CIS 5.22, 5.26)."""
+"""Seccomp, no-new-privileges and masked paths (CIS 5.22, 5.26), judged by
+audit/confinement.py."""
 
 from __future__ import annotations
 
+from dockertui.audit.confinement import (
+    MaskedPaths,
+    NoNewPrivileges,
+    Seccomp,
+    masked_paths_state,
+    no_new_privileges_state,
+    seccomp_state,
+)
 from dockertui.audit.finding import FixKind
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Outcome, container_check, fail
-from dockertui.audit.security_options import security_opts
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
-
-#: What moby's strconv.ParseBool accepts as true (lower-cased).
-_TRUE = ("", "true", "1", "t")
 
 
 @container_check(
@@ -27,27 +32,32 @@ _TRUE = ("", "true", "1", "t")
     also=(Severity.INFO,),
 )
 def seccomp_disabled(c: Container, engine: EngineInfo) -> Outcome:
-    if c.privileged:
+    state = seccomp_state(c, engine)
+    if state.kind is Seccomp.PRIVILEGED:
         return fail(
             "Privileged containers run without any seccomp filter.",
             command="remove --privileged",
             fix_summary="Re-create without --privileged; the default seccomp profile then applies.",
         )
-    profile = security_opts(c).get("seccomp")
-    if profile is None:
-        return PASS
-    if profile.lower() == "unconfined":
+    if state.kind is Seccomp.UNCONFINED:
         return fail(
             "--security-opt seccomp=unconfined turns syscall filtering off.",
             command="remove --security-opt seccomp=unconfined",
         )
-    return fail(
-        "Runs under a custom seccomp profile; review that it still blocks what the "
-        "default profile blocks.",
-        severity=Severity.INFO,
-        title="Uses a custom seccomp profile",
-        fix_summary="Compare the profile with the engine's default.",
-    )
+    if state.kind is Seccomp.ENGINE_NONE:
+        return fail(
+            "The engine applies no seccomp filter (seccomp-daemon), so this container has none.",
+            fix_summary="Run the engine on a kernel with seccomp; its default profile then applies.",
+        )
+    if state.kind is Seccomp.CUSTOM:
+        return fail(
+            "Runs under a custom seccomp profile; review that it still blocks what the "
+            "default profile blocks.",
+            severity=Severity.INFO,
+            title="Uses a custom seccomp profile",
+            fix_summary="Compare the profile with the engine's default.",
+        )
+    return PASS
 
 
 @container_check(
@@ -63,16 +73,14 @@ def seccomp_disabled(c: Container, engine: EngineInfo) -> Outcome:
     section="syscalls",
 )
 def no_new_privileges(c: Container, engine: EngineInfo) -> Outcome:
-    value = security_opts(c).get("no-new-privileges")
-    if value is not None:
-        if value.lower() in _TRUE:
-            return PASS
+    state = no_new_privileges_state(c, engine)
+    if state.on:
+        return PASS
+    if state.kind is NoNewPrivileges.OFF_EXPLICIT:
         return fail(
-            f"--security-opt no-new-privileges={value} switches it off explicitly.",
+            f"--security-opt no-new-privileges={state.value} switches it off explicitly.",
             command="--security-opt no-new-privileges",
         )
-    if engine.has_option("no-new-privileges"):
-        return PASS
     return fail(
         "Neither the container nor the daemon sets no-new-privileges.",
         command="--security-opt no-new-privileges",
@@ -92,10 +100,10 @@ def no_new_privileges(c: Container, engine: EngineInfo) -> Outcome:
     section="syscalls",
 )
 def masked_paths_off(c: Container, engine: EngineInfo) -> Outcome:
-    if c.privileged:
+    state = masked_paths_state(c)
+    if state is MaskedPaths.PRIVILEGED:
         return NOT_APPLICABLE  # privileged already says everything
-    unconfined = security_opts(c).get("systempaths", "").lower() == "unconfined"
-    if c.masked_paths == () or unconfined:
+    if state is MaskedPaths.UNMASKED:
         return fail(
             "MaskedPaths is empty (systempaths=unconfined).",
             command="remove --security-opt systempaths=unconfined",
