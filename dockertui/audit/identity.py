@@ -1,8 +1,29 @@
-"""Who a container really is on the host: the effective user rule, in one place."""
+"""Who a container really is on the host: the effective user rule and the
+engine's mode, in one place."""
 
 from __future__ import annotations
 
+from enum import Enum
+
 from dockertui.model import Container, EngineInfo
+
+
+class EngineMode(Enum):
+    """How the engine maps container root onto the host."""
+
+    ROOTFUL = "rootful"  # the daemon runs as root, container root is host root
+    USERNS = "userns-remap"  # the daemon runs as root, container root is remapped
+    ROOTLESS = "rootless"  # the daemon itself runs as an ordinary user
+
+    @property
+    def remaps_root(self) -> bool:
+        return self is not EngineMode.ROOTFUL
+
+
+def engine_mode(engine: EngineInfo) -> EngineMode:
+    if engine.rootless:
+        return EngineMode.ROOTLESS
+    return EngineMode.USERNS if engine.userns else EngineMode.ROOTFUL
 
 
 def is_root(user: str) -> bool:
@@ -18,4 +39,5 @@ def effective_user(c: Container) -> str:
 
 def root_is_remapped(c: Container, engine: EngineInfo) -> bool:
     """True when root in this container is not root on the host."""
-    return engine.rootless or (engine.userns and c.userns_mode != "host")
+    mode = engine_mode(engine)
+    return mode is EngineMode.ROOTLESS or (mode is EngineMode.USERNS and c.userns_mode != "host")

@@ -19,12 +19,13 @@ from typing import Any
 
 from dockertui.audit import ContainerReport, audit_container
 from dockertui.audit import capabilities as caps
+from dockertui.audit.limits import MAX_RETRIES
 from dockertui.audit.security_options import security_opts
 from dockertui.fixes.validate import PlanError, check_plan, parse_tmpfs
 from dockertui.model import Container, EngineInfo, container_from_inspect
 
 #: Values the changes that need one start from; every one can be overridden.
-DEFAULT_RETRIES = 5
+DEFAULT_RETRIES = MAX_RETRIES  # the most the restart-policy check accepts
 DEFAULT_USER = "1000:1000"
 DEFAULT_TMPFS = ("/tmp",)
 DEFAULT_BIND = "127.0.0.1"

@@ -6,6 +6,7 @@ import ipaddress
 
 from dockertui.audit.advisories import affecting
 from dockertui.audit.finding import FixKind
+from dockertui.audit.identity import EngineMode, engine_mode
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, engine_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import ClientFacts, EngineInfo
@@ -50,7 +51,7 @@ def icc_enabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
     fix_summary='Set "userns-remap": "default" (or run the engine rootless).',
 )
 def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
-    if engine.userns or engine.rootless:
+    if engine_mode(engine).remaps_root:
         return PASS
     return fail(
         "SecurityOptions lists neither name=userns nor name=rootless.",
@@ -69,7 +70,9 @@ def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
     fix_summary="Consider rootless mode (dockerd-rootless-setuptool.sh install).",
 )
 def rootful_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
-    return PASS if engine.rootless else fail("SecurityOptions has no name=rootless.")
+    if engine_mode(engine) is EngineMode.ROOTLESS:
+        return PASS
+    return fail("SecurityOptions has no name=rootless.")
 
 
 @engine_check(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from dockertui.audit.finding import FixKind
-from dockertui.audit.identity import is_root, root_is_remapped
+from dockertui.audit.identity import EngineMode, engine_mode, is_root, root_is_remapped
 from dockertui.audit.registry import PASS, Outcome, container_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
@@ -30,7 +30,8 @@ def root_user(c: Container, engine: EngineInfo) -> Outcome:
         return PASS
     shown = c.user or "not set, so root"
     if root_is_remapped(c, engine):
-        how = "a rootless engine" if engine.rootless else "user-namespace remapping"
+        rootless = engine_mode(engine) is EngineMode.ROOTLESS
+        how = "a rootless engine" if rootless else "user-namespace remapping"
         return fail(
             f"User is {shown}, but {how} maps it to an unprivileged user on the host.",
             severity=Severity.LOW,
@@ -54,7 +55,7 @@ def root_user(c: Container, engine: EngineInfo) -> Outcome:
 def host_userns(c: Container, engine: EngineInfo) -> Outcome:
     if c.userns_mode != "host":
         return PASS
-    if not engine.userns:
+    if engine_mode(engine) is not EngineMode.USERNS:
         return fail(
             "--userns=host is set, but the daemon does not remap users, so it changes nothing.",
             severity=Severity.INFO,

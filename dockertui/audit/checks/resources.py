@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from dockertui.audit.checks._util import name_arg
 from dockertui.audit.finding import FixKind
+from dockertui.audit.limits import (
+    MAX_RETRIES,
+    cpu_limited,
+    has_healthcheck,
+    memory_limited,
+    pids_limited,
+    restart_bounded,
+)
 from dockertui.audit.registry import PASS, Outcome, container_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
-
-MAX_RETRIES = 5
 
 
 @container_check(
@@ -24,7 +30,7 @@ MAX_RETRIES = 5
     section="resources",
 )
 def memory_unlimited(c: Container, engine: EngineInfo) -> Outcome:
-    if c.memory > 0:
+    if memory_limited(c):
         return PASS
     return fail(
         "HostConfig.Memory is 0 (unlimited).",
@@ -44,7 +50,7 @@ def memory_unlimited(c: Container, engine: EngineInfo) -> Outcome:
     section="resources",
 )
 def cpu_unlimited(c: Container, engine: EngineInfo) -> Outcome:
-    if c.cpu_shares or c.nano_cpus or c.cpu_quota:
+    if cpu_limited(c):
         return PASS
     return fail(
         "CpuShares, NanoCpus and CpuQuota are all 0.",
@@ -64,7 +70,7 @@ def cpu_unlimited(c: Container, engine: EngineInfo) -> Outcome:
     section="resources",
 )
 def pids_unlimited(c: Container, engine: EngineInfo) -> Outcome:
-    if c.pids_limit is not None and c.pids_limit > 0:
+    if pids_limited(c):
         return PASS
     shown = "unset" if c.pids_limit is None else str(c.pids_limit)
     return fail(
@@ -85,15 +91,14 @@ def pids_unlimited(c: Container, engine: EngineInfo) -> Outcome:
     section="resources",
 )
 def restart_policy(c: Container, engine: EngineInfo) -> Outcome:
-    policy = c.restart_policy
-    if policy in ("always", "unless-stopped"):
-        detail = f"Restart policy is {policy}."
-    elif policy == "on-failure" and not 0 < c.restart_max_retries <= MAX_RETRIES:
+    if restart_bounded(c):
+        return PASS
+    if c.restart_policy == "on-failure":
         detail = (
             f"Restart policy is on-failure with {c.restart_max_retries or 'unlimited'} retries."
         )
     else:
-        return PASS
+        detail = f"Restart policy is {c.restart_policy}."
     return fail(detail, command=f"docker update --restart on-failure:{MAX_RETRIES} {name_arg(c)}")
 
 
@@ -127,7 +132,7 @@ def ulimit_default(c: Container, engine: EngineInfo) -> Outcome:
 )
 def healthcheck_missing(c: Container, engine: EngineInfo) -> Outcome:
     test = c.healthcheck
-    if test and test[0].upper() != "NONE":
+    if has_healthcheck(c):
         return PASS
     detail = (
         "The health check is disabled (NONE)."
