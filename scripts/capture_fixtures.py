@@ -4,6 +4,7 @@
 Regenerate with::
 
     python scripts/capture_fixtures.py
+    python scripts/capture_fixtures.py --only sshd-created   # just these cases
 
 What it does
 ------------
@@ -307,6 +308,23 @@ CASES: list[Case] = [
         create_reason="by design: shows PortBindings vs NetworkSettings.Ports "
         "for a never-started container",
     ),
+    # The same container twice, running and never started, to show that both
+    # score the same: a running one is listed on 0.0.0.0 and [::] for each
+    # port published without an address; its configuration has one binding.
+    Case(
+        "ports-pair-running",
+        "80/tcp on host port 81, 53/udp on 18086, 8080/tcp on a random port, no address",
+        host=dict(port_bindings={"80/tcp": 81, "53/udp": 18086, "8080/tcp": None}),
+        container=dict(ports=[(80, "tcp"), (53, "udp"), (8080, "tcp")]),
+    ),
+    Case(
+        "ports-pair-created",
+        "never started; the configuration of ports-pair-running",
+        host=dict(port_bindings={"80/tcp": 81, "53/udp": 18086, "8080/tcp": None}),
+        container=dict(ports=[(80, "tcp"), (53, "udp"), (8080, "tcp")]),
+        action="create",
+        create_reason="by design: the never-started copy of ports-pair-running",
+    ),
     Case(
         "exited",
         "command sh -c 'exit 3', started and waited for",
@@ -387,6 +405,13 @@ CASES: list[Case] = [
         "process list contains sshd (static fake sshd in dockertui-test/sshd:1)",
         image=SSHD_IMAGE,
         top=True,
+    ),
+    Case(
+        "sshd-created",
+        "never started; image CMD /usr/sbin/sshd -D (sshd judged from the configured command)",
+        image=SSHD_IMAGE,
+        action="create",
+        create_reason="by design: the sshd check must judge the configured command",
     ),
     Case("paused", "plain config, started then paused", action="pause"),
     Case(
@@ -717,8 +742,18 @@ def write_manifest(results: list[Result], version: dict[str, Any] | None) -> Non
     )
 
 
-def write_readme(results: list[Result], version: dict[str, Any] | None) -> None:
+def write_readme(
+    results: list[Result], version: dict[str, Any] | None, only: list[str] | None = None
+) -> None:
     v = version or {}
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    captured = f"Captured: {now}."
+    if only:  # a partial capture keeps the date of the full one
+        old = (FIXTURES / "README.md").read_text(encoding="utf-8")
+        full = next((ln for ln in old.splitlines() if ln.startswith("Captured: ")), "")
+        captured = f"{full.split(' (')[0].rstrip('.')}.".replace("..", ".") + (
+            f" ({', '.join(only)}: {now}.)"
+        )
     lines = [
         "# Docker Engine API fixtures",
         "",
@@ -739,7 +774,7 @@ def write_readme(results: list[Result], version: dict[str, Any] | None) -> None:
         f"min {v.get('MinAPIVersion')}), {v.get('Os')}/{v.get('Arch')}, "
         f"kernel {v.get('KernelVersion')}. cgroup v1 (cgroupfs), no AppArmor; the host's",
         "capability bounding set lacks `CAP_SYS_RESOURCE`.",
-        f"Captured: {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
+        captured,
         "",
         "Layout:",
         "",
@@ -795,7 +830,45 @@ def write_readme(results: list[Result], version: dict[str, Any] | None) -> None:
     (FIXTURES / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def main() -> int:
+def _recorded() -> tuple[dict[str, Result], dict[str, Any] | None]:
+    """The results and engine version of the last full capture (manifest.json)."""
+    path = FIXTURES / "manifest.json"
+    if not path.is_file():
+        return {}, None
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    results = {
+        name: Result(
+            name,
+            entry["description"],
+            state=entry["state"],
+            created_only=entry["created_only"],
+            created_only_reason=entry["created_only_reason"],
+            failed=entry["failed"],
+            error=entry["error"],
+            note=entry["note"],
+        )
+        for name, entry in doc.get("cases", {}).items()
+    }
+    version = json.loads((ENGINE_DIR / "version.json").read_text(encoding="utf-8"))
+    return results, version
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Capture the Docker fixtures.")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="CASE",
+        help="capture only these cases; every other fixture and the engine documents stay",
+    )
+    args = parser.parse_args(argv)
+    known = {case.name for case in CASES}
+    unknown = sorted(set(args.only or ()) - known)
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(unknown)}")
+    cases = [case for case in CASES if not args.only or case.name in args.only]
     client = docker.DockerClient(base_url=SOCKET, version=API_VERSION, timeout=120)
     cap = Capture(client)
     version: dict[str, Any] | None = None
@@ -805,14 +878,20 @@ def main() -> int:
         for d in (INSPECT_DIR, ENGINE_DIR, TOP_DIR):
             d.mkdir(parents=True, exist_ok=True)
         cap.prepare()
-        for case in CASES:
+        for case in cases:
             cap.results.append(cap.run_case(case))
-        version = cap.capture_engine()
+        if not args.only:
+            version = cap.capture_engine()
     finally:
         problems = cap.cleanup()
         if cap.results:
-            write_manifest(cap.results, version)
-            write_readme(cap.results, version)
+            results = cap.results
+            if args.only:  # keep every other case as the last full capture left it
+                recorded, version = _recorded()
+                recorded.update({r.case: r for r in cap.results})
+                results = [recorded[c.name] for c in CASES if c.name in recorded]
+            write_manifest(results, version)
+            write_readme(results, version, args.only)
         client.close()
 
     log("")

@@ -82,20 +82,49 @@ def test_ipv6_any_is_all_interfaces(
     assert finding.detail == "[::]:18084->8080/tcp listens on all interfaces."
 
 
-def test_udp_and_every_address_of_one_port_are_reported(
+def test_one_finding_per_port_whichever_families_it_is_bound_on(
     container: Callable[..., Container],
     audit: Callable[..., Any],
     findings_of: Callable[..., Any],
 ) -> None:
-    details = sorted(
-        f.detail
-        for f in findings_of(audit(container("ports-all-interfaces")), "port-all-interfaces")
-    )
+    # 53/udp is bound on 0.0.0.0 and [::] (two bindings, one exposure);
+    # 8080/tcp was published on 0.0.0.0 only.
+    c = container("ports-all-interfaces")
+    assert len(c.ports) == 3
+    details = sorted(f.detail for f in findings_of(audit(c), "port-all-interfaces"))
     assert details == [
         "0.0.0.0:18082->8080/tcp listens on all interfaces.",
         "0.0.0.0:18083->53/udp listens on all interfaces.",
-        "[::]:18083->53/udp listens on all interfaces.",
     ]
+
+
+def _outcomes(report: Any) -> list[tuple[str, Severity]]:
+    return sorted((f.check, f.severity) for f in report.findings)
+
+
+def test_a_running_and_a_created_copy_score_the_same(
+    container: Callable[..., Container],
+    audit: Callable[..., Any],
+    findings_of: Callable[..., Any],
+) -> None:
+    # Two captures of one configuration (-p 81:80 -p 18086:53/udp -p 8080):
+    # running, the engine lists six bindings (0.0.0.0 and :: each); created,
+    # HostConfig.PortBindings holds three.
+    running, created = container("ports-pair-running"), container("ports-pair-created")
+    assert (running.state, created.state) == ("running", "created")
+    assert (len(running.ports), len(created.ports)) == (6, 3)
+    a, b = audit(running), audit(created)
+    assert _outcomes(a) == _outcomes(b)
+    assert (a.score, a.grade, a.passed) == (b.score, b.grade, b.passed)
+    for report in (a, b):
+        assert len(findings_of(report, "port-all-interfaces")) == 3
+        (privileged,) = findings_of(report, "port-privileged")
+        assert privileged.detail == "Host port 81 (0.0.0.0:81->80/tcp)."
+        assert privileged.fix.command == "-p 8081:80/tcp"
+    (published,) = findings_of(a, "port-published")
+    assert published.detail == (
+        "Published: 0.0.0.0:18086->53/udp, 0.0.0.0:81->80/tcp, 0.0.0.0:32768->8080/tcp."
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,7 +164,8 @@ def test_port_privileged_on_loopback(
         Severity.LOW,
         "Host port 80 (127.0.0.1:80->80/tcp).",
     )
-    assert finding.fix.command == "-p 8080:80"
+    # the fix keeps the address: a loopback port stays on loopback
+    assert finding.fix.command == "-p 127.0.0.1:8080:80/tcp"
 
 
 @pytest.mark.parametrize(

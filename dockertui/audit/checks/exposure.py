@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dockertui.audit.checks._util import name_arg
 from dockertui.audit.finding import FixKind
+from dockertui.audit.ports import exposures
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, container_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
@@ -22,15 +23,13 @@ from dockertui.model import Container, EngineInfo
     section="exposure",
 )
 def port_all_interfaces(c: Container, engine: EngineInfo) -> Outcome:
-    open_ports = [p for p in c.ports if p.all_interfaces]
-    if not open_ports:
-        return PASS
     return [
         Hit(
             f"{p.describe()} listens on all interfaces.",
-            command=f"-p 127.0.0.1:{p.host_port or p.container_port}:{p.container_port}/{p.protocol}",
+            command=p.publish_flag("127.0.0.1", p.host_port or p.container_port),
         )
-        for p in open_ports
+        for p in exposures(c)
+        if p.all_interfaces
     ]
 
 
@@ -49,10 +48,10 @@ def port_privileged(c: Container, engine: EngineInfo) -> Outcome:
     return [
         Hit(
             f"Host port {p.host_port} ({p.describe()}).",
-            command=f"-p 8{p.host_port:0>3}:{p.container_port}",
+            command=p.publish_flag(host_port=f"8{p.host_port:0>3}"),
         )
-        for p in c.ports
-        if p.host_port.isdecimal() and 0 < int(p.host_port) < 1024
+        for p in exposures(c)
+        if p.privileged_host_port
     ]
 
 
@@ -70,9 +69,10 @@ def port_privileged(c: Container, engine: EngineInfo) -> Outcome:
 def port_published(c: Container, engine: EngineInfo) -> Outcome:
     if c.host_network:
         return fail("Host networking: every port it listens on is open on the host.")
-    if not c.ports:
+    published = exposures(c)
+    if not published:
         return PASS
-    return fail("Published: " + ", ".join(p.describe() for p in c.ports) + ".")
+    return fail("Published: " + ", ".join(p.describe() for p in published) + ".")
 
 
 @container_check(

@@ -1,0 +1,83 @@
+"""Published ports as exposures: one per way in, however the engine reports it.
+
+A running container publishing `-p 80:80` is listed by Docker twice, bound on
+0.0.0.0 and on [::]; its configuration (HostConfig.PortBindings) holds one
+binding with no address. Both mean one port open on every interface, so the
+checks, the panel and the table count exposures, not bindings: a running and
+a stopped copy of one container score the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dockertui.model import Container, PortBinding
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One published port: a container port and protocol reachable on a host
+    port, on every interface or on the addresses in `host_ips`."""
+
+    container_port: str
+    protocol: str
+    host_port: str  # "" when the engine picks one at start
+    all_interfaces: bool
+    host_ips: tuple[str, ...]  # as reported; "" stands for every interface
+
+    @property
+    def address(self) -> str:
+        """The address to show: 0.0.0.0 for every interface (IPv4 and IPv6),
+        [::] for every IPv6 interface only, else the one it is bound to."""
+        ips = [ip.strip("[]") for ip in self.host_ips]
+        if self.all_interfaces:
+            return "[::]" if ips and all(ip == "::" for ip in ips) else "0.0.0.0"
+        ip = ips[0] if ips else ""
+        return f"[{ip}]" if ":" in ip else ip
+
+    @property
+    def privileged_host_port(self) -> bool:
+        """A host port below 1024 (ports only root may normally bind)."""
+        return self.host_port.isdecimal() and 0 < int(self.host_port) < 1024
+
+    @property
+    def loopback(self) -> bool:
+        return not self.all_interfaces and all(
+            ip.startswith("127.") or ip.strip("[]") == "::1" for ip in self.host_ips
+        )
+
+    def describe(self) -> str:
+        host = self.host_port or "(random)"
+        return f"{self.address}:{host}->{self.container_port}/{self.protocol}"
+
+    def publish_flag(self, address: str | None = None, host_port: str | None = None) -> str:
+        """The `-p` flag for this exposure, with the address and host port
+        given (default: its own; no address means every interface)."""
+        where = self.address if address is None and not self.all_interfaces else address or ""
+        port = self.host_port if host_port is None else host_port
+        parts = [p for p in (where, port) if p]
+        prefix = ":".join(parts) + ":" if parts else ""
+        return f"-p {prefix}{self.container_port}/{self.protocol}"
+
+
+def _key(p: PortBinding) -> tuple[str, str, str, str]:
+    where = "" if p.all_interfaces else p.host_ip.strip("[]")
+    return (p.container_port, p.protocol, p.host_port, where)
+
+
+def exposures(c: Container) -> tuple[Exposure, ...]:
+    """The container's published ports, one per (container port, protocol,
+    host port, interface), in the order the engine listed them."""
+    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    for p in c.ports:
+        grouped.setdefault(_key(p), []).append(p.host_ip)
+    return tuple(
+        Exposure(
+            container_port=port,
+            protocol=protocol,
+            host_port=host_port,
+            all_interfaces=not where,
+            host_ips=tuple(dict.fromkeys(ips)),
+        )
+        for (port, protocol, host_port, where), ips in grouped.items()
+    )
