@@ -70,7 +70,7 @@ def test_podman_plain(
 ) -> None:
     report = audit(container("podman/plain"), podman_engine)
     (kept,) = findings_of(report, "cap-not-dropped")
-    assert kept.detail == "Still holds SETFCAP, SETPCAP."
+    assert kept.detail == "Still holds the default capabilities SETFCAP, SETPCAP."
     assert findings_of(report, "cap-added") == []
     assert findings_of(report, "cap-dangerous") == []
     assert findings_of(report, "default-bridge") == []  # Podman's network is "podman"
