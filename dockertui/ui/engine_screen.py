@@ -12,7 +12,6 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -22,6 +21,7 @@ from dockertui.report.style import STYLE, counts_text
 from dockertui.text import printable
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
 from dockertui.ui.finding_view import findings_group
+from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.sections import facts_table
 
 
@@ -126,11 +126,13 @@ def engine_report(
 
 
 class EngineScreen(Screen[None]):
-    """Full-screen view of the engine; `escape` or `q` closes it."""
+    """Full-screen view of the engine; `escape` or `q` closes it, `?` helps,
+    ↑/↓ PgUp/PgDn Home/End scroll it."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("q", "close", "Close", show=False),
+        Binding("question_mark", "app.help", "Help"),
     ]
 
     def __init__(
@@ -143,7 +145,7 @@ class EngineScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         summary, found = engine_report(self.engine, self.client, self.findings)
-        with VerticalScroll(id="engine-body"):
+        with KeyScroll(id="engine-body"):
             yield Static(summary, id="engine-summary")
             yield Static(found, id="engine-findings")
         yield Footer()

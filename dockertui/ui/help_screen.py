@@ -1,6 +1,7 @@
-"""The help screen: the app's key bindings (passed in by the app, so they
-are always the real ones), what grades and severities mean, and the layers
-of the security panel. `escape`, `?` or `q` closes it. Styles live in
+"""The help screen: the keys of the screen it was opened from (passed in by
+the app, so they are always the real ones), what grades and severities
+mean, and the layers of the security panel. `escape`, `?` or `q` closes
+it; it scrolls with the keys its title names. Styles live in
 css/help.tcss."""
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -22,6 +22,7 @@ from dockertui.audit.score import GRADES
 from dockertui.audit.severity import WORST_FIRST
 from dockertui.report.style import GRADE_STYLE, severity_label
 from dockertui.text import printable
+from dockertui.ui.scrolling import SCROLL_KEYS, KeyScroll
 from dockertui.ui.sections import LAYERS
 
 SEVERITY_MEANS = {
@@ -107,10 +108,10 @@ class HelpScreen(ModalScreen[None]):
         self.key_bindings = list(bindings)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-dialog"):
-            yield Static(
-                Text("dockertui help  (escape, ? or q closes)", style="bold"), id="help-title"
-            )
+        title = Text("dockertui help\n", style="bold")
+        title.append(f"esc, ? or q closes · {SCROLL_KEYS} scroll", style="not bold")
+        with KeyScroll(id="help-dialog"):
+            yield Static(title, id="help-title")
             yield Static(bindings_table(self.key_bindings), id="help-bindings")
             yield Static(legend(), id="help-legend")
 

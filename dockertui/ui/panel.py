@@ -10,15 +10,15 @@ import io
 
 from rich.console import Console, RenderableType
 from rich.text import Text
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from dockertui.audit import ContainerReport
 from dockertui.model import EngineInfo
+from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.sections import HINT, LAYERS, build_sections, flags_text, header, render_report
 
 
-class SecurityPanel(VerticalScroll):
+class SecurityPanel(KeyScroll):
     """A scrolling column: header, one Static per layer, the run flags.
 
     Call `show(report, engine)` whenever the selection or the selected
