@@ -231,7 +231,14 @@ FIRES = [
     Fires("cgroup-parent", "cgroup-parent", M, "--cgroup-parent /dtui-fixture"),
     Fires("ulimit-default", "plain", INF, "No --ulimit is set."),
     Fires("healthcheck-missing", "healthcheck-none", L, "The health check is disabled (NONE)."),
-    Fires("sshd-running", "sshd", M, "An sshd process is running.", top="sshd"),
+    Fires(
+        "sshd-running",
+        "sshd",
+        M,
+        "An sshd process is running, seen in its process list: ",
+        top="sshd",
+        fragment=True,
+    ),
     Fires(
         "secrets-in-env",
         "secrets",
@@ -311,7 +318,7 @@ CLEAN = [
     Clean("healthcheck-missing", "healthy", "pass"),
     Clean("healthcheck-missing", "hardened", "pass"),
     Clean("sshd-running", "plain", "pass", top="plain"),
-    Clean("sshd-running", "sshd", "n/a"),  # processes not read: nothing to judge
+    Clean("sshd-running", "plain", "pass"),  # processes not read: its command is sleep
     Clean("secrets-in-env", "plain", "pass"),
     Clean("image-latest", "plain", "pass"),
     Clean("masked-paths-off", "plain", "pass"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import posixpath
-
+from dockertui.audit.checks._util import name_arg
 from dockertui.audit.finding import FixKind
+from dockertui.audit.processes import Source, sshd_state
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Outcome, container_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
@@ -44,11 +44,6 @@ def image_latest(c: Container, engine: EngineInfo) -> Outcome:
     return fail(f"{ref} uses {shown}.", command=f"{repository}@sha256:<digest>")
 
 
-def _program(command: str) -> str:
-    first = command.strip().split(" ", 1)[0].rstrip(":")
-    return posixpath.basename(first)
-
-
 @container_check(
     "sshd-running",
     cis="5.7",
@@ -61,8 +56,18 @@ def _program(command: str) -> str:
     section="image",
 )
 def sshd_running(c: Container, engine: EngineInfo) -> Outcome:
-    if c.processes is None:
-        return NOT_APPLICABLE
-    if any(_program(p) == "sshd" for p in c.processes):
-        return fail("An sshd process is running.", command="docker exec -it <name> sh")
-    return PASS
+    state = sshd_state(c)
+    if not state.found:
+        return PASS
+    command = f"docker exec -it {name_arg(c)} sh"
+    if state.source is Source.PROCESSES:
+        return fail(
+            f"An sshd process is running, seen in its process list: {state.evidence}",
+            command=command,
+        )
+    when = "It is not running" if not c.running else "Its process list was not read"
+    return fail(
+        f"Its configured command starts sshd: {state.evidence}. "
+        f"{when}, so this is judged from the configured command.",
+        command=command,
+    )

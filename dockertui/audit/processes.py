@@ -1,0 +1,99 @@
+"""Whether a container runs an SSH server: seen in its process list when the
+engine gave one, otherwise judged from the command it is configured to start
+(Entrypoint + Cmd). The sshd-running check and the panel both read this."""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from dataclasses import dataclass
+from enum import Enum
+
+from dockertui.model import Container
+
+#: Shells whose `-c` script is read for the programs it starts.
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
+#: Programs that start the next word as the real command (init wrappers,
+#: env, exec); their own options are skipped.
+WRAPPERS = frozenset({"tini", "dumb-init", "env", "exec", "nohup", "setsid", "s6-svscan"})
+#: The characters of what separates two commands in a shell script (; && || | & ( ) { }).
+PUNCTUATION = frozenset(";&|(){}")
+
+
+class Source(Enum):
+    """How the answer was reached."""
+
+    PROCESSES = "seen running"  # the process list of a running container
+    CONFIGURED = "from the configured command"  # Entrypoint + Cmd
+
+
+@dataclass(frozen=True)
+class SshdState:
+    found: bool
+    source: Source
+    evidence: str  # the process or the configured command that starts it, or ""
+
+
+def program(word: str) -> str:
+    """The program a command word names: "/usr/sbin/sshd" and "sshd:" are "sshd"."""
+    return posixpath.basename(word.strip().rstrip(":"))
+
+
+def _is_sshd(word: str) -> bool:
+    return program(word) == "sshd"  # sshd, not sshd-keygen or sshd_config
+
+
+def _commands(script: str) -> list[list[str]]:
+    """A shell script split into simple commands (words), as far as shlex can."""
+    commands: list[list[str]] = []
+    for line in script.splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|(){}")
+        lexer.whitespace_split = True
+        current: list[str] = []
+        try:
+            for token in lexer:
+                if set(token) <= PUNCTUATION:
+                    commands.append(current)
+                    current = []
+                else:
+                    current.append(token)
+        except ValueError:  # an unbalanced quote: fall back to plain words
+            current = line.split()
+        commands.append(current)
+    return [words for words in commands if words]
+
+
+def _starts_sshd(words: list[str], depth: int = 0) -> bool:
+    """Whether this argv runs sshd, directly, through a wrapper or a shell."""
+    i = 0
+    while i < len(words) and "=" in words[i] and not words[i].startswith(("/", "-")):
+        i += 1  # VAR=value before the command
+    if i >= len(words) or depth > 3:
+        return False
+    first = program(words[i])
+    rest = words[i + 1 :]
+    if _is_sshd(words[i]):
+        return True
+    if first in WRAPPERS:
+        while rest and (rest[0].startswith("-") or "=" in rest[0]):
+            rest = rest[1:]  # the wrapper's own options, "--" and env assignments
+        return _starts_sshd(rest, depth + 1)
+    if first in SHELLS and "-c" in rest:
+        script_at = rest.index("-c") + 1
+        if script_at < len(rest):
+            return any(_starts_sshd(cmd, depth + 1) for cmd in _commands(rest[script_at]))
+    return False
+
+
+def configured_sshd(command: tuple[str, ...]) -> bool:
+    """Whether the configured Entrypoint + Cmd starts sshd."""
+    return _starts_sshd(list(command))
+
+
+def sshd_state(c: Container) -> SshdState:
+    """Seen in the process list when there is one, else from the configuration."""
+    if c.running and c.processes is not None:
+        seen = next((p for p in c.processes if _is_sshd(p.strip().split(" ", 1)[0])), "")
+        return SshdState(bool(seen), Source.PROCESSES, seen)
+    found = configured_sshd(c.command)
+    return SshdState(found, Source.CONFIGURED, shlex.join(c.command) if found else "")
