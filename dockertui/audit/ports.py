@@ -50,14 +50,10 @@ class Exposure:
         host = self.host_port or "(random)"
         return f"{self.address}:{host}->{self.container_port}/{self.protocol}"
 
-    def publish_flag(self, address: str | None = None, host_port: str | None = None) -> str:
-        """The `-p` flag for this exposure, with the address and host port
-        given (default: its own; no address means every interface)."""
-        where = self.address if address is None and not self.all_interfaces else address or ""
-        port = self.host_port if host_port is None else host_port
-        parts = [p for p in (where, port) if p]
-        prefix = ":".join(parts) + ":" if parts else ""
-        return f"-p {prefix}{self.container_port}/{self.protocol}"
+    @property
+    def bind_prefix(self) -> str:
+        """The address part of a `-p` flag: "" for every interface, else "<address>:"."""
+        return "" if self.all_interfaces else f"{self.address}:"
 
 
 def _key(p: PortBinding) -> tuple[str, str, str, str]:

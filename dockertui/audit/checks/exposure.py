@@ -26,7 +26,7 @@ def port_all_interfaces(c: Container, engine: EngineInfo) -> Outcome:
     return [
         Hit(
             f"{p.describe()} listens on all interfaces.",
-            command=p.publish_flag("127.0.0.1", p.host_port or p.container_port),
+            command=f"-p 127.0.0.1:{p.host_port or p.container_port}:{p.container_port}/{p.protocol}",
         )
         for p in exposures(c)
         if p.all_interfaces
@@ -48,7 +48,7 @@ def port_privileged(c: Container, engine: EngineInfo) -> Outcome:
     return [
         Hit(
             f"Host port {p.host_port} ({p.describe()}).",
-            command=p.publish_flag(host_port=f"8{p.host_port:0>3}"),
+            command=f"-p {p.bind_prefix}8{p.host_port:0>3}:{p.container_port}/{p.protocol}",
         )
         for p in exposures(c)
         if p.privileged_host_port

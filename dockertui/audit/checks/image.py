@@ -59,15 +59,14 @@ def sshd_running(c: Container, engine: EngineInfo) -> Outcome:
     state = sshd_state(c)
     if not state.found:
         return PASS
-    command = f"docker exec -it {name_arg(c)} sh"
     if state.source is Source.PROCESSES:
         return fail(
             f"An sshd process is running, seen in its process list: {state.evidence}",
-            command=command,
+            command=f"docker exec -it {name_arg(c)} sh",
         )
     when = "It is not running" if not c.running else "Its process list was not read"
     return fail(
         f"Its configured command starts sshd: {state.evidence}. "
         f"{when}, so this is judged from the configured command.",
-        command=command,
+        command=f"docker exec -it {name_arg(c)} sh",
     )
