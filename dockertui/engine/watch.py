@@ -5,6 +5,14 @@
 only the containers events name (bursts coalesced), and on a dropped stream
 reports `Disconnected`, backs off, reconnects, re-lists and starts over with
 a fresh snapshot. It never polls every container on a timer.
+
+What an event costs is decided here, as early as possible: runs of a
+container's own health check (recognised from the exec_create action's
+command text) and bookkeeping actions are dropped before the console sees
+them; only what changes a container is re-inspected; an exec somebody
+started is inspected once. The console's callback is called outside the
+handling of I/O errors, so its own failure propagates instead of passing
+for a lost engine.
 """
 
 from __future__ import annotations
@@ -25,11 +33,21 @@ from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.engine.gateway import EngineGateway, client_facts
 from dockertui.engine.inventory import collect, inspect_container
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
+from dockertui.model.exec import exec_from_event, is_healthcheck
 
 COALESCE_SECONDS = 0.05
+#: How long a re-inspect that failed (the engine busy or briefly away) waits
+#: before it is tried again; its containers stay pending meanwhile.
+RETRY_SECONDS = 0.5
+#: Tries of one container's re-inspect before it waits for its next event.
+RETRIES = 5
 BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
-#: Container actions that never change what the checks read.
-QUIET_ACTIONS = ("exec_start", "exec_die", "attach", "detach", "resize", "top", "export")
+#: Container actions that never change what the checks read: shown, not re-inspected.
+QUIET_ACTIONS = frozenset({"attach", "detach", "export"})
+#: Container actions that are neither news nor change anything: dropped at
+#: once. An exec session is shown once, from its exec_create (start and die
+#: are folded into it); `top` is the console's own process listing.
+SILENT_ACTIONS = frozenset({"exec_start", "exec_die", "resize", "top"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,7 @@ class Disconnected:
 @dataclass(frozen=True)
 class ContainerChanged:
     container: Container
+    time: float = 0.0  # the engine's time of the latest event that led here (0: none)
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,26 @@ class EngineEvent:
 @dataclass(frozen=True)
 class ExecStarted:
     session: ExecSession
+    time: float = 0.0  # the exec_create event's own time
+
+
+@dataclass
+class WatchCounts:
+    """What the watcher asked the engine for, since it was made: the figure
+    that shows an event storm did not become a request storm."""
+
+    events: int = 0  # event lines read
+    container_inspects: int = 0
+    exec_inspects: int = 0
+
+
+class _EmitFailed(Exception):
+    """The console's callback raised: not an engine problem. Carried past the
+    I/O error handling and re-raised as the original exception."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 Update = Connected | Disconnected | ContainerChanged | ContainerRemoved | EngineEvent | ExecStarted
@@ -102,22 +141,31 @@ class Watcher:
         *,
         coalesce: float = COALESCE_SECONDS,
         backoff: tuple[float, ...] = BACKOFF,
+        retry: float = RETRY_SECONDS,
     ) -> None:
         self.endpoint = endpoint
         self.coalesce = coalesce
         self.backoff = backoff
+        self.retry = retry
         self.label = endpoint.describe()
         self.client = client_facts(endpoint, os.environ)
+        self.counts = WatchCounts()
         self._api: EngineGateway | None = None
         self._failures = 0  # consecutive sessions that ended without connecting
+        # Each known container's health check, to recognise its runs.
+        self._containers: dict[str, Container] = {}
 
     async def run(self, emit: Emit) -> None:
-        """Run until cancelled; every update goes through `emit`."""
+        """Run until cancelled; every update goes through `emit`. An
+        exception `emit` raises ends the run with that exception: it is a bug
+        of the caller, not a lost engine, and reconnecting would repeat it."""
         self._failures = 0
         while True:
             try:
                 await self._session(emit)
                 reason = "The engine closed the event stream."
+            except _EmitFailed as failed:
+                raise failed.error from None
             except EngineError as err:
                 reason = str(err)
             except (aiohttp.ClientError, EngineRefused, OSError, ValueError) as err:
@@ -134,8 +182,10 @@ class Watcher:
             async with client.stream("events", {"since": f"{time.time():.3f}"}) as response:
                 # Subscribed: events from now on wait in the socket while we list.
                 inventory = await collect(client)
+                self.counts.container_inspects += len(inventory.containers)
                 self._failures = 0  # back to the shortest wait once we were connected
-                await _call(emit, Connected(inventory.engine, inventory.containers))
+                self._containers = {c.id: c for c in inventory.containers}
+                await _emit(emit, Connected(inventory.engine, inventory.containers))
                 await self._follow(client, response, emit)
         finally:
             self._api = None
@@ -144,70 +194,130 @@ class Watcher:
     async def _follow(
         self, client: EngineGateway, response: aiohttp.ClientResponse, emit: Emit
     ) -> None:
-        pending: set[str] = set()
+        # Container id -> the engine time of the latest event naming it.
+        pending: dict[str, float] = {}
+        failed: dict[str, int] = {}  # container id -> re-inspects that failed in a row
         # Destroyed while their inspect was in flight: the late answer (e.g.
         # state "removing") must not bring the container back.
         destroyed: set[str] = set()
         flush: asyncio.Task[None] | None = None
+        reader = asyncio.current_task()
 
         async def flush_later() -> None:
             # Loop: events that arrive while a batch is being inspected add to
             # `pending` without starting a new task, so they are flushed here.
+            wait = self.coalesce
             while pending:
-                await asyncio.sleep(self.coalesce)
-                ids = list(pending)
+                await asyncio.sleep(wait)
+                batch = dict(pending)
                 pending.clear()
                 destroyed.clear()
-                results = await asyncio.gather(*(inspect_container(client, i) for i in ids))
-                for container_id, container in zip(ids, results, strict=True):
+                self.counts.container_inspects += len(batch)
+                results = await asyncio.gather(
+                    *(inspect_container(client, i) for i in batch), return_exceptions=True
+                )
+                wait = self.coalesce
+                for (container_id, when), result in zip(batch.items(), results, strict=True):
                     if container_id in destroyed:
                         continue  # ContainerRemoved already sent
-                    if container is None:
-                        await _call(emit, ContainerRemoved(container_id))
+                    if isinstance(result, EngineError | EngineRefused | aiohttp.ClientError):
+                        # Transient (the engine busy, or going away: then the
+                        # stream ends too). Keep the id for another try.
+                        failed[container_id] = tries = failed.get(container_id, 0) + 1
+                        if tries < RETRIES:
+                            pending[container_id] = max(when, pending.get(container_id, 0.0))
+                            wait = self.retry
+                        continue
+                    failed.pop(container_id, None)
+                    if isinstance(result, BaseException):
+                        raise result
+                    elif result is None:
+                        self._containers.pop(container_id, None)
+                        await _emit(emit, ContainerRemoved(container_id))
                     else:
-                        await _call(emit, ContainerChanged(container))
+                        self._containers[container_id] = result
+                        await _emit(emit, ContainerChanged(result, when))
+
+        def flushed(task: asyncio.Task[None]) -> None:
+            # A flush that failed (a bug, or the console's callback) must not
+            # be lost: stop reading, and `_follow` raises it below.
+            if not task.cancelled() and task.exception() is not None and reader is not None:
+                reader.cancel()
 
         try:
             async for line in response.content:
                 if not line.strip():
                     continue
+                self.counts.events += 1
                 event = parse_event(json.loads(line))
-                if event.type == "container" and is_lock(event.attributes):
-                    continue  # a fix taking or releasing its lock: bookkeeping, not news
-                await _call(emit, event)
                 if event.type != "container" or not event.actor_id:
+                    await _emit(emit, event)
                     continue
-                action = event.action.split(":", 1)[0]
+                action, _, detail = event.action.partition(": ")
+                if action in SILENT_ACTIONS or is_lock(event.attributes):
+                    continue  # bookkeeping, or a fix taking or releasing its lock
                 if action == "exec_create":
-                    await self._exec(client, event, emit)
+                    await self._exec(client, event, detail, emit)
                     continue
-                if action in QUIET_ACTIONS:
-                    continue
+                await _emit(emit, event)
+                if action in QUIET_ACTIONS or action == "health_status":
+                    continue  # the event says it all (health: the console updates the row)
                 if action == "destroy":
-                    pending.discard(event.actor_id)
+                    pending.pop(event.actor_id, None)
                     destroyed.add(event.actor_id)
-                    await _call(emit, ContainerRemoved(event.actor_id))
+                    self._containers.pop(event.actor_id, None)
+                    await _emit(emit, ContainerRemoved(event.actor_id))
                     continue
-                pending.add(event.actor_id)
+                pending[event.actor_id] = max(event.time, pending.get(event.actor_id, 0.0))
                 if flush is None or flush.done():
                     flush = asyncio.create_task(flush_later())
+                    flush.add_done_callback(flushed)
+        except asyncio.CancelledError:
+            if flush is None or not flush.done() or flush.cancelled() or not flush.exception():
+                raise
         finally:
             if flush is not None and not flush.done():
                 flush.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await flush
+        if flush is not None and flush.done() and not flush.cancelled():
+            failure = flush.exception()
+            if failure is not None:
+                raise failure
 
-    async def _exec(self, client: EngineGateway, event: EngineEvent, emit: Emit) -> None:
+    async def _exec(
+        self, client: EngineGateway, event: EngineEvent, command: str, emit: Emit
+    ) -> None:
+        """An exec_create: a run of the container's health check is dropped
+        without a request; any other session is inspected once (who runs it,
+        privileged or not) and emitted as `ExecStarted`."""
         exec_id = event.attributes.get("execID", "")
-        if not exec_id:
+        container = self._containers.get(event.actor_id)
+        if not exec_id or (container is not None and is_healthcheck(command, container)):
             return
-        doc = await client.exec_inspect(exec_id)
-        if doc is None:
-            return  # already gone
-        await _call(emit, ExecStarted(exec_from_inspect(doc)))
+        self.counts.exec_inspects += 1
+        try:
+            doc = await client.exec_inspect(exec_id)
+        except EngineRefused:
+            doc = None  # judged from the event instead
+        session = (
+            exec_from_inspect(doc)
+            if doc is not None
+            else exec_from_event(exec_id, event.actor_id, command)  # it ended already
+        )
+        await _emit(emit, ExecStarted(session, event.time))
 
 
 async def _call(emit: Emit, update: Update) -> None:
     result = emit(update)
     if asyncio.iscoroutine(result):
         await result
+
+
+async def _emit(emit: Emit, update: Update) -> None:
+    """`_call` inside a session: whatever the callback raises is marked as
+    the callback's, so no I/O handler takes it for the engine's."""
+    try:
+        await _call(emit, update)
+    except Exception as err:
+        raise _EmitFailed(err) from err

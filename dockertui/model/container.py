@@ -134,6 +134,7 @@ class Container:
     ulimits: tuple[str, ...] = ()
     healthcheck: tuple[str, ...] | None = None  # Config.Healthcheck.Test
     health_status: str = ""
+    shell: tuple[str, ...] = ()  # Config.Shell: what runs a CMD-SHELL health check
     env: tuple[EnvVar, ...] = ()
     labels: dict[str, str] = field(default_factory=dict, compare=False)
     command: tuple[str, ...] = ()  # Entrypoint + Cmd: what the main process runs
@@ -216,6 +217,7 @@ def container_from_inspect(doc: dict[str, Any]) -> Container:
         ),
         healthcheck=_optional_tuple(strings(obj(config, "Healthcheck"), "Test")),
         health_status=text(obj(state, "Health"), "Status"),
+        shell=tuple(strings(config, "Shell") or ()),
         env=tuple(_env(v) for v in strings(config, "Env") or ()),
         labels=string_map(config, "Labels"),
         command=tuple((strings(config, "Entrypoint") or []) + (strings(config, "Cmd") or [])),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -36,6 +37,8 @@ from dockertui.ui.widgets import EventsPane, StatusHeader
 #: below SIDE_BY_SIDE it sits under the table, from there beside it.
 NARROW = 120
 SIDE_BY_SIDE = 200
+#: The console repaints at most once per this many seconds under a stream of updates.
+REPAINT_SECONDS = 0.1
 SORTS: tuple[str | None, ...] = (None, *(c.key for c in columns.COLUMNS))
 
 
@@ -60,6 +63,7 @@ class DockerTUI(App[None]):
         Binding("e", "engine", "Engine"),
         Binding("f", "fix", "Fix"),
         Binding("v", "toggle_events", "Events", show=False),
+        Binding("exclamation_mark", "toggle_flagged", "Flagged events"),
         Binding("enter", "details", "Details"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -92,6 +96,7 @@ class DockerTUI(App[None]):
         self._rows: list[str] = []  # container ids in display order
         self._changed: set[str] = set()
         self._refresh_scheduled = False
+        self._last_refresh = 0.0  # time.monotonic() of the last repaint
         self._selected: str | None = None
         self._columns: tuple[columns.Column, ...] = ()
 
@@ -168,17 +173,27 @@ class DockerTUI(App[None]):
 
     def _on_engine_update(self, update: object) -> None:
         kind, key = self.state.apply(update)  # type: ignore[arg-type]
+        if kind == "none":
+            return  # nothing shown changed
         if kind == "reset":
             self._rows = []
             self._changed.clear()
+            if self._selected is not None:
+                self._changed.add(self._selected)  # its panel shows the new report
         elif kind in ("upsert", "remove"):
             self._changed.add(key)
         if not self._refresh_scheduled:
             self._refresh_scheduled = True
-            self.call_later(self._refresh)
+            # At most one repaint per REPAINT_SECONDS, however fast updates come.
+            wait = self._last_refresh + REPAINT_SECONDS - time.monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._refresh)
+            else:
+                self.call_later(self._refresh)
 
     def _refresh(self) -> None:
         self._refresh_scheduled = False
+        self._last_refresh = time.monotonic()
         if not self.is_running:
             return  # shutting down: the screen's widgets may already be gone
         changed, self._changed = self._changed, set()
@@ -225,7 +240,7 @@ class DockerTUI(App[None]):
 
     def _refresh_details(self, changed: set[str]) -> None:
         report = self.state.reports.get(self._selected or "")
-        if self._selected is None or self._selected in changed or not changed:
+        if self._selected in changed:
             self._show_panel(report)
         screen = self.screen
         if isinstance(screen, ContainerScreen) and screen.container_id in changed:
@@ -313,6 +328,10 @@ class DockerTUI(App[None]):
     def action_toggle_events(self) -> None:
         self.query_one(EventsPane).toggle_class("toggled")  # shown or hidden, by layout
 
+    def action_toggle_flagged(self) -> None:
+        flagged = self.query_one(EventsPane).toggle_flagged(self.state)
+        self.notify("Flagged events only" if flagged else "Every event", timeout=1.5)
+
     def action_engine(self) -> None:
         if self.state.engine is not None:
             self.push_screen(
@@ -381,6 +400,11 @@ class DockerTUI(App[None]):
             self.action_engine,
         )
         yield SystemCommand("Show or hide the events pane", "", self.action_toggle_events)
+        yield SystemCommand(
+            "Flagged events only",
+            "Show only security-relevant events, or every event again (!)",
+            self.action_toggle_flagged,
+        )
         yield SystemCommand(
             "Container details", "The security panel of the selected container", self.action_details
         )

@@ -1,13 +1,19 @@
 """What the console knows about the fleet, updated from engine updates.
 
 No Textual here: the app applies each update and asks this object which
-rows to show, in which order; tests can drive it directly."""
+rows to show, in which order; tests can drive it directly.
+
+Event lines are kept in the order of the engine's own event times (each
+line carries the time of the event it is about, never the arrival time),
+one line per exec session, and a health check only when its status
+changes."""
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dockertui.audit import ContainerReport, Finding, Severity, audit_container, audit_engine
 from dockertui.audit.runner import audit_exec
@@ -20,18 +26,24 @@ from dockertui.engine.watch import (
     ExecStarted,
     Update,
 )
-from dockertui.model import ClientFacts, EngineInfo
+from dockertui.model import ClientFacts, EngineInfo, ExecSession
 
 EVENT_HISTORY = 300
 
 
 @dataclass(frozen=True)
 class EventLine:
-    time: float
-    text: str  # already safe: built from printable() pieces by the pane
+    time: float  # the engine's time of the event this line is about
+    text: str  # plain, untrusted pieces included: the pane escapes it
     event: EngineEvent | None
     severity: Severity | None = None  # set when the event is security-relevant
     reason: str = ""
+    quiet: bool = False  # routine news (a health status), shown dim
+
+    @property
+    def flagged(self) -> bool:
+        """Security-relevant: what the pane's "flagged only" view keeps."""
+        return self.severity is not None
 
 
 @dataclass
@@ -45,19 +57,39 @@ class FleetState:
     events: deque[EventLine] = field(default_factory=lambda: deque(maxlen=EVENT_HISTORY))
     generation: int = 0  # bumps on every full snapshot
     event_count: int = 0  # every event line ever added, to find the new ones
+    reordered: int = 0  # bumps when a line went in before the last one shown
 
     def add_event(self, line: EventLine) -> None:
-        self.events.append(line)
+        """Add a line in event-time order (after lines of the same time)."""
+        at = len(self.events)
+        while at > 0 and self.events[at - 1].time > line.time:
+            at -= 1
+        if at == len(self.events):
+            self.events.append(line)
+        else:
+            if len(self.events) == self.events.maxlen:
+                if at == 0:
+                    return  # older than all the history kept
+                self.events.popleft()
+                at -= 1
+            self.events.insert(at, line)
+            self.reordered += 1
         self.event_count += 1
 
     def new_events(self, seen: int) -> list[EventLine]:
-        """The lines added since `seen` lines had been added (at most the history)."""
+        """The lines added since `seen` lines had been added (at most the
+        history), when none went in out of order since (see `reordered`)."""
         fresh = min(self.event_count - seen, len(self.events))
         return list(self.events)[len(self.events) - fresh :] if fresh > 0 else []
 
+    def lines(self, flagged_only: bool = False) -> list[EventLine]:
+        """Every line kept, oldest first; only the flagged ones if asked."""
+        return [e for e in self.events if e.flagged or not flagged_only]
+
     def apply(self, update: Update) -> tuple[str, str]:
         """Apply one update; returns what changed: ("reset", ""), ("upsert", id),
-        ("remove", id), ("status", ""), ("event", "")."""
+        ("remove", id), ("status", ""), ("event", ""), or ("none", "") when
+        nothing shown changed."""
         match update:
             case Connected(engine=engine, containers=containers):
                 self.engine = engine
@@ -71,45 +103,66 @@ class FleetState:
                 self.connected = False
                 self.status = f"disconnected: {reason} Retrying in {delay:g} s."
                 return ("status", "")
-            case ContainerChanged(container=container):
+            case ContainerChanged(container=container, time=when):
                 if self.engine is None:
                     return ("status", "")
                 before = self.reports.get(container.id)
+                if before is not None and before.container == container:
+                    return ("none", "")  # the same answer again: nothing to redo
                 report = audit_container(container, self.engine)
                 self.reports[container.id] = report
                 if container.running and (before is None or not before.container.running):
-                    self._alert_on_start(report)
+                    self._alert_on_start(report, when or time.time())
                 return ("upsert", container.id)
             case ContainerRemoved(container_id=cid):
-                self.reports.pop(cid, None)
+                if self.reports.pop(cid, None) is None:
+                    return ("none", "")
                 return ("remove", cid)
             case EngineEvent(action="top"):
-                return ("status", "")  # our own process-list reads: not news
+                return ("none", "")  # our own process-list reads: not news
+            case EngineEvent(type="container") if update.action.startswith("health_status"):
+                return self._health(update)
             case EngineEvent():
                 self.add_event(self._event_line(update))
                 return ("event", "")
-            case ExecStarted(session=session):
+            case ExecStarted(session=session, time=when):
                 owner = self.reports.get(session.container_id)
                 if owner is None:
-                    return ("event", "")
-                for finding in audit_exec(session, owner.container):
-                    self.add_event(
-                        EventLine(
-                            time.time(),
-                            f"{owner.container.name}: {finding.title}: {finding.detail}",
-                            None,
-                            finding.severity,
-                            finding.why,
-                        )
-                    )
+                    return ("none", "")
+                self.add_event(self._exec_line(session, owner, when or time.time()))
                 return ("event", "")
         return ("status", "")
+
+    def _health(self, event: EngineEvent) -> tuple[str, str]:
+        """A health status change: the event says it all, no re-inspect."""
+        status = event.action.partition(":")[2].strip()
+        report = self.reports.get(event.actor_id)
+        if report is None or self.engine is None or report.container.health_status == status:
+            return ("none", "")
+        container = replace(report.container, health_status=status)
+        self.reports[container.id] = audit_container(container, self.engine)
+        self.add_event(
+            EventLine(event.time, f"{container.name}: health {status}", event, quiet=True)
+        )
+        return ("upsert", container.id)
 
     def _event_line(self, event: EngineEvent) -> EventLine:
         name = event.name or event.actor_id[:12]
         return EventLine(event.time, f"{event.type} {event.action} {name}".strip(), event)
 
-    def _alert_on_start(self, report: ContainerReport) -> None:
+    def _exec_line(self, session: ExecSession, owner: ContainerReport, when: float) -> EventLine:
+        """One line per exec session: who runs what, flagged by the exec checks."""
+        c = owner.container
+        who = session.user or f"{c.user or 'root'}, the container's user"
+        text = f"{c.name}: exec {shlex.join(session.command)} (as {who})"
+        findings = audit_exec(session, c)
+        if not findings:
+            return EventLine(when, text, None)
+        titles = "; ".join(f.title for f in findings)
+        worst = max(findings, key=lambda f: f.severity.rank).severity
+        return EventLine(when, text, None, worst, titles)
+
+    def _alert_on_start(self, report: ContainerReport, when: float) -> None:
         """A privileged container, or one holding the engine socket, started."""
         c = report.container
         reasons = []
@@ -120,7 +173,7 @@ class FleetState:
         if reasons:
             self.add_event(
                 EventLine(
-                    time.time(),
+                    when,
                     f"{c.name} started: {' and '.join(reasons)}",
                     None,
                     Severity.CRITICAL,

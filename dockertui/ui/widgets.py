@@ -50,17 +50,38 @@ class StatusHeader(Static):
 
 
 class EventsPane(RichLog):
-    """Recent engine events, security-relevant ones marked."""
+    """Recent engine events in the engine's time order, security-relevant
+    ones marked; `flagged_only` keeps just those."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_lines=300, wrap=False, markup=False, **kwargs)  # type: ignore[arg-type]
-        self._shown = 0
+        self._shown = 0  # state.event_count when last written
+        self._order = 0  # state.reordered when last written
+        self.flagged_only = False
 
     def show_new(self, state: FleetState) -> None:
-        """Append the lines this pane has not written yet."""
+        """Append the lines this pane has not written yet; write them all
+        again when one went in before lines already shown."""
+        if state.reordered != self._order:
+            self.rewrite(state)
+            return
         for line in state.new_events(self._shown):
-            self.write(render_event(line))
+            if line.flagged or not self.flagged_only:
+                self.write(render_event(line))
         self._shown = state.event_count
+
+    def rewrite(self, state: FleetState) -> None:
+        self.clear()
+        for line in state.lines(self.flagged_only):
+            self.write(render_event(line))
+        self._shown, self._order = state.event_count, state.reordered
+
+    def toggle_flagged(self, state: FleetState) -> bool:
+        """Show only flagged events, or every event again; returns which."""
+        self.flagged_only = not self.flagged_only
+        self.border_title = "flagged events only (!: all)" if self.flagged_only else None
+        self.rewrite(state)
+        return self.flagged_only
 
 
 def render_event(line: EventLine) -> Text:
@@ -70,9 +91,9 @@ def render_event(line: EventLine) -> Text:
         text.append(" ")
         text.append(printable(line.text), style="bold")
         if line.reason:
-            text.append(f"  {line.reason}", style="dim")
+            text.append(f"  {printable(line.reason)}", style="dim")
     else:
-        text.append(printable(line.text))
+        text.append(printable(line.text), style="dim" if line.quiet else "")
     return text
 
 

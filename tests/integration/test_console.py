@@ -376,7 +376,8 @@ async def test_exec_as_root_is_flagged_in_the_events(containers: harness.Contain
             line.text
             for line in app.state.events
             if line.severity is Severity.MEDIUM
-            and line.text.startswith(f"{name}: Exec session as root")
+            and line.text.startswith(f"{name}: exec ")
+            and "Exec session as root" in line.reason
         ]
 
     async with console() as pilot:
@@ -398,12 +399,12 @@ async def test_exec_as_root_is_flagged_in_the_events(containers: harness.Contain
             start=start,
         )
         assert len(root_lines(app)) == 1
-        assert root_lines(app)[0].endswith(": id")
+        assert root_lines(app)[0] == f"{name}: exec id (as root, the container's user)"
         assert not any("as-app" in line.text and line.severity for line in app.state.events)
         pane = app.query_one("#events")
         await until(
             pilot,
-            lambda: f"{name}: Exec session as root" in widget_text(pane),
+            lambda: f"{name}: exec id (as root" in widget_text(pane),
             LIVE,
             lambda: f"events pane: {widget_text(pane)[-400:]!r}",
         )
