@@ -6,7 +6,11 @@ Two kinds, raised by the engine gateway and nothing else:
   timeout, ssh); `str(err)` names the cause and what to do.
 - `EngineRefused`: the engine answered with an error status; `status` and
   `message` are what it said. `NotFound` (404) and `Conflict` (409) are the
-  two statuses callers decide on.
+  two statuses callers decide on. `describe_refusal` turns one into the
+  sentence a command prints.
+
+aiohttp (and Rich, for `printable`) are imported only when a failure is
+described, so that importing this module (every command does) costs nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +18,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
-
-import aiohttp
+from http import HTTPStatus
 
 from dockertui.engine.endpoint import Endpoint
 
@@ -31,19 +34,28 @@ class EngineError(Exception):
 class EngineRefused(Exception):
     """The engine answered a request with an error status."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(
+        self, status: int, message: str, *, request: str = "", from_engine: bool = True
+    ) -> None:
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message.strip().rstrip(".") or f"HTTP status {status}"
+        #: "GET /containers/json": what was refused ("" when not known).
+        self.request = request
+        #: The answer was an Engine API error ({"message": ...}), not an empty
+        #: or HTML body: whatever answered speaks the Engine API.
+        self.from_engine = from_engine and bool(message.strip())
 
     @staticmethod
-    def of(status: int, message: str) -> EngineRefused:
+    def of(
+        status: int, message: str, *, request: str = "", from_engine: bool = True
+    ) -> EngineRefused:
         """The most specific error for `status`. Podman answers a taken
         container name with 500 "that name is already in use": a conflict too."""
         if status == 500 and "already in use" in message.lower():
-            return Conflict(status, message)
+            return Conflict(status, message, request=request, from_engine=from_engine)
         kind = {404: NotFound, 409: Conflict}.get(status, EngineRefused)
-        return kind(status, message)
+        return kind(status, message, request=request, from_engine=from_engine)
 
     @property
     def transient(self) -> bool:
@@ -65,6 +77,43 @@ class Conflict(EngineRefused):
     """409: a name in use, a container in a state that refuses the request."""
 
 
+def http_status(status: int) -> str:
+    """ "HTTP 404 Not Found"; just the number for a status HTTP does not name."""
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def describe_not_an_engine(endpoint: Endpoint, status: int) -> str:
+    """One sentence for a first request (GET /version) that got no Engine API
+    answer: an error status without an Engine API error, or a success that
+    does not carry an API version."""
+    answer = http_status(status) if status >= 400 else "something that is not an Engine API reply"
+    return (
+        f"The server at {endpoint.host} answered GET /version with {answer}; it may not be "
+        "a Docker engine, so check --host, DOCKER_HOST or the context."
+    )
+
+
+def describe_refusal(endpoint: Endpoint, err: EngineRefused) -> str:
+    """One sentence for a request the engine refused: which request, the
+    status, and the engine's own message (or that there was none)."""
+    from dockertui.text import printable  # imports Rich: only when there is something to say
+
+    what = err.request or "a request"
+    if not err.from_engine:
+        return (
+            f"The server at {endpoint.host} answered {what} with {http_status(err.status)} and no "
+            "Engine API error message; the endpoint may not be a Docker engine, so check "
+            "--host, DOCKER_HOST or the context."
+        )
+    return (
+        f"The engine at {endpoint.host} refused {what} ({http_status(err.status)}): "
+        f"{printable(err.message)}."
+    )
+
+
 def describe_ssh_failure(endpoint: Endpoint, message: str) -> str:
     """One sentence on why the ssh tunnel to the engine could not be opened."""
     if "known_hosts" in message or "host key" in message.lower():
@@ -79,6 +128,8 @@ def describe_failure(
     endpoint: Endpoint, cause: BaseException | None, timeout: float = CONNECT_TIMEOUT
 ) -> str:
     """One sentence on why the engine at `endpoint` cannot be reached."""
+    import aiohttp
+
     where = endpoint.host
     os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
     if isinstance(cause, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):

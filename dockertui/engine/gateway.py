@@ -1,12 +1,15 @@
 """The one engine gateway: every Engine API request dockertui makes.
 
-`EngineGateway` opens one HTTP session per endpoint (aiodocker builds the
-connector for unix, tcp/TLS and ssh endpoints) and offers the operations
-the inventory, the watcher and the fixes need as typed methods. Requests go
-through the session aiodocker exposes (`Docker.session`, `Docker.docker_host`),
-never through its private helpers, and every failure is translated here,
-once: `EngineError` when the engine cannot be reached, `EngineRefused` (or
-`NotFound` / `Conflict`) when it answers with an error status.
+`EngineGateway` opens one aiohttp session per endpoint and offers the
+operations the inventory, the watcher and the fixes need as typed methods.
+Unix sockets and tcp (with or without TLS) get a plain aiohttp connector
+made here; only ssh (and Windows named pipes) go through aiodocker, which
+builds those connectors, and aiodocker is imported only then: it costs a
+tenth of a second of every start. Requests go through the session (for
+aiodocker, the one it exposes as `Docker.session`, never its private
+helpers), and every failure is translated here, once: `EngineError` when
+the engine cannot be reached, `EngineRefused` (or `NotFound` / `Conflict`)
+when it answers with an error status.
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ import json
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiodocker
 import aiohttp
 
 from dockertui.engine.endpoint import Endpoint, EndpointError
@@ -30,9 +32,14 @@ from dockertui.engine.errors import (
     EngineRefused,
     NotFound,
     describe_failure,
+    describe_not_an_engine,
+    describe_refusal,
     describe_ssh_failure,
 )
 from dockertui.model import ClientFacts
+
+if TYPE_CHECKING:
+    import aiodocker
 
 __all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "EngineGateway", "client_facts"]
 
@@ -43,6 +50,8 @@ CHUNK = 64 * 1024
 _NEEDS_SSH_EXTRA = (
     "{host} is an ssh endpoint, which needs the ssh extra: pip install 'dockertui[ssh]'."
 )
+#: Host part of request URLs on a unix socket (the connector ignores it).
+_UNIX_BASE = "http://localhost"
 # aiodocker logs ssh failures itself; we say them once, in one sentence.
 logging.getLogger("aiodocker").addHandler(logging.NullHandler())
 
@@ -64,31 +73,64 @@ class EngineGateway:
     def __init__(
         self,
         endpoint: Endpoint,
-        docker: aiodocker.Docker,
-        connector: aiohttp.BaseConnector | None = None,
+        session: aiohttp.ClientSession,
+        base: str,
+        docker: aiodocker.Docker | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self._docker = docker
-        self._connector = connector  # ours to close when we made it
+        self._session = session
+        self._base = base  # scheme and host that request paths are appended to
+        self._docker = docker  # ours to close, when aiodocker made the session
         self.api_version = ""  # "v1.41", negotiated by open()
         self.connect_timeout = CONNECT_TIMEOUT
 
     @classmethod
     async def open(cls, endpoint: Endpoint, *, timeout: float = CONNECT_TIMEOUT) -> EngineGateway:
         """Connect and check that an engine answers GET /version within `timeout` s."""
-        try:
-            ssl_context = endpoint.ssl_context()
-        except EndpointError as err:
-            raise EngineError(str(err)) from None
         limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=READ_TIMEOUT)
-        # For tcp we hand aiodocker its connector: left alone, it would switch
-        # to TLS on its own when DOCKER_TLS_VERIFY is set, against what the
-        # endpoint resolver decided (e.g. for a plain-tcp context).
-        connector = (
-            aiohttp.TCPConnector(ssl=ssl_context or False) if endpoint.transport == "tcp" else None
-        )
+        gateway = cls._connect(endpoint, limits)
+        gateway.connect_timeout = timeout
         try:
-            docker = aiodocker.Docker(url=endpoint.url, connector=connector, timeout=limits)
+            version = await gateway.get("version", versioned=False, timeout=timeout)
+        except EngineRefused as err:
+            await gateway.close()
+            if endpoint.transport == "ssh":  # the tunnel failed, not the engine
+                raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
+            if err.from_engine:  # an engine that refuses (an authorization plugin, say)
+                raise EngineError(describe_refusal(endpoint, err)) from None
+            raise EngineError(describe_not_an_engine(endpoint, err.status)) from None
+        except BaseException:
+            await gateway.close()
+            raise
+        if not isinstance(version, dict) or not version.get("ApiVersion"):
+            await gateway.close()
+            raise EngineError(describe_not_an_engine(endpoint, 200)) from None
+        gateway.api_version = "v" + str(version["ApiVersion"])
+        return gateway
+
+    @classmethod
+    def _connect(cls, endpoint: Endpoint, limits: aiohttp.ClientTimeout) -> EngineGateway:
+        """The session for `endpoint`; no request is made yet. A unix socket
+        gets no SSL context at all; tcp gets the one the endpoint resolver
+        built (or none without TLS), never aiohttp's or aiodocker's default,
+        which would switch to TLS on its own when DOCKER_TLS_VERIFY is set,
+        against what the resolver decided (e.g. for a plain-tcp context)."""
+        if endpoint.transport == "unix" and endpoint.socket_path:
+            connector: aiohttp.BaseConnector = aiohttp.UnixConnector(path=endpoint.socket_path)
+            session = aiohttp.ClientSession(connector=connector, timeout=limits)
+            return cls(endpoint, session, _UNIX_BASE)
+        if endpoint.transport == "tcp":
+            try:
+                ssl_context = endpoint.ssl_context()
+            except EndpointError as err:
+                raise EngineError(str(err)) from None
+            connector = aiohttp.TCPConnector(ssl=ssl_context or False)
+            session = aiohttp.ClientSession(connector=connector, timeout=limits)
+            return cls(endpoint, session, endpoint.url.rstrip("/"))
+        import aiodocker
+
+        try:
+            docker = aiodocker.Docker(url=endpoint.url, timeout=limits)
         except (ImportError, ModuleNotFoundError):
             raise EngineError(_NEEDS_SSH_EXTRA.format(host=endpoint.host)) from None
         except aiodocker.DockerError as err:  # the ssh connector checks what it can up front
@@ -97,32 +139,18 @@ class EngineGateway:
             raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
         except ValueError as err:
             raise EngineError(f"Cannot use the endpoint {endpoint.host}: {err}.") from None
-        gateway = cls(endpoint, docker, connector)
-        gateway.connect_timeout = timeout
-        try:
-            version = await gateway.get("version", versioned=False, timeout=timeout)
-        except EngineRefused as err:
-            await gateway.close()
-            if endpoint.transport == "ssh":  # the tunnel failed, not the engine
-                raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
-            raise EngineError(
-                f"The engine at {endpoint.host} answered GET /version with an error: {err.message}."
-            ) from None
-        except BaseException:
-            await gateway.close()
-            raise
-        gateway.api_version = "v" + str((version or {}).get("ApiVersion") or "1.41")
-        return gateway
+        return cls(endpoint, docker.session, docker.docker_host, docker)
 
     async def close(self) -> None:
-        await self._docker.close()
-        if self._connector is not None:
-            await self._connector.close()
+        if self._docker is not None:
+            await self._docker.close()
+        else:
+            await self._session.close()
 
     # --- the one place requests are made and failures translated ---------------------------
 
     def _url(self, path: str, versioned: bool) -> str:
-        base = self._docker.docker_host
+        base = self._base
         prefix = f"/{self.api_version}" if versioned and self.api_version else ""
         return f"{base}{prefix}/{path.lstrip('/')}"
 
@@ -149,7 +177,7 @@ class EngineGateway:
         )
         try:
             async with asyncio.timeout(timeout):
-                async with self._docker.session.request(
+                async with self._session.request(
                     method,
                     self._url(path, versioned),
                     params=query,
@@ -158,7 +186,13 @@ class EngineGateway:
                     timeout=session_timeout,
                 ) as response:
                     if response.status >= 400:
-                        raise EngineRefused.of(response.status, await _error_message(response))
+                        message, from_engine = await _error_message(response)
+                        raise EngineRefused.of(
+                            response.status,
+                            message,
+                            request=f"{method} /{path.lstrip('/')}",
+                            from_engine=from_engine,
+                        )
                     yield response
         except TimeoutError:
             waited = timeout if timeout is not None else self.connect_timeout
@@ -380,9 +414,13 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-async def _error_message(response: aiohttp.ClientResponse) -> str:
+async def _error_message(response: aiohttp.ClientResponse) -> tuple[str, bool]:
+    """The error's text, and whether it came as an Engine API error
+    ({"message": "..."}) rather than an empty, plain or HTML body."""
     raw = await response.read()
     text = raw.decode("utf-8", "replace")
     with contextlib.suppress(ValueError, AttributeError):
-        return str(json.loads(text).get("message") or text)
-    return text
+        message = json.loads(text).get("message")
+        if isinstance(message, str) and message.strip():
+            return message, True
+    return text, False

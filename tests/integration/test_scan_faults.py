@@ -196,6 +196,123 @@ def test_socket_permission_denied(short_tmp: Path) -> None:
     assert "docker group" in sentence
 
 
+# --- a server that answers, but is not a Docker engine ----------------------------------------
+
+#: /version as an engine answers it (the part the client reads).
+VERSION_DOC = {"ApiVersion": "1.41", "Version": "20.10.24"}
+
+
+@contextlib.contextmanager
+def http_server(path: Path, answer: Any) -> Iterator[list[str]]:
+    """A tiny aiohttp server on the unix socket `path`, in a thread of its
+    own; `answer(request)` returns each response. Yields the requests seen
+    ("GET /version", ...)."""
+    from aiohttp import web
+
+    seen: list[str] = []
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+    runner: web.AppRunner | None = None
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        seen.append(f"{request.method} {request.path}")
+        return answer(request)
+
+    async def start() -> None:
+        nonlocal runner
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.UnixSite(runner, str(path)).start()
+        ready.set()
+
+    thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()))
+    thread.start()
+    try:
+        assert ready.wait(10), "the test server did not start"
+        yield seen
+    finally:
+        if runner is not None:
+            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def _empty(status: int) -> Any:
+    from aiohttp import web
+
+    return lambda request: web.Response(status=status, body=b"")
+
+
+def test_server_answering_404_with_an_empty_body(short_tmp: Path) -> None:
+    path = short_tmp / "not-docker.sock"
+    with http_server(path, _empty(404)) as seen:
+        result = run_cli(["scan", "-H", f"unix://{path}"])
+    assert seen == ["GET /version"]
+    sentence = one_sentence(
+        result, "GET /version", "HTTP 404 Not Found", "may not be a Docker engine"
+    )
+    assert "refused a request" not in sentence
+    assert ": ." not in sentence
+
+
+@pytest.mark.parametrize("status", [404, 500, 403])
+def test_server_failing_after_version_with_empty_bodies(short_tmp: Path, status: int) -> None:
+    """/version looks like an engine's, every other request gets an empty
+    error: the sentence names the request and the status, says there was no
+    Engine API message, and that this may not be a Docker engine."""
+    from aiohttp import web
+
+    def answer(request: web.Request) -> web.Response:
+        if request.path == "/version":
+            return web.json_response(VERSION_DOC)
+        return web.Response(status=status, body=b"")
+
+    path = short_tmp / "half-docker.sock"
+    with http_server(path, answer) as seen:
+        result = run_cli(["scan", "--format", "json", "-H", f"unix://{path}"])
+    assert seen[0] == "GET /version"
+    assert len(seen) > 1  # it got as far as the inventory
+    sentence = one_sentence(
+        result, "answered GET /", f"HTTP {status} ", "may not be a Docker engine"
+    )
+    assert "no Engine API error message" in sentence
+
+
+def test_server_answering_html_is_not_quoted(short_tmp: Path) -> None:
+    from aiohttp import web
+
+    page = "<html><body><h1>404 Not Found</h1></body></html>"
+    path = short_tmp / "web.sock"
+    with http_server(path, lambda r: web.Response(status=404, text=page, content_type="text/html")):
+        result = run_cli(["scan", "-H", f"unix://{path}"])
+    sentence = one_sentence(result, "HTTP 404 Not Found", "may not be a Docker engine")
+    assert "<html>" not in sentence
+
+
+def test_server_whose_version_is_not_an_engines(short_tmp: Path) -> None:
+    """200 for everything, but /version carries no API version."""
+    from aiohttp import web
+
+    path = short_tmp / "ok-everything.sock"
+    with http_server(path, lambda r: web.json_response({"status": "ok"})) as seen:
+        result = run_cli(["scan", "-H", f"unix://{path}"])
+    assert seen == ["GET /version"]
+    one_sentence(result, "GET /version", "not an Engine API reply", "may not be a Docker engine")
+
+
+def test_engine_error_message_is_quoted_with_its_request() -> None:
+    """A real refusal (a filter naming a container that does not exist) names
+    the request and quotes the engine's own message."""
+    result = run_cli(["scan", "-H", harness.BASE_URL, "--filter", "before=dtui-no-such-container"])
+    sentence = one_sentence(
+        result, "refused GET /containers/json (HTTP ", "dtui-no-such-container"
+    )
+    assert "may not be a Docker engine" not in sentence
+
+
 # --- endpoint resolution --------------------------------------------------------------------
 
 
@@ -357,8 +474,10 @@ async def test_container_removed_before_its_process_list(
     assert [c.id for c in inventory.containers] == [cid]
     assert inventory.containers[0].processes is None
     fleet = audit_fleet(inventory.engine, client_facts(client.endpoint, {}), inventory.containers)
-    checks = {f.check for f in fleet.containers[0].findings}
-    assert "sshd-running" not in checks  # not applicable without processes
+    checks = {f.check: f for f in fleet.containers[0].findings}
+    # Without its process list, sshd is judged from the configured command,
+    # and the finding says so.
+    assert "process list was not read" in checks["sshd-running"].detail
     assert "root-user" in checks
 
 
