@@ -1,10 +1,12 @@
 """The `dockertui` command: the live console (no subcommand), `scan` for
 CI and reports, and `fix` for guided fixes. Errors a user can meet end in
-one sentence and exit 2. One module per command; imports stay lazy so that
-`dockertui scan` never loads Textual."""
+one sentence and exit 2. One module per command, each imported only when
+its command runs (`LAZY_COMMANDS`), and imports inside the commands stay
+lazy too, so that `dockertui scan` never loads Textual or the fixes."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -12,14 +14,30 @@ import click
 
 from dockertui import __version__
 from dockertui.cli.common import endpoint_options
-from dockertui.cli.console import _console
-from dockertui.cli.fix import fix
-from dockertui.cli.scan import list_checks, scan
+
+#: Command name -> (module, attribute): imported when the command is looked up.
+LAZY_COMMANDS = {
+    "scan": ("dockertui.cli.scan", "scan"),
+    "fix": ("dockertui.cli.fix", "fix"),
+    "checks": ("dockertui.cli.scan", "list_checks"),
+}
 
 
 class OneLineErrors(click.Group):
     """Usage errors as one sentence on stderr and exit 2, like every other
-    error, instead of click's usage block."""
+    error, instead of click's usage block. Subcommands come from
+    `LAZY_COMMANDS`, imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
@@ -54,9 +72,6 @@ def main(
     ctx.ensure_object(dict)
     ctx.obj.update(host=host, context=context, read_only=read_only)
     if ctx.invoked_subcommand is None:
+        from dockertui.cli.console import _console
+
         _console(host, context, read_only=read_only, ansi=ansi)
-
-
-main.add_command(scan)
-main.add_command(fix)
-main.add_command(list_checks)
