@@ -13,6 +13,7 @@ from dockertui.audit.identity import effective_user
 from dockertui.audit.registry import CHECKS, Check
 from dockertui.audit.score import grade, score
 from dockertui.audit.severity import Severity
+from dockertui.audit.totals import severity_totals
 from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
 
 
@@ -43,10 +44,8 @@ class FleetReport:
     skipped: tuple[str, ...] = field(default=())  # removed while we looked
 
     def by_severity(self) -> Counter[Severity]:
-        total: Counter[Severity] = Counter(f.severity for f in self.engine_findings)
-        for report in self.containers:
-            total.update(report.counts())
-        return total
+        """The containers' findings and the engine's (audit/totals.py)."""
+        return severity_totals(self.containers, self.engine_findings)
 
     def all_findings(self) -> Iterable[Finding]:
         yield from self.engine_findings

@@ -87,17 +87,22 @@ _NOT_SECRET = {"GPG_KEY"}
     section="identity",
 )
 def secrets_in_env(c: Container, engine: EngineInfo) -> Outcome:
-    names = []
+    names = secret_names(c)
+    if not names:
+        return PASS
+    return fail(
+        f"Holds secret values in {', '.join(names)} (values not shown).",
+        command=" ".join(f"-e {n}_FILE=/run/secrets/{n.lower()}" for n in names),
+    )
+
+
+def secret_names(c: Container) -> list[str]:
+    """The environment variables that hold a secret value, sorted (the panel marks them)."""
+    names = set()
     for var in c.env:
         upper = var.name.upper()
         if not var.value or upper in _NOT_SECRET or upper.endswith("_FILE"):
             continue
         if _SECRET_NAME.search(upper) or _PRIVATE_KEY.search(var.value):
-            names.append(var.name)
-    if not names:
-        return PASS
-    listed = ", ".join(sorted(set(names)))
-    return fail(
-        f"Holds secret values in {listed} (values not shown).",
-        command=" ".join(f"-e {n}_FILE=/run/secrets/{n.lower()}" for n in sorted(set(names))),
-    )
+            names.add(var.name)
+    return sorted(names)

@@ -21,6 +21,16 @@ def image_tag(reference: str) -> str | None:
     return last.partition(":")[2] or None
 
 
+def image_pinned(c: Container) -> bool | None:
+    """Whether the image reference names a fixed version (a tag other than
+    latest, or a digest); None when it is an image id, which says nothing."""
+    ref = c.image
+    if not ref or ref.startswith("sha256:"):
+        return None
+    tag = image_tag(ref)
+    return tag is not None and tag != "latest"
+
+
 @container_check(
     "image-latest",
     cis="5.28",
@@ -33,12 +43,13 @@ def image_tag(reference: str) -> str | None:
     section="image",
 )
 def image_latest(c: Container, engine: EngineInfo) -> Outcome:
-    ref = c.image
-    if not ref or ref.startswith("sha256:"):
+    pinned = image_pinned(c)
+    if pinned is None:
         return NOT_APPLICABLE
-    tag = image_tag(ref)
-    if tag is not None and tag != "latest":
+    if pinned:
         return PASS
+    ref = c.image
+    tag = image_tag(ref)
     shown = "no tag, so latest" if tag is None else "the latest tag"
     repository = ref.removesuffix(":latest")
     return fail(f"{ref} uses {shown}.", command=f"{repository}@sha256:<digest>")

@@ -9,10 +9,22 @@ import humanize
 from rich.text import Text
 
 from dockertui.audit import ContainerReport
+from dockertui.audit.checks.image import image_pinned
 from dockertui.audit.checks.mounts import mount_risk
+from dockertui.audit.limits import (
+    cpu_limited,
+    has_healthcheck,
+    memory_limited,
+    pids_limited,
+    restart_bounded,
+)
+from dockertui.audit.ports import exposures
+from dockertui.audit.processes import sshd_state
 from dockertui.fixes.run_command import docker_cpus
 from dockertui.model import Container, EngineInfo, Mount
+from dockertui.text import printable
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
+from dockertui.ui.facts.security import user_namespace
 
 #: What sharing each namespace with the host gives the container.
 _HOST_MEANS = {
@@ -20,7 +32,6 @@ _HOST_MEANS = {
     "pid": "sees and signals every host process",
     "ipc": "the host's shared memory",
     "uts": "may change the host's hostname",
-    "userns": "no user namespace remapping",
     "cgroupns": "sees the host's cgroup tree",
 }
 
@@ -30,7 +41,7 @@ def _namespace(kind: str, mode: str, default: str = "private") -> Text:
         # cgroupns host is the engine default on cgroup v1 hosts: flag it, mildly
         return noted("host", _HOST_MEANS[kind], WARN if kind == "cgroupns" else DANGER)
     if mode.startswith("container:"):
-        return noted(mode, "shared with another container", WARN)
+        return noted(mode, "shared with another container")
     return value(mode or default, MUTED if mode in ("", "default", "private") else "")
 
 
@@ -46,7 +57,7 @@ def isolation_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
         ("pid", _namespace("pid", c.pid_mode)),
         ("ipc", _namespace("ipc", c.ipc_mode)),
         ("uts", _namespace("uts", c.uts_mode)),
-        ("userns", _namespace("userns", c.userns_mode, "engine default")),
+        ("userns", user_namespace(c, engine)),
         ("cgroupns", _namespace("cgroupns", c.cgroupns_mode, "engine default")),
         ("devices", lines(devices)),
         ("device rules", lines(value(rule, WARN) for rule in c.device_cgroup_rules)),
@@ -109,17 +120,14 @@ def _cpu(c: Container) -> Text:
         parts.append(f"quota {c.cpu_quota} µs per {period} µs")
     if c.cpu_shares:
         parts.append(f"{c.cpu_shares} shares")
-    return Text(", ".join(parts), style=OK) if parts else Text("unlimited", style=WARN)
+    return Text(", ".join(parts), style=OK) if cpu_limited(c) else Text("unlimited", style=WARN)
 
 
 def _restart(c: Container) -> Text:
     policy = c.restart_policy or "no"
     if policy == "on-failure":
         policy += f" (max {c.restart_max_retries or 'unlimited'} retries)"
-    bounded = c.restart_policy in ("", "no") or (
-        c.restart_policy == "on-failure" and 0 < c.restart_max_retries <= 5
-    )
-    out = value(policy, "" if bounded else WARN)
+    out = value(policy, OK if restart_bounded(c) else WARN)
     out.append(f"  restarted {c.restart_count} times", style=WARN if c.restart_count else MUTED)
     return out
 
@@ -128,13 +136,13 @@ def _health(c: Container) -> Text:
     test = c.healthcheck
     if not test:
         return Text("none", style=WARN)
-    kind = test[0].upper()
-    if kind == "NONE":
+    if not has_healthcheck(c):
         return Text("disabled (NONE)", style=WARN)
+    kind = test[0].upper()
     command = test[1] if kind == "CMD-SHELL" and len(test) > 1 else shlex.join(test[1:])
     status = c.health_status or "no status yet"
     style = OK if status == "healthy" else DANGER if status == "unhealthy" else MUTED
-    out = value(command)
+    out = value(command, OK)
     out.append(f"  {status}", style=style)
     return out
 
@@ -142,12 +150,8 @@ def _health(c: Container) -> Text:
 def resource_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
     """Memory and swap (human-readable), CPU, PIDs, restart policy, health, ulimits."""
     c = report.container
-    memory = Text(_size(c.memory), style=OK) if c.memory else Text("unlimited", style=WARN)
-    pids = (
-        Text(str(c.pids_limit), style=OK)
-        if c.pids_limit and c.pids_limit > 0
-        else Text("unlimited", style=WARN)
-    )
+    memory = Text(_size(c.memory), style=OK) if memory_limited(c) else Text("unlimited", style=WARN)
+    pids = Text(str(c.pids_limit), style=OK) if pids_limited(c) else Text("unlimited", style=WARN)
     return [
         ("memory", memory),
         ("swap", _swap(c)),
@@ -166,12 +170,14 @@ def exposure_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
     if c.host_network:
         facts.append(("host network", Text("every listening port is on the host", style=DANGER)))
     ports = []
-    for p in c.ports:
+    for p in exposures(c):
         out = value(p.describe())
         if p.all_interfaces:
             out.append("  all interfaces", style=DANGER)
-        elif p.host_ip.startswith("127.") or p.host_ip in ("::1", "[::1]"):
+        elif p.loopback:
             out.append("  loopback only", style=OK)
+        if p.privileged_host_port:
+            out.append("  privileged host port", style=WARN)
         ports.append(out)
     facts.append(("ports", lines(ports, "none published")))
     networks = []
@@ -191,7 +197,24 @@ def image_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
     c = report.container
     image_id = c.image_id.removeprefix("sha256:")[:12]
     return [
-        ("image", value(c.image or "(unknown)", "bold")),
+        ("image", _image(c)),
         ("image id", value(image_id or "(unknown)", MUTED)),
         ("command", value(shlex.join(c.command)) if c.command else Text("none", style=MUTED)),
+        ("ssh server", _sshd(c)),
     ]
+
+
+def _image(c: Container) -> Text:
+    pinned = image_pinned(c)
+    if pinned is False:
+        return noted(c.image, "not pinned: latest or no tag", WARN)
+    return value(c.image or "(unknown)", "bold")
+
+
+def _sshd(c: Container) -> Text:
+    """Whether it runs sshd, and how that was judged (what runs, or what it would run)."""
+    state = sshd_state(c)
+    how = state.source.value
+    if state.found:
+        return noted("yes", f"{how}: {printable(state.evidence)}", WARN)
+    return noted("none", how, OK)

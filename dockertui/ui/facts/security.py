@@ -1,5 +1,9 @@
 """Facts for the panel's kernel-facing sections: Identity, Capabilities,
-Syscalls and MAC (AppArmor / SELinux)."""
+Syscalls and MAC (AppArmor / SELinux).
+
+Every judgement here is read from audit/ (identity, capabilities,
+confinement), the same predicates the checks use: a line is marked red or
+yellow exactly when its check reports a finding that counts."""
 
 from __future__ import annotations
 
@@ -7,122 +11,174 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.audit.identity import is_root, root_is_remapped
-from dockertui.audit.security_options import label_options, security_opts
+from dockertui.audit.checks.identity import secret_names
+from dockertui.audit.confinement import (
+    AppArmor,
+    MaskedPaths,
+    NoNewPrivileges,
+    Seccomp,
+    SELinux,
+    apparmor_state,
+    masked_paths_state,
+    no_new_privileges_state,
+    seccomp_state,
+    selinux_state,
+)
+from dockertui.audit.identity import EngineMode, engine_mode, is_root, root_is_remapped
 from dockertui.model import Container, EngineInfo
 from dockertui.text import printable
-from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
+from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, noted, value
 
-#: What moby's strconv.ParseBool accepts as true for no-new-privileges.
-_TRUE = ("", "true", "1", "t")
+
+def user_namespace(c: Container, engine: EngineInfo) -> Text:
+    """The container's user namespace mode; host is bad only where the engine remaps."""
+    if c.userns_mode != "host":
+        return noted(c.userns_mode or "engine default", "", MUTED)
+    if engine_mode(engine) is EngineMode.USERNS:
+        return noted("host", "opts out of the engine's remapping", DANGER)
+    return noted("host", "no effect: the engine does not remap users", MUTED)
+
+
+_MODE = {
+    EngineMode.ROOTLESS: ("rootless", "the engine runs as an ordinary user", OK),
+    EngineMode.USERNS: (
+        "userns-remap",
+        "container root maps to an unprivileged host user",
+        OK,
+    ),
+    EngineMode.ROOTFUL: ("rootful, no user namespace remapping", "the daemon runs as root", WARN),
+}
 
 
 def identity_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
     """User as configured, root or not, user namespaces, the engine's mode, env names."""
     c = report.container
-    remapped = root_is_remapped(c, engine)
     if c.user:
         user = value(c.user, "bold")
     else:
         user = noted("root", "Config.User is empty: the image's default", "bold")
     if not is_root(c.user):
         root = Text("no", style=OK)
-    elif remapped:
+    elif root_is_remapped(c, engine):
         root = noted("yes", "remapped: not root on the host", WARN)
     else:
         root = noted("yes", "root on the host too", DANGER)
-    if c.userns_mode == "host":
-        userns = noted("host", "opts out of the engine's remapping", DANGER)
-    else:
-        userns = noted(c.userns_mode or "engine default", "", MUTED)
-    if engine.rootless:
-        mode = noted("rootless", "the engine runs as an ordinary user", OK)
-    elif engine.userns:
-        mode = noted("userns-remap", "container root maps to an unprivileged host user", OK)
-    else:
-        mode = noted("rootful, no user namespace remapping", "the daemon runs as root", WARN)
-    env = Text(", ").join([value(var.masked) for var in c.env])
+    mode, note, style = _MODE[engine_mode(engine)]
+    secrets = set(secret_names(c))
+    env = Text(", ").join([value(v.masked, DANGER if v.name in secrets else "") for v in c.env])
+    if secrets:
+        env.append("  (values of the red ones are secrets)", style=MUTED)
     return [
         ("user", user),
         ("root", root),
-        ("user namespace", userns),
-        ("engine", mode),
+        ("user namespace", user_namespace(c, engine)),
+        ("engine", noted(mode, note, style)),
         ("environment", env if env.plain else Text("none", style=MUTED)),
     ]
 
 
 def _explained(name: str) -> Text:
-    style = DANGER if name == "ALL" or name in caps.DANGEROUS else WARN
-    out = Text(name, style=style)
-    out.append(f"  {caps.explain(name)}")
+    out = Text(name, style=DANGER if name in caps.DANGEROUS else WARN)
+    out.append(f"  {caps.explain(name)}", style="")
+    return out
+
+
+def _listed(names: list[Text], style: str, empty: str, empty_style: str) -> Text:
+    """Several explained names, one per line, under one mark (`style`)."""
+    if not names:
+        return Text(empty, style=empty_style)
+    out = Text("\n").join(names)
+    out.style = style
     return out
 
 
 def capability_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
-    """The effective set, what was added or is dangerous (each explained), what was dropped."""
+    """The effective set and its delta against Docker's default set: what is
+    added (each explained), dangerous, dropped, and could still be dropped."""
     c = report.container
-    held = report.effective_capabilities
+    held = caps.delta(c.cap_add, c.cap_drop, privileged=c.privileged)
     facts: Facts = []
-    if c.privileged:
+    if held.privileged:
         facts.append(
             ("privileged", noted("yes", "privileged: every capability and every device", DANGER))
         )
-    if held >= caps.ALL:
-        facts.append(("effective", noted("every capability", f"{len(held)}", DANGER)))
+    if held.every:
+        facts.append(("effective", noted("every capability", f"{len(held.held)}", DANGER)))
     else:
-        facts.append(("effective", value(", ".join(sorted(held)) or "none", "")))
-    added = caps.normalize_all(c.cap_add) - caps.DOCKER_DEFAULT
-    named = sorted(added - {"ALL"})
-    if "ALL" in added:
-        named.insert(0, "ALL")
-    facts.append(("added", lines((_explained(n) for n in named), "none beyond Docker's defaults")))
-    dangerous = [n for n in caps.DANGEROUS if n in held and n not in added]
-    if dangerous:
-        facts.append(("dangerous", lines(_explained(n) for n in dangerous)))
-    dropped = sorted(caps.normalize_all(c.cap_drop))
-    drop_text = value(", ".join(dropped) or "none", OK if dropped else MUTED)
-    if c.privileged and dropped:
-        drop_text.append("  (ignored: privileged)", style=DANGER)
-    facts.append(("dropped", drop_text))
+        facts.append(("effective", value(", ".join(sorted(held.held)) or "none", "")))
+    if held.every:
+        why = "privileged" if held.privileged else "--cap-add ALL"
+        added = noted(
+            f"{len(held.added)} beyond Docker's defaults", f"{why}: {caps.explain('ALL')}", WARN
+        )
+    else:
+        added = _listed(
+            [_explained(n) for n in sorted(held.added)],
+            WARN,
+            "none beyond Docker's defaults",
+            OK,
+        )
+    facts.append(("added", added))
+    if held.every:
+        dangerous = noted("all of them", ", ".join(caps.DANGEROUS), DANGER)
+    else:
+        dangerous = _listed([_explained(n) for n in held.dangerous], DANGER, "none", OK)
+    facts.append(("dangerous", dangerous))
+    dropped = value(", ".join(sorted(held.dropped)) or "none", OK if held.dropped else MUTED)
+    if held.ignored_drops:
+        dropped.append(
+            f"  (--cap-drop {', '.join(sorted(held.ignored_drops))} ignored: privileged)",
+            style=DANGER,
+        )
+    facts.append(("dropped", dropped))
+    kept = held.kept_hardening
+    facts.append(
+        (
+            "could drop",
+            noted(", ".join(kept), "default capabilities few services need", WARN)
+            if kept
+            else Text("nothing from the hardening list", style=OK),
+        )
+    )
     return facts
 
 
 def _seccomp(c: Container, engine: EngineInfo) -> Text:
-    profile = security_opts(c).get("seccomp")
-    if c.privileged:
+    state = seccomp_state(c, engine)
+    if state.kind is Seccomp.PRIVILEGED:
         return noted("none", "privileged containers run without seccomp", DANGER)
-    if profile is not None and profile.lower() == "unconfined":
+    if state.kind is Seccomp.UNCONFINED:
         return noted("unconfined", "seccomp=unconfined: every system call allowed", DANGER)
-    if profile is not None:
-        source = (
-            f"inline JSON, {len(profile)} characters"
-            if profile.startswith("{")
-            else printable(profile[:80])
-        )
-        return noted("custom profile", source, WARN)
-    if not engine.has_option("seccomp"):
+    if state.kind is Seccomp.ENGINE_NONE:
         return noted("none", "the engine does not apply seccomp", DANGER)
+    if state.kind is Seccomp.CUSTOM:
+        source = (
+            f"inline JSON, {len(state.profile)} characters"
+            if state.profile.startswith("{")
+            else printable(state.profile[:80])
+        )
+        return noted("custom profile", f"{source}; review it", "")
     return noted("default", "the engine's default profile", OK)
 
 
 def _no_new_privileges(c: Container, engine: EngineInfo) -> Text:
-    own = security_opts(c).get("no-new-privileges")
-    if own is not None:
-        if own.lower() in _TRUE:
-            return noted("on", "set on the container", OK)
-        return noted("off", f"no-new-privileges={own} on the container", DANGER)
-    if engine.has_option("no-new-privileges"):
+    state = no_new_privileges_state(c, engine)
+    if state.kind is NoNewPrivileges.CONTAINER:
+        return noted("on", "set on the container", OK)
+    if state.kind is NoNewPrivileges.DAEMON:
         return noted("on", "the daemon's default", OK)
+    if state.kind is NoNewPrivileges.OFF_EXPLICIT:
+        return noted("off", f"no-new-privileges={state.value} on the container", DANGER)
     return noted("off", "neither the container nor the daemon sets it", WARN)
 
 
 def _masked_paths(c: Container) -> Text:
-    unconfined = security_opts(c).get("systempaths", "").lower() == "unconfined"
-    if c.privileged:
+    state = masked_paths_state(c)
+    if state is MaskedPaths.PRIVILEGED:
         return noted("none", "privileged: /proc and /sys are unmasked", DANGER)
-    if c.masked_paths == () or unconfined:
+    if state is MaskedPaths.UNMASKED:
         return noted("empty", "systempaths=unconfined: kernel paths exposed", DANGER)
-    if c.masked_paths is None:
+    if state is MaskedPaths.DEFAULT or c.masked_paths is None:
         return noted("default", "the engine's list", OK)
     return noted("default", f"{len(c.masked_paths)} paths masked", OK)
 
@@ -137,34 +193,44 @@ def syscall_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
     ]
 
 
-def _apparmor(c: Container, engine: EngineInfo) -> Text:
-    profile = c.apparmor_profile or security_opts(c).get("apparmor", "")
-    if c.privileged and not profile:
-        profile = "unconfined"
-    if not engine.has_option("apparmor"):
-        shown = noted(profile or "none", "", MUTED)
+def apparmor_text(c: Container, engine: EngineInfo) -> Text:
+    """The AppArmor line: confined, confined at start, unconfined or not enforced."""
+    state = apparmor_state(c, engine)
+    if state.kind is AppArmor.NOT_ENFORCED:
+        shown = noted(state.profile or "none", "", MUTED)
         shown.append("  (the engine has no AppArmor: nothing is enforced)", style=MUTED)
         return shown
-    if profile in ("", "unconfined"):
-        return noted(profile or "none", "not confined by AppArmor", DANGER)
-    return noted(profile, "enforced by the engine", OK)
+    if state.kind is AppArmor.AT_START:
+        profile = state.profile or "the engine's default profile"
+        return noted(f"{profile} at start", "not running: applied when it starts", OK)
+    if state.kind is AppArmor.UNCONFINED:
+        why = "privileged" if state.privileged else "apparmor=unconfined or no profile"
+        when = "will start unconfined" if state.from_config else "not confined by AppArmor"
+        return noted("unconfined", f"{when}: {why}", DANGER)
+    return noted(state.profile, "enforced by the engine", OK)
 
 
 def _selinux(c: Container, engine: EngineInfo) -> Text:
-    labels = label_options(c)
-    out = value(c.process_label or "no process label", "" if c.process_label else MUTED)
-    if labels:
-        out.append("  options: ", style=MUTED)
-        style = DANGER if "disable" in labels and engine.has_option("selinux") else ""
-        out.append(printable(", ".join(f"label={opt}" for opt in labels)), style=style)
-    if engine.has_option("selinux"):
-        out.append("  (the engine enforces SELinux)", style=OK)
+    state = selinux_state(c, engine)
+    if state.kind is SELinux.NOT_ENFORCED:
+        out = value(state.label or "no process label", MUTED)
+    elif state.bad:
+        out = value(state.label or "no process label", DANGER)
     else:
+        out = value(state.label, OK)
+    if state.options:
+        out.append("  options: ", style=MUTED)
+        out.append(printable(", ".join(f"label={opt}" for opt in state.options)))
+    if state.kind is SELinux.PRIVILEGED:
+        out.append("  (privileged: not confined)", style=DANGER)
+    if state.kind is SELinux.NOT_ENFORCED:
         out.append("  (the engine has no SELinux: labels are not enforced)", style=MUTED)
+    else:
+        out.append("  (the engine enforces SELinux)", style=MUTED)
     return out
 
 
 def mac_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
     """AppArmor profile and SELinux labels, and whether the engine enforces either."""
     c = report.container
-    return [("AppArmor", _apparmor(c, engine)), ("SELinux", _selinux(c, engine))]
+    return [("AppArmor", apparmor_text(c, engine)), ("SELinux", _selinux(c, engine))]
