@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,8 @@ class WatchCounts:
     events: int = 0  # event lines read
     container_inspects: int = 0
     exec_inspects: int = 0
+    #: Container id -> inspects, for the containers that still exist.
+    inspected: Counter[str] = field(default_factory=Counter)
 
 
 class _EmitFailed(Exception):
@@ -183,6 +186,7 @@ class Watcher:
                 # Subscribed: events from now on wait in the socket while we list.
                 inventory = await collect(client)
                 self.counts.container_inspects += len(inventory.containers)
+                self.counts.inspected.update(c.id for c in inventory.containers)
                 self._failures = 0  # back to the shortest wait once we were connected
                 self._containers = {c.id: c for c in inventory.containers}
                 await _emit(emit, Connected(inventory.engine, inventory.containers))
@@ -200,6 +204,7 @@ class Watcher:
         # Destroyed while their inspect was in flight: the late answer (e.g.
         # state "removing") must not bring the container back.
         destroyed: set[str] = set()
+        inflight: set[str] = set()  # being inspected now
         flush: asyncio.Task[None] | None = None
         reader = asyncio.current_task()
 
@@ -212,10 +217,15 @@ class Watcher:
                 batch = dict(pending)
                 pending.clear()
                 destroyed.clear()
+                inflight.update(batch)
                 self.counts.container_inspects += len(batch)
-                results = await asyncio.gather(
-                    *(inspect_container(client, i) for i in batch), return_exceptions=True
-                )
+                self.counts.inspected.update(batch)
+                try:
+                    results = await asyncio.gather(
+                        *(inspect_container(client, i) for i in batch), return_exceptions=True
+                    )
+                finally:
+                    inflight.clear()
                 wait = self.coalesce
                 for (container_id, when), result in zip(batch.items(), results, strict=True):
                     if container_id in destroyed:
@@ -233,6 +243,7 @@ class Watcher:
                         raise result
                     elif result is None:
                         self._containers.pop(container_id, None)
+                        self.counts.inspected.pop(container_id, None)
                         await _emit(emit, ContainerRemoved(container_id))
                     else:
                         self._containers[container_id] = result
@@ -260,12 +271,18 @@ class Watcher:
                     await self._exec(client, event, detail, emit)
                     continue
                 await _emit(emit, event)
-                if action in QUIET_ACTIONS or action == "health_status":
-                    continue  # the event says it all (health: the console updates the row)
+                if action in QUIET_ACTIONS:
+                    continue
+                if action == "health_status" and event.actor_id not in inflight:
+                    # The event says it all: the console updates the row. Only
+                    # an inspect already on its way may answer the status from
+                    # before; then one more follows it.
+                    continue
                 if action == "destroy":
                     pending.pop(event.actor_id, None)
                     destroyed.add(event.actor_id)
                     self._containers.pop(event.actor_id, None)
+                    self.counts.inspected.pop(event.actor_id, None)
                     await _emit(emit, ContainerRemoved(event.actor_id))
                     continue
                 pending[event.actor_id] = max(event.time, pending.get(event.actor_id, 0.0))
@@ -292,8 +309,21 @@ class Watcher:
         without a request; any other session is inspected once (who runs it,
         privileged or not) and emitted as `ExecStarted`."""
         exec_id = event.attributes.get("execID", "")
+        if not exec_id:
+            return
         container = self._containers.get(event.actor_id)
-        if not exec_id or (container is not None and is_healthcheck(command, container)):
+        if container is None:
+            # Not seen yet (its first re-inspect still on its way): its health
+            # check is needed to judge the exec. Its pending re-inspect still
+            # sends the update.
+            self.counts.container_inspects += 1
+            try:
+                container = await inspect_container(client, event.actor_id, processes=False)
+            except EngineRefused:
+                container = None
+            if container is not None:
+                self._containers[container.id] = container
+        if container is not None and is_healthcheck(command, container):
             return
         self.counts.exec_inspects += 1
         try:

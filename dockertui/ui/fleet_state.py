@@ -58,6 +58,9 @@ class FleetState:
     generation: int = 0  # bumps on every full snapshot
     event_count: int = 0  # every event line ever added, to find the new ones
     reordered: int = 0  # bumps when a line went in before the last one shown
+    # Container id -> time of a start event that came before the container's
+    # first inspect answer: its start alert waits for that answer.
+    _starts: dict[str, float] = field(default_factory=dict)
 
     def add_event(self, line: EventLine) -> None:
         """Add a line in event-time order (after lines of the same time)."""
@@ -103,7 +106,7 @@ class FleetState:
                 self.connected = False
                 self.status = f"disconnected: {reason} Retrying in {delay:g} s."
                 return ("status", "")
-            case ContainerChanged(container=container, time=when):
+            case ContainerChanged(container=container):
                 if self.engine is None:
                     return ("status", "")
                 before = self.reports.get(container.id)
@@ -111,15 +114,27 @@ class FleetState:
                     return ("none", "")  # the same answer again: nothing to redo
                 report = audit_container(container, self.engine)
                 self.reports[container.id] = report
-                if container.running and (before is None or not before.container.running):
-                    self._alert_on_start(report, when or time.time())
+                started = self._starts.pop(container.id, None)
+                if started is not None:
+                    self._alert_on_start(report, started)
                 return ("upsert", container.id)
             case ContainerRemoved(container_id=cid):
+                self._starts.pop(cid, None)
                 if self.reports.pop(cid, None) is None:
                     return ("none", "")
                 return ("remove", cid)
             case EngineEvent(action="top"):
                 return ("none", "")  # our own process-list reads: not news
+            case EngineEvent(type="container", action="start"):
+                self.add_event(self._event_line(update))
+                # What the alert judges (privileged, mounts) is fixed at create:
+                # the report before the start's re-inspect is enough.
+                known = self.reports.get(update.actor_id)
+                if known is None:
+                    self._starts[update.actor_id] = update.time
+                else:
+                    self._alert_on_start(known, update.time)
+                return ("event", "")
             case EngineEvent(type="container") if update.action.startswith("health_status"):
                 return self._health(update)
             case EngineEvent():

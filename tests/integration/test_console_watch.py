@@ -1,166 +1,276 @@
-"""The console's event loop (engine.watch.Watcher._follow) under races the
-real engine produces only now and then: an event arriving while the
-coalesced re-inspect of the same container is still in flight. These run
-without an engine: the event stream and the inspect calls are fakes, so
-the interleaving is forced every time. test_console.py covers the same
-paths against the real dockerd."""
+"""The console's data source (engine.watch.Watcher) and what the console
+makes of it (ui.fleet_state.FleetState), on the REAL engine: health-check
+runs are neither alerts nor requests, a real root exec still alerts, a
+container holding the Docker socket raises the start alert at its start
+event's time, removals stay removed, and a failing callback is not taken
+for a lost engine.
+
+The watcher runs as the console runs it (`Watcher.run(emit)`), its updates
+applied to a FleetState; its own counters (`Watcher.counts`) say how many
+inspects it made. Other test runs share the engine: every check looks only
+at this test's containers."""
 
 from __future__ import annotations
 
 import asyncio
-import copy
-import json
-from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 
+import docker
 import pytest
 
-from dockertui.engine import watch
+from dockertui.audit import Severity
 from dockertui.engine.endpoint import resolve_endpoint
-from dockertui.engine.watch import ContainerChanged, ContainerRemoved, Update, Watcher
-from dockertui.model import Container, container_from_inspect
+from dockertui.engine.watch import (
+    Connected,
+    ContainerChanged,
+    ContainerRemoved,
+    Disconnected,
+    EngineEvent,
+    ExecStarted,
+    Update,
+    Watcher,
+)
+from dockertui.ui.fleet_state import FleetState
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "inspect"
-CID = "c0ffee" + "0" * 58
-OTHER = "beef" + "0" * 60
-WAIT = 2.0
+import harness
 
+pytestmark = pytest.mark.engine
 
-class FakeStream:
-    """`response.content` of GET /events: yields the lines put in, ends on None."""
-
-    def __init__(self) -> None:
-        self.lines: asyncio.Queue[bytes | None] = asyncio.Queue()
-
-    def event(self, action: str, container_id: str = CID) -> None:
-        raw = {
-            "Type": "container",
-            "Action": action,
-            "Actor": {"ID": container_id, "Attributes": {"name": "racer"}},
-            "timeNano": 1,
-        }
-        self.lines.put_nowait(json.dumps(raw).encode() + b"\n")
-
-    def end(self) -> None:
-        self.lines.put_nowait(None)
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        while (line := await self.lines.get()) is not None:
-            yield line
-
-    @property
-    def content(self) -> FakeStream:
-        return self
+CONNECT = 15.0
+LIVE = 5.0
+SECOND = 1_000_000_000  # health check intervals are in nanoseconds
 
 
-class GatedInspect:
-    """Stands in for inventory.inspect_container: each call waits for the
-    test to `release()` it and answers with the next state in `states`
-    (None: the container is gone)."""
+@dataclass
+class Watched:
+    watcher: Watcher
+    state: FleetState
+    updates: list[Update] = field(default_factory=list)
 
-    def __init__(self, states: list[str | None]) -> None:
-        self.states = states
-        self.calls = 0
-        self.started = asyncio.Event()
-        self.gate = asyncio.Event()
-        self.doc = json.loads((FIXTURES / "plain.json").read_text())
+    def emit(self, update: Update) -> None:
+        self.updates.append(update)
+        self.state.apply(update)
 
-    def release(self) -> None:
-        self.gate.set()
-
-    async def __call__(self, client: Any, container_id: str, **_: Any) -> Container | None:
-        state = self.states[min(self.calls, len(self.states) - 1)]
-        self.calls += 1
-        self.started.set()
-        await self.gate.wait()
-        if state is None:
-            return None
-        doc = copy.deepcopy(self.doc)
-        doc["Id"] = container_id
-        doc["State"]["Status"] = state
-        doc["State"]["Running"] = state == "running"
-        return container_from_inspect(doc)
+    def of(self, cid: str) -> list[Update]:
+        """The updates about one container."""
+        found: list[Update] = []
+        for u in self.updates:
+            if (
+                (isinstance(u, EngineEvent) and u.actor_id == cid)
+                or (isinstance(u, ContainerChanged) and u.container.id == cid)
+                or (isinstance(u, ContainerRemoved) and u.container_id == cid)
+                or (isinstance(u, ExecStarted) and u.session.container_id == cid)
+            ):
+                found.append(u)
+        return found
 
 
-async def follow(stream: FakeStream, updates: list[Update]) -> asyncio.Task[None]:
-    watcher = Watcher(resolve_endpoint(host="unix:///var/run/docker.sock"), coalesce=0.01)
-    return asyncio.create_task(watcher._follow(None, stream, updates.append))  # type: ignore[arg-type]
-
-
-async def wait_for(predicate: Any, what: Any) -> None:
-    deadline = asyncio.get_running_loop().time() + WAIT
+async def until(
+    predicate: Callable[[], object], timeout: float, what: Callable[[], object]
+) -> None:
+    deadline = time.monotonic() + timeout
     while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {WAIT} s: {what()}")
-        await asyncio.sleep(0.01)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what()}")
+        await asyncio.sleep(0.05)
 
 
-def container_updates(updates: list[Update]) -> list[Update]:
-    return [u for u in updates if isinstance(u, ContainerChanged | ContainerRemoved)]
-
-
-async def test_destroy_during_an_inspect_in_flight_keeps_the_container_removed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """`docker rm -f`: die, then destroy while the die's re-inspect (which
-    sees state "removing") is still on its way. The late answer must not
-    bring the removed container back."""
-    inspect = GatedInspect(["removing"])
-    monkeypatch.setattr(watch, "inspect_container", inspect)
-    stream, updates = FakeStream(), []
-    task = await follow(stream, updates)
+@contextlib.asynccontextmanager
+async def watching() -> AsyncIterator[Watched]:
+    watcher = Watcher(resolve_endpoint(host=harness.BASE_URL))
+    watched = Watched(watcher, FleetState(client=watcher.client))
+    task = asyncio.create_task(watcher.run(watched.emit))
     try:
-        stream.event("die")
-        await asyncio.wait_for(inspect.started.wait(), WAIT)
-        stream.event("destroy")
-        await wait_for(lambda: ContainerRemoved(CID) in updates, lambda: updates)
-        inspect.release()
-        # Another container's event after it: once that one is shown, the
-        # late answer about CID has been handled too (one task, in order).
-        stream.event("start", OTHER)
-        await wait_for(
-            lambda: any(
-                isinstance(u, ContainerChanged) and u.container.id == OTHER for u in updates
-            ),
-            lambda: updates,
+        await until(
+            lambda: any(isinstance(u, Connected) for u in watched.updates) or task.done(),
+            CONNECT,
+            lambda: watched.updates[-3:],
         )
+        assert not task.done(), task
+        yield watched
     finally:
-        stream.end()
-        await asyncio.wait_for(task, WAIT)
-    about_cid = [
-        u
-        for u in container_updates(updates)
-        if u == ContainerRemoved(CID) or (isinstance(u, ContainerChanged) and u.container.id == CID)
-    ]
-    assert about_cid == [ContainerRemoved(CID)]
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
-async def test_event_during_an_inspect_in_flight_is_not_lost(
-    monkeypatch: pytest.MonkeyPatch,
+def run_exec(api: docker.APIClient, cid: str, cmd: list[str], user: str = "") -> bytes:
+    exec_id = api.exec_create(cid, cmd, user=user)["Id"]
+    return api.exec_start(exec_id)
+
+
+async def test_health_checks_are_neither_alerts_nor_requests_but_a_root_exec_alerts(
+    containers: harness.Containers,
 ) -> None:
-    """`docker run`: create, then start while the create's re-inspect is in
-    flight. The start must lead to a second inspect (state running) without
-    waiting for some later event."""
-    inspect = GatedInspect(["created", "running"])
-    monkeypatch.setattr(watch, "inspect_container", inspect)
-    stream, updates = FakeStream(), []
-    task = await follow(stream, updates)
-    try:
-        stream.event("create")
-        await asyncio.wait_for(inspect.started.wait(), WAIT)
-        stream.event("start")
-        # The start line is read (and its id queued) while the inspect waits.
-        await wait_for(lambda: stream.lines.empty(), lambda: "stream not read")
-        inspect.release()
-        await wait_for(
-            lambda: (
-                [u.container.state for u in updates if isinstance(u, ContainerChanged)]
-                == ["created", "running"]
-            ),
-            lambda: [(type(u).__name__, getattr(u, "container", None)) for u in updates],
+    """A 1 s CMD-SHELL health check (as `docker run --health-cmd` makes it)
+    and a 1 s CMD-form one: over several runs of each, no exec is inspected,
+    no container is re-inspected for them, no line is flagged, and the
+    health status reaches the row from its event. Then a real `docker exec`
+    as root: one exec inspect, one flagged line."""
+    async with watching() as w:
+        shell_form = await asyncio.to_thread(
+            containers.create,
+            "health-shell",
+            healthcheck={"test": ["CMD-SHELL", "true"], "interval": SECOND},
         )
-    finally:
-        stream.end()
-        await asyncio.wait_for(task, WAIT)
-    assert inspect.calls == 2
+        cmd_form = await asyncio.to_thread(
+            containers.create,
+            "health-cmd",
+            healthcheck={"test": ["CMD", "/bin/true", "x"], "interval": SECOND},
+        )
+        mine = (shell_form, cmd_form)
+
+        def healthy() -> bool:
+            return all(
+                (r := w.state.reports.get(cid)) is not None
+                and r.container.health_status == "healthy"
+                for cid in mine
+            )
+
+        await until(healthy, LIVE + 5, lambda: [w.of(c)[-2:] for c in mine])
+        inspects = {cid: w.watcher.counts.inspected[cid] for cid in mine}
+        seen = w.watcher.counts.events
+        await asyncio.sleep(4.5)  # four runs or so of each health check
+        assert w.watcher.counts.events - seen >= 12, "the health checks did not run"
+        assert {cid: w.watcher.counts.inspected[cid] for cid in mine} == inspects
+        # An exec inspect always leads to an ExecStarted: none for a health check.
+        assert not [u for cid in mine for u in w.of(cid) if isinstance(u, ExecStarted)]
+        assert not [line for line in w.state.lines() if line.flagged and "health-" in line.text]
+        # exec_create, exec_start and exec_die of the runs never reach the console.
+        assert not [
+            u
+            for cid in mine
+            for u in w.of(cid)
+            if isinstance(u, EngineEvent) and "exec" in u.action
+        ]
+        health_lines = [line.text for line in w.state.lines() if ": health " in line.text]
+        assert sorted(health_lines) == [
+            f"{containers.name('health-cmd')}: health healthy",
+            f"{containers.name('health-shell')}: health healthy",
+        ]
+
+        before = time.time()
+        out = await asyncio.to_thread(run_exec, containers.api, shell_form, ["id"])
+        assert b"uid=0(root)" in out
+        name = containers.name("health-shell")
+
+        def root_lines() -> list[str]:
+            return [
+                line.text
+                for line in w.state.lines(flagged_only=True)
+                if line.text.startswith(f"{name}: exec id")
+            ]
+
+        await until(root_lines, LIVE, lambda: [line.text for line in w.state.lines()][-5:])
+        assert root_lines() == [f"{name}: exec id (as root, the container's user)"]
+        (alert,) = [line for line in w.state.lines(flagged_only=True) if "health-" in line.text]
+        assert alert.severity is Severity.MEDIUM
+        assert before - 1 <= alert.time <= time.time()
+        assert len([u for cid in mine for u in w.of(cid) if isinstance(u, ExecStarted)]) == 1
+        assert {cid: w.watcher.counts.inspected[cid] for cid in mine} == inspects
+
+
+async def test_socket_holder_start_alerts_at_its_start_events_time(
+    containers: harness.Containers,
+) -> None:
+    async with watching() as w:
+        cid = await asyncio.to_thread(
+            containers.create,
+            "socket-start",
+            host={"binds": [f"{harness.SOCKET}:/var/run/docker.sock"]},
+        )
+        name = containers.name("socket-start")
+
+        def alerts() -> list[str]:
+            return [line.text for line in w.state.lines(flagged_only=True) if name in line.text]
+
+        await until(alerts, LIVE, lambda: w.of(cid))
+        assert alerts() == [f"{name} started: holds the Docker socket"]
+        (alert,) = [line for line in w.state.lines(flagged_only=True) if name in line.text]
+        assert alert.severity is Severity.CRITICAL
+        start = next(u for u in w.of(cid) if isinstance(u, EngineEvent) and u.action == "start")
+        assert alert.time == start.time
+        # In the engine's order: right after the start line it is about.
+        lines = w.state.lines()
+        at = lines.index(alert)
+        assert lines[at - 1].event == start or lines[at - 1].time <= alert.time
+
+
+async def test_rm_force_leaves_the_container_removed(containers: harness.Containers) -> None:
+    """`docker rm -f` of a running container: kill, die, destroy in quick
+    succession, the die's re-inspect possibly still on its way. The last
+    word about it is ContainerRemoved and no later answer brings it back."""
+    async with watching() as w:
+        cid = await asyncio.to_thread(containers.create, "rm-force")
+        await until(lambda: cid in w.state.reports, LIVE, lambda: w.of(cid))
+        await asyncio.to_thread(containers.api.remove_container, cid, force=True)
+        await until(lambda: ContainerRemoved(cid) in w.updates, LIVE, lambda: w.of(cid)[-4:])
+        # Another container's start after it: once it is shown, everything
+        # about the first one has been handled.
+        other = await asyncio.to_thread(containers.create, "rm-force-after")
+        await until(lambda: other in w.state.reports, LIVE, lambda: w.of(other))
+        await asyncio.sleep(0.3)
+        assert cid not in w.state.reports
+        last = [u for u in w.of(cid) if isinstance(u, ContainerChanged | ContainerRemoved)][-1]
+        assert last == ContainerRemoved(cid)
+
+
+async def test_docker_run_ends_running(containers: harness.Containers) -> None:
+    """create then start at once (`docker run -d`): the start must not be
+    lost behind the create's re-inspect; an inspect follows it."""
+    async with watching() as w:
+        cid = await asyncio.to_thread(containers.create, "run-d")
+
+        def inspected_after_start() -> bool:
+            starts = [u for u in w.of(cid) if isinstance(u, EngineEvent) and u.action == "start"]
+            return bool(starts) and any(
+                isinstance(u, ContainerChanged) and u.time >= starts[0].time for u in w.of(cid)
+            )
+
+        await until(inspected_after_start, LIVE, lambda: w.of(cid))
+        changes = [u for u in w.of(cid) if isinstance(u, ContainerChanged)]
+        assert changes[-1].container.state == "running"
+        assert w.state.reports[cid].container.running
+
+
+async def test_a_failing_callback_is_raised_not_taken_for_a_lost_engine() -> None:
+    """A bug in the console (here: the callback raises on the first
+    snapshot) ends the watcher with that exception, once; it is not
+    reported as Disconnected and retried."""
+    seen: list[Update] = []
+
+    def emit(update: Update) -> None:
+        seen.append(update)
+        if isinstance(update, Connected):
+            raise ZeroDivisionError("a bug in the console")
+
+    watcher = Watcher(resolve_endpoint(host=harness.BASE_URL))
+    with pytest.raises(ZeroDivisionError, match="a bug in the console"):
+        await asyncio.wait_for(watcher.run(emit), CONNECT)
+    assert not [u for u in seen if isinstance(u, Disconnected)]
+    assert len([u for u in seen if isinstance(u, Connected)]) == 1
+
+
+async def test_a_failing_callback_in_the_coalesced_flush_is_raised(
+    containers: harness.Containers,
+) -> None:
+    """The same for an update the coalescing task sends (a re-inspect's
+    answer): its exception ends the watcher instead of being lost."""
+    seen: list[Update] = []
+    target: list[str] = []
+
+    def emit(update: Update) -> None:
+        seen.append(update)
+        if isinstance(update, ContainerChanged) and update.container.id in target:
+            raise KeyError("a bug in a check")
+
+    watcher = Watcher(resolve_endpoint(host=harness.BASE_URL))
+    task = asyncio.create_task(watcher.run(emit))
+    await until(lambda: any(isinstance(u, Connected) for u in seen), CONNECT, lambda: seen[-3:])
+    target.append(await asyncio.to_thread(containers.create, "flush-bug"))
+    with pytest.raises(KeyError, match="a bug in a check"):
+        await asyncio.wait_for(task, LIVE)
+    assert not [u for u in seen if isinstance(u, Disconnected)]
