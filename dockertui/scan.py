@@ -5,9 +5,9 @@ Shared by `dockertui scan` and the benchmarks; knows no output format."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from dockertui.audit import FleetReport, audit_fleet
+from dockertui.audit import Finding, FleetReport, audit_fleet
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.gateway import CONNECT_TIMEOUT, EngineGateway, client_facts
 from dockertui.engine.inventory import Progress, api_filters, collect
@@ -34,3 +34,38 @@ async def scan(
         await client.close()
     facts = client_facts(endpoint, os.environ if env is None else env)
     return audit_fleet(inventory.engine, facts, inventory.containers, inventory.skipped)
+
+
+def fail_on_findings(fleet: FleetReport, *, include_engine: bool) -> Iterator[Finding]:
+    """The findings `--fail-on` judges: those of every scanned container (the
+    ones `--filter` selected), and the engine's when `include_engine`."""
+    if include_engine:
+        yield from fleet.engine_findings
+    for report in fleet.containers:
+        yield from report.findings
+
+
+def pick_containers(fleet: FleetReport, refs: Iterable[str]) -> frozenset[str]:
+    """The ids of the scanned containers that `refs` name, each by its name
+    or a unique id prefix, as docker does. Raises LookupError with one
+    sentence for a name that matches none, or a prefix that matches several."""
+    ids: set[str] = set()
+    for ref in refs:
+        wanted = ref.strip().removeprefix("/")
+        by_name = [r for r in fleet.containers if r.container.name == wanted]
+        found = by_name or [
+            r for r in fleet.containers if wanted and r.container.id.startswith(wanted)
+        ]
+        if len(found) > 1:
+            raise LookupError(
+                f"The id prefix {ref!r} matches {len(found)} scanned containers; "
+                "give more of the id, or the name."
+            )
+        if not found:
+            raise LookupError(
+                f"No scanned container is named {ref!r} or has an id starting with it "
+                f"({len(fleet.containers)} scanned); check the name, and that --filter "
+                "selects it."
+            )
+        ids.add(found[0].container.id)
+    return frozenset(ids)

@@ -32,18 +32,45 @@ PROGRESS_FROM = 50
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES, case_sensitive=False),
-    help="Exit 1 when a finding at or above this severity exists.",
+    help="Exit 1 when a finding at or above this severity exists on a scanned container "
+    "(or on the engine: see --include-engine).",
+)
+@click.option(
+    "--include-engine",
+    is_flag=True,
+    help="With --filter, let the engine's findings count for --fail-on too "
+    "(without a filter they always count).",
 )
 @click.option(
     "--filter",
     "filters",
     multiple=True,
-    metavar="name=..|label=..",
-    help="Only containers whose name contains, or that carry a label (key or key=value). "
-    "Repeatable.",
+    metavar="KEY=VALUE",
+    help="Only the containers `docker ps --filter` would list: name=, label=KEY[=VALUE], "
+    "status=, id=, ancestor=, health=, exited=, network=, volume=, publish=, expose=, "
+    "before=, since=, is-task=, isolation=. Different keys all apply; the same key "
+    "twice matches either (labels: both). Repeatable.",
 )
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Table: show why each finding matters, and info findings."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Table: every finding of the engine and of each container, with why it matters "
+    "and the info findings, instead of one line per container.",
+)
+@click.option(
+    "--container",
+    "expand",
+    multiple=True,
+    metavar="NAME",
+    help="Table: after the summary, every finding of this container (its name or an "
+    "id prefix). Repeatable.",
+)
+@click.option(
+    "--pretty/--compact",
+    default=None,
+    help="JSON and SARIF: indented, or one line. Default: indented on a terminal, "
+    "one line otherwise (pipes and files).",
 )
 @click.option(
     "--timeout",
@@ -61,26 +88,40 @@ def scan(
     fmt: str,
     output: Path | None,
     fail_on: str | None,
+    include_engine: bool,
     filters: tuple[str, ...],
     verbose: bool,
+    expand: tuple[str, ...],
+    pretty: bool | None,
     timeout: float,
     no_processes: bool,
 ) -> None:
     """Audit every container and the engine; print a table, JSON or SARIF.
+
+    The table has one line per container, worst first, after one for the
+    engine: grade, worst severity, counts (Critical, High, Medium, Low) and
+    the top finding. -v shows every finding; --container NAME one
+    container's.
 
     Exit codes: 0 no finding at or above --fail-on (or no --fail-on), 1 such a
     finding exists, 2 the engine could not be reached or the arguments are wrong."""
 
     from dockertui.audit import Severity
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
-    from dockertui.engine.errors import EngineError, EngineRefused
+    from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.inventory import api_filters
+    from dockertui.scan import fail_on_findings, pick_containers
     from dockertui.scan import scan as run_scan
 
     try:
         api_filters(filters)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--filter") from None
+    if expand and fmt != "table":
+        raise click.BadParameter(
+            f"it expands a container in the table, and the format is {fmt}",
+            param_hint="--container",
+        )
     try:
         endpoint = resolve_endpoint(
             host=host or ctx.obj["host"], context=context or ctx.obj["context"]
@@ -103,10 +144,15 @@ def scan(
             fail(str(err))
             return
         except EngineRefused as err:
-            fail(f"The engine at {endpoint.host} refused a request: {err.message}.")
+            fail(describe_refusal(endpoint, err))
             return
     try:
-        _write(fleet, fmt, output, verbose)
+        expanded = pick_containers(fleet, expand)
+    except LookupError as err:
+        fail(str(err))
+        return
+    try:
+        _write(fleet, fmt, output, verbose=verbose, expanded=expanded, pretty=pretty)
     except OSError as err:
         fail(
             f"Cannot write the report to {output or 'standard output'}: "
@@ -114,8 +160,9 @@ def scan(
         )
         return
     if fail_on:
+        counted = fail_on_findings(fleet, include_engine=include_engine or not filters)
         threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in fleet.all_findings()):
+        if any(f.severity >= threshold for f in counted):
             sys.exit(EXIT_FINDINGS)
 
 
@@ -148,23 +195,35 @@ class _progress_bar:
             bar.stop()
 
 
-def _write(fleet: Any, fmt: str, output: Path | None, verbose: bool) -> None:
+def _write(
+    fleet: Any,
+    fmt: str,
+    output: Path | None,
+    *,
+    verbose: bool,
+    expanded: frozenset[str],
+    pretty: bool | None,
+) -> None:
     if fmt == "table":
         from rich.console import Console
 
         from dockertui.report import table
 
         if output is None:
-            table.render(fleet, Console(highlight=False), verbose=verbose)
+            console = Console(highlight=False)
+            table.render(fleet, console, verbose=verbose, expand=expanded)
             return
         with output.open("w", encoding="utf-8") as fh:
-            table.render(fleet, Console(file=fh, highlight=False, width=80), verbose=verbose)
+            console = Console(file=fh, highlight=False, width=80)
+            table.render(fleet, console, verbose=verbose, expand=expanded)
         return
     if fmt == "json":
         from dockertui.report.json_report import render
     else:
         from dockertui.report.sarif import render
-    text = render(fleet)
+    if pretty is None:
+        pretty = output is None and sys.stdout.isatty()
+    text = render(fleet, pretty=pretty)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -32,19 +32,50 @@ class Inventory:
     skipped: tuple[str, ...] = field(default=())  # ids removed between list and inspect
 
 
+#: The filters of `GET /containers/json` (as `docker ps --filter`), with the
+#: values an engine accepts where they are a fixed set. The engine matches
+#: the others (names as a pattern, ids and images by prefix, ...).
+FILTER_VALUES: dict[str, tuple[str, ...] | None] = {
+    "name": None,
+    "label": None,
+    "status": ("created", "restarting", "running", "removing", "paused", "exited", "dead"),
+    "id": None,
+    "ancestor": None,
+    "health": ("starting", "healthy", "unhealthy", "none"),
+    "exited": None,
+    "network": None,
+    "volume": None,
+    "publish": None,
+    "expose": None,
+    "before": None,
+    "since": None,
+    "is-task": ("true", "false"),
+    "isolation": ("default", "process", "hyperv"),
+}
+
+
 def api_filters(filters: Iterable[str]) -> dict[str, list[str]]:
     """Turn ["name=web", "label=env=prod"] into the Engine API's filter map.
 
-    Raises ValueError with one sentence for anything else."""
+    Raises ValueError with one sentence for an unknown key, a missing value
+    or a value the engine would refuse."""
     parsed: dict[str, list[str]] = {}
     for item in filters:
         key, sep, value = item.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in ("name", "label") or not value:
+        key, value = key.strip().lower(), value.strip()
+        if key not in FILTER_VALUES:
             raise ValueError(
-                f"Unsupported filter {item!r}: use name=<part of a name> or label=<key>[=<value>]."
+                f"Unsupported filter {item!r}: use KEY=VALUE with KEY one of "
+                f"{', '.join(FILTER_VALUES)} (as docker ps --filter)."
             )
-        parsed.setdefault(key, []).append(value)
+        if not sep or not value:
+            raise ValueError(f"The filter {item!r} needs a value after {key}=.")
+        allowed = FILTER_VALUES[key]
+        if allowed is not None and value.lower() not in allowed:
+            raise ValueError(f"The filter {item!r} takes one of {', '.join(allowed)} after {key}=.")
+        if key == "exited" and not value.lstrip("-").isdigit():
+            raise ValueError(f"The filter {item!r} takes an exit code (a number) after exited=.")
+        parsed.setdefault(key, []).append(value.lower() if allowed else value)
     return parsed
 
 

@@ -3,11 +3,11 @@ logical locations `container/<name>` and `engine`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from dockertui import __version__
 from dockertui.audit import CHECKS, Check, Finding, FleetReport, Severity
+from dockertui.report.json_report import dumps
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -116,5 +116,6 @@ def sarif_dict(fleet: FleetReport) -> dict[str, Any]:
     }
 
 
-def render(fleet: FleetReport) -> str:
-    return json.dumps(sarif_dict(fleet), indent=2) + "\n"
+def render(fleet: FleetReport, *, pretty: bool = False) -> str:
+    """SARIF on one line, or indented when `pretty` (see json_report.dumps)."""
+    return dumps(sarif_dict(fleet), pretty=pretty)

@@ -1,7 +1,17 @@
-"""The human report: worst container first, a summary line each, then its
-findings. Readable at 80 columns; every container-supplied string is escaped."""
+"""The human report, readable at 80 columns; every container-supplied string
+is escaped.
+
+`render` writes the summary: one line per container (grade, worst severity,
+counts by severity, top finding), worst first, after one line for the
+engine. `expand` names containers whose every finding follows the summary
+(`scan --container`), and `verbose` writes the detail of everything instead
+(`scan -v`): each container's findings with why they matter, info included.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -10,8 +20,132 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import ContainerReport, Finding, FleetReport, Severity
-from dockertui.report.style import GRADE_STYLE, counts_text, severity_label
+from dockertui.report.style import GRADE_STYLE, STYLE, counts_text, severity_label
 from dockertui.text import printable
+
+#: The severities the summary counts, one column each (info is not a risk).
+COUNTED = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+#: Longest container name the summary shows whole; longer ones lose their middle.
+NAME_WIDTH = 28
+#: What the summary prints for "none" (zero findings, no grade, no state).
+NONE = "·"
+
+
+# --- the summary: one line per container ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the summary, as plain values (what the unit tests read)."""
+
+    grade: str  # "" for the engine
+    worst: Severity | None
+    counts: tuple[int, ...]  # per COUNTED severity
+    name: str
+    state: str
+    top: Finding | None  # the worst finding (the first, worst first), info excluded
+
+
+def _top(findings: tuple[Finding, ...]) -> Finding | None:
+    return next((f for f in findings if f.severity is not Severity.INFO), None)
+
+
+def _counts(findings: tuple[Finding, ...]) -> tuple[int, ...]:
+    return tuple(sum(1 for f in findings if f.severity is s) for s in COUNTED)
+
+
+def engine_row(fleet: FleetReport) -> SummaryRow:
+    found = fleet.engine_findings
+    top = _top(found)
+    return SummaryRow("", top.severity if top else None, _counts(found), "engine", "", top)
+
+
+def container_row(report: ContainerReport) -> SummaryRow:
+    top = _top(report.findings)
+    return SummaryRow(
+        grade=report.grade,
+        worst=top.severity if top else None,
+        counts=_counts(report.findings),
+        name=report.container.name,
+        state=report.container.state,
+        top=top,
+    )
+
+
+def summary_rows(fleet: FleetReport) -> list[SummaryRow]:
+    """The engine, then every container worst first (the fleet's own order)."""
+    return [engine_row(fleet), *(container_row(r) for r in fleet.containers)]
+
+
+def shorten(name: str, width: int = NAME_WIDTH) -> str:
+    """`name` whole when it fits, else its start and end around an ellipsis
+    (the end of a name often tells copies apart: web-1, web-2, *-backup-<ts>)."""
+    if len(name) <= width:
+        return name
+    tail = (width - 1) // 2
+    return f"{name[: width - 1 - tail]}…{name[-tail:]}"
+
+
+#: Narrowest the top-finding column gets; the name column gives way first.
+TOP_MIN = 16
+#: Narrowest the name column gets when the terminal is narrow.
+NAME_MIN = 12
+
+
+def _summary_table(rows: list[SummaryRow], width: int) -> Table:
+    """One line per row at any `width`: every column sized to its content,
+    the name column bounded, the top finding taking what is left (cut with
+    an ellipsis, never wrapped)."""
+    full_names = [printable(r.name) for r in rows]
+    states = [printable(r.state) or NONE for r in rows]
+    count_width = max(len(str(n)) for r in rows for n in r.counts)
+    fixed = {"grade": 5, "worst": 8, "state": max(5, *map(len, states))}
+    columns = 5 + len(COUNTED)
+    used = sum(fixed.values()) + len(COUNTED) * count_width + (columns - 1)
+    longest = min(NAME_WIDTH, max(4, *map(len, full_names)))
+    name_width = max(NAME_MIN, min(longest, width - used - TOP_MIN))
+    top_width = max(TOP_MIN, width - used - name_width)
+    names = [shorten(name, name_width) for name in full_names]
+    grid = Table(
+        box=None,
+        pad_edge=False,
+        show_edge=False,
+        header_style="bold",
+        padding=(0, 1, 0, 0),
+    )
+    grid.add_column("grade", width=fixed["grade"], no_wrap=True)
+    grid.add_column("worst", width=fixed["worst"], no_wrap=True)
+    for severity in COUNTED:
+        header = severity.value[0].upper()
+        grid.add_column(header, width=count_width, justify="right", no_wrap=True)
+    grid.add_column("name", width=name_width, no_wrap=True, overflow="ellipsis")
+    grid.add_column("state", width=fixed["state"], no_wrap=True)
+    grid.add_column("top finding", max_width=top_width, no_wrap=True, overflow="ellipsis")
+    for i, row in enumerate(rows):
+        is_engine = not row.grade
+        grade = Text(f" {NONE} ", style="dim") if is_engine else _grade(row.grade)
+        worst = Text(NONE, style="dim")
+        if row.worst is not None:
+            worst = Text(row.worst.value.upper(), style=STYLE[row.worst])
+        counts = [
+            Text(str(n), style=STYLE[s]) if n else Text(NONE, style="dim")
+            for s, n in zip(COUNTED, row.counts, strict=True)
+        ]
+        name = Text(names[i], style="italic" if is_engine else "bold")
+        state = Text(states[i], style="dim" if not row.state else "")
+        top = Text("no findings", style="green")
+        if row.top is not None:
+            top = Text(row.top.check)
+            top.append(f"  {printable(row.top.title)}", style="dim")
+        grid.add_row(grade, worst, *counts, name, state, top)
+    return grid
+
+
+def _grade(grade: str) -> Text:
+    return Text(f" {grade} ", style=GRADE_STYLE.get(grade, ""))
+
+
+# --- the detail: every finding --------------------------------------------------------------
 
 
 def _finding(f: Finding, verbose: bool) -> Table:
@@ -42,20 +176,25 @@ def _findings(findings: tuple[Finding, ...], verbose: bool) -> list[RenderableTy
     return parts
 
 
-def _container(report: ContainerReport, verbose: bool) -> RenderableType:
+def container_detail(report: ContainerReport, verbose: bool = True) -> RenderableType:
+    """One container: its summary line, then each finding (with why when `verbose`)."""
     c = report.container
     head = Text()
-    head.append(f" {report.grade} ", style=GRADE_STYLE.get(report.grade, ""))
+    head.append_text(_grade(report.grade))
     head.append(f" {printable(c.name)}", style="bold")
     head.append(
-        f"  {printable(c.image)}  {c.state}  score {report.score}  user {printable(report.user)}"
+        f"  {printable(c.image)}  {printable(c.state)}  score {report.score}"
+        f"  user {printable(report.user)}"
     )
     head.append("\n    ")
     head.append_text(counts_text(report.counts(), with_info=verbose))
     return Group(head, Padding(Group(*_findings(report.findings, verbose)), (0, 0, 1, 2)))
 
 
-def render(fleet: FleetReport, console: Console, *, verbose: bool = False) -> None:
+# --- the whole report -----------------------------------------------------------------------
+
+
+def _title(fleet: FleetReport) -> Text:
     engine = fleet.engine
     title = Text()
     title.append("dockertui scan", style="bold")
@@ -63,25 +202,62 @@ def render(fleet: FleetReport, console: Console, *, verbose: bool = False) -> No
         f"  {printable(fleet.client.endpoint)} (context {printable(fleet.client.context)})"
     )
     title.append(
-        f"\n{engine.flavor.capitalize()} {printable(engine.version)}  API {printable(engine.api_version)}"
+        f"\n{engine.flavor.capitalize()} {printable(engine.version)}"
+        f"  API {printable(engine.api_version)}"
         f"  {printable(engine.os)}  kernel {printable(engine.kernel)}"
     )
     mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
     title.append(f"  {mode}")
-    console.print(title)
-    console.print(Rule("Engine", align="left"))
-    engine_counts: dict[Severity, int] = {}
-    for f in fleet.engine_findings:
-        engine_counts[f.severity] = engine_counts.get(f.severity, 0) + 1
-    console.print(counts_text(engine_counts, with_info=verbose))
-    console.print(Padding(Group(*_findings(fleet.engine_findings, verbose)), (0, 0, 1, 2)))
-    console.print(Rule(f"Containers ({len(fleet.containers)})", align="left"))
-    if not fleet.containers:
-        console.print("No containers matched.")
-    for report in fleet.containers:
-        console.print(_container(report, verbose))
+    return title
+
+
+def _total(fleet: FleetReport) -> Text:
     total = Text("Total: ")
     total.append_text(counts_text(dict(fleet.by_severity())))
     if fleet.skipped:
         total.append(f"  ({len(fleet.skipped)} removed during the scan)")
-    console.print(total)
+    return total
+
+
+def render(
+    fleet: FleetReport,
+    console: Console,
+    *,
+    verbose: bool = False,
+    expand: Collection[str] = (),
+) -> None:
+    """The summary, then the detail of the containers whose id is in `expand`;
+    with `verbose`, the detail of the engine and of every container instead."""
+    console.print(_title(fleet))
+    if verbose:
+        _render_detail(fleet, console)
+        return
+    console.print()
+    console.print(_summary_table(summary_rows(fleet), console.width))
+    if not fleet.containers:
+        console.print("No containers matched.")
+    console.print()
+    console.print(_total(fleet))
+    expanded = [r for r in fleet.containers if r.container.id in expand]
+    for report in expanded:
+        console.print()
+        console.print(container_detail(report))
+    if not expanded and fleet.containers:
+        console.print(
+            "Every finding: -v.  One container's: --container NAME.", style="dim", highlight=False
+        )
+
+
+def _render_detail(fleet: FleetReport, console: Console) -> None:
+    console.print(Rule("Engine", align="left"))
+    engine_counts: dict[Severity, int] = {}
+    for f in fleet.engine_findings:
+        engine_counts[f.severity] = engine_counts.get(f.severity, 0) + 1
+    console.print(counts_text(engine_counts))
+    console.print(Padding(Group(*_findings(fleet.engine_findings, True)), (0, 0, 1, 2)))
+    console.print(Rule(f"Containers ({len(fleet.containers)})", align="left"))
+    if not fleet.containers:
+        console.print("No containers matched.")
+    for report in fleet.containers:
+        console.print(container_detail(report))
+    console.print(_total(fleet))

@@ -1,7 +1,9 @@
-"""`dockertui scan` as a user and a CI job meet it: exit codes with --fail-on,
---output, the table at 80 columns and without colour, hostile strings from
-containers, secrets, SARIF against the official schema, the JSON shape,
---filter, and argument errors. Against the real engine, one small set of
+"""`dockertui scan` as a user and a CI job meet it: exit codes with --fail-on
+(and --include-engine), --output, the summary table (one line per
+container), -v and --container, the table at 80 columns and without colour,
+hostile strings from containers, secrets, SARIF against the official schema,
+the JSON shape (one line, or --pretty), --filter with the keys docker ps
+takes, and argument errors. Against the real engine, one small set of
 containers for the module."""
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ def reports(fleet: Fleet) -> Reports:
         ("sarif", []),
         ("table", []),
         ("table-verbose", ["--verbose"]),
+        ("table-container", ["--container", fleet.names["inject"]]),
     ):
         result = scan("--format", fmt.split("-")[0], *extra, *fleet.everything)
         assert result.returncode == 0, text(result.stderr)
@@ -155,30 +158,37 @@ def test_engine_findings_here_are_medium_at_worst(fleet: Fleet) -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "fail_on", "code"),
+    ("role", "fail_on", "engine", "code"),
     [
-        # Hardened: nothing above low on the container, but the engine's
-        # medium findings (icc-enabled, userns-disabled) count too.
-        ("hardened", "critical", 0),
-        ("hardened", "high", 0),
-        ("hardened", "medium", 1),
-        ("hardened", "low", 1),
-        ("high", "critical", 0),
-        ("high", "high", 1),
-        ("high", "medium", 1),
-        ("critical", "critical", 1),
-        ("critical", "high", 1),
-        ("critical", "low", 1),
-        # No container matches: only the engine's findings decide.
-        ("nobody", "critical", 0),
-        ("nobody", "high", 0),
-        ("nobody", "medium", 1),
-        ("nobody", "low", 1),
-        ("high", "HIGH", 1),  # the level is case-insensitive
+        # With --filter, only the selected containers count: the hardened
+        # one has nothing above low.
+        ("hardened", "critical", False, 0),
+        ("hardened", "high", False, 0),
+        ("hardened", "medium", False, 0),
+        ("hardened", "low", False, 0),
+        # --include-engine: the engine's medium findings (icc-enabled,
+        # userns-disabled) count too.
+        ("hardened", "high", True, 0),
+        ("hardened", "medium", True, 1),
+        ("high", "critical", False, 0),
+        ("high", "high", False, 1),
+        ("high", "medium", False, 1),
+        ("critical", "critical", False, 1),
+        ("critical", "high", False, 1),
+        ("critical", "low", False, 1),
+        # No container matches: nothing counts, unless the engine is included.
+        ("nobody", "critical", False, 0),
+        ("nobody", "medium", False, 0),
+        ("nobody", "low", False, 0),
+        ("nobody", "high", True, 0),
+        ("nobody", "medium", True, 1),
+        ("nobody", "low", True, 1),
+        ("high", "HIGH", False, 1),  # the level is case-insensitive
     ],
 )
-def test_fail_on_exit_code(fleet: Fleet, role: str, fail_on: str, code: int) -> None:
-    result = scan("--format", "json", "--fail-on", fail_on, *fleet.only(role))
+def test_fail_on_exit_code(fleet: Fleet, role: str, fail_on: str, engine: bool, code: int) -> None:
+    extra = ["--include-engine"] if engine else []
+    result = scan("--format", "json", "--fail-on", fail_on, *extra, *fleet.only(role))
     assert result.returncode == code, text(result.stderr)
     assert result.stderr == b""
     report = json.loads(result.stdout)  # the report is still written in full
@@ -262,8 +272,86 @@ def test_table_fits_80_columns(fleet: Fleet, verbose: bool) -> None:
     assert too_long == []
     for name in fleet.names.values():
         assert name in out
-    assert "Containers (4)" in out
+    assert ("Containers (4)" in out) is verbose
     assert ("why:" in out) is verbose
+
+
+def _line_of(out: str, name: str) -> str:
+    (line,) = [ln for ln in out.splitlines() if f" {name} " in f"{ln} "]
+    return line
+
+
+def test_summary_is_one_line_per_container_worst_first(fleet: Fleet, reports: Reports) -> None:
+    """The default table: the engine's line, then one line per container,
+    worst first, each with its grade, worst severity, counts by severity
+    and top finding, all as the JSON report has them."""
+    out = text(reports.raw["table"])
+    lines = out.splitlines()
+    assert len(lines) < 20  # four containers: a screenful, not pages
+    by_name = {c["name"]: c for c in reports.json["containers"]}
+    order = []
+    for name, c in by_name.items():
+        line = _line_of(out, name)  # exactly one line names it
+        order.append((lines.index(line), name))
+        tokens = line.split()
+        assert tokens[0] == c["grade"]
+        risky = [f for f in c["findings"] if f["severity"] != "info"]
+        assert tokens[1] == (risky[0]["severity"].upper() if risky else "·")
+        counts = [0 if t == "·" else int(t) for t in tokens[2:6]]
+        assert counts == [
+            sum(1 for f in c["findings"] if f["severity"] == s)
+            for s in ("critical", "high", "medium", "low")
+        ]
+        assert (risky[0]["check"] if risky else "no findings") in line
+    assert [name for _, name in sorted(order)] == [c["name"] for c in reports.json["containers"]]
+    engine = _line_of(out, "engine")
+    assert lines.index(engine) < min(i for i, _ in order)
+    worst_engine = reports.json["engine_findings"][0]
+    assert worst_engine["severity"].upper() in engine and worst_engine["check"] in engine
+    assert "fix:" not in out and "why:" not in out
+    assert "CRITICAL" in _line_of(out, fleet.names["critical"])
+
+
+def test_verbose_prints_every_finding(reports: Reports) -> None:
+    out = text(reports.raw["table-verbose"])
+    labels = [
+        ln.split()[0]
+        for ln in out.splitlines()
+        if ln.startswith("  ") and ln.split() and ln.split()[0] in [s.upper() for s in SEVERITIES]
+    ]
+    doc = reports.json
+    expected = [f["severity"].upper() for f in doc["engine_findings"]]
+    expected += [f["severity"].upper() for c in doc["containers"] for f in c["findings"]]
+    assert sorted(labels) == sorted(expected)  # info findings included
+    assert "why:" in out
+
+
+def test_container_option_expands_that_container(fleet: Fleet, reports: Reports) -> None:
+    out = text(reports.raw["table-container"])
+    summary, _, detail = out.partition("Total: ")
+    for name in fleet.names.values():
+        _line_of(summary, name)  # the summary still lists every container
+    inject = next(c for c in reports.json["containers"] if c["name"] == fleet.names["inject"])
+    for f in inject["findings"]:  # every finding, info included
+        assert f["check"] in detail
+    assert "why:" in detail
+    assert [n for r, n in fleet.names.items() if r != "inject" and n in detail] == []
+
+
+def test_container_option_takes_an_id_prefix(fleet: Fleet, reports: Reports) -> None:
+    high = next(c for c in reports.json["containers"] if c["name"] == fleet.names["high"])
+    result = scan("--container", high["id"][:12], *fleet.everything, env={"COLUMNS": "120"})
+    assert result.returncode == 0, text(result.stderr)
+    detail = text(result.stdout).partition("Total: ")[2]
+    assert fleet.names["high"] in detail and "seccomp-disabled" in detail
+
+
+def test_container_option_for_a_container_not_scanned(fleet: Fleet) -> None:
+    result = scan("--container", fleet.names["high"], *fleet.only("hardened"))
+    assert result.returncode == 2
+    (line,) = error_lines(result)
+    assert fleet.names["high"] in line and "--filter" in line
+    assert "Traceback" not in text(result.stderr)
 
 
 def test_table_without_terminal_has_no_escape_bytes(fleet: Fleet) -> None:
@@ -337,7 +425,8 @@ def test_secret_values_never_in_any_format(reports: Reports, fleet: Fleet) -> No
     for fmt, out in reports.raw.items():
         assert FAKE_SECRET.encode() not in out, fmt
         assert INJECTED_SECRET.encode() not in out, fmt
-        assert b"DB_PASSWORD" in out, fmt  # the variable is named, the value is not
+        if fmt != "table":  # the summary shows only the top finding
+            assert b"DB_PASSWORD" in out, fmt  # the variable is named, the value is not
     for fmt in ("table", "json", "sarif"):
         result = scan("--format", fmt, *fleet.only("inject"), env={"COLUMNS": "80"})
         assert FAKE_SECRET.encode() not in result.stdout + result.stderr
@@ -441,6 +530,22 @@ def test_json_shape(reports: Reports, fleet: Fleet) -> None:
     assert by_name[fleet.names["critical"]]["state"] == "created"
 
 
+def test_json_is_one_line_unless_pretty(fleet: Fleet) -> None:
+    compact = scan("--format", "json", *fleet.only("high"))
+    pretty = scan("--format", "json", "--pretty", *fleet.only("high"))
+    assert compact.returncode == pretty.returncode == 0
+    assert compact.stdout.count(b"\n") == 1
+    assert pretty.stdout.startswith(b'{\n  "schema": "dockertui.scan/1"')
+    assert json.loads(compact.stdout) == json.loads(pretty.stdout)
+
+
+def test_json_on_a_terminal_is_indented(fleet: Fleet) -> None:
+    args = ["scan", "--host", harness.BASE_URL, "--format", "json", *fleet.only("high")]
+    code, out = run_cli_pty(args, env={"COLUMNS": "100"})
+    assert code == 0
+    assert b'\n  "schema": "dockertui.scan/1"' in out.replace(b"\r\n", b"\n")
+
+
 # --- --filter -----------------------------------------------------------------------------------
 
 
@@ -465,6 +570,46 @@ def test_label_filters_all_apply(fleet: Fleet) -> None:
     assert names_in(scan("--format", "json", *fleet.only("high"))) == [fleet.names["high"]]
     every = scan("--format", "json", *fleet.everything, "--filter", f"label={ROLE}")
     assert names_in(every) == sorted(fleet.names.values())
+
+
+@pytest.mark.parametrize("status", ["running", "created"])
+def test_filter_by_status(fleet: Fleet, reports: Reports, status: str) -> None:
+    expected = sorted(c["name"] for c in reports.json["containers"] if c["state"] == status)
+    assert expected, f"the module fleet has a {status} container"
+    result = scan("--format", "json", *fleet.everything, "--filter", f"status={status}")
+    assert names_in(result) == expected
+
+
+def test_filter_by_id_and_ancestor(fleet: Fleet, reports: Reports) -> None:
+    high = next(c for c in reports.json["containers"] if c["name"] == fleet.names["high"])
+    by_id = scan("--format", "json", "--filter", f"id={high['id'][:16]}")
+    assert names_in(by_id) == [fleet.names["high"]]
+    mine = scan("--format", "json", *fleet.everything, "--filter", f"ancestor={harness.IMAGE}")
+    assert names_in(mine) == sorted(fleet.names.values())
+    other = scan(
+        "--format", "json", *fleet.everything, "--filter", f"ancestor={harness.SSHD_IMAGE}"
+    )
+    assert names_in(other) == []
+
+
+def test_fail_on_judges_only_the_filtered_containers(fleet: Fleet) -> None:
+    """The critical container is in the same module, but a filter that
+    selects only the high one fails on critical only with the critical one."""
+    high = scan(
+        "--format", "json", "--fail-on", "critical", "--filter", f"name={fleet.names['high']}"
+    )
+    assert high.returncode == 0
+    both = scan(
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+        "--filter",
+        f"name={fleet.names['high']}",
+        "--filter",
+        f"name={fleet.names['critical']}",
+    )
+    assert both.returncode == 1
 
 
 def test_name_and_label_filters_both_apply(fleet: Fleet) -> None:
@@ -527,7 +672,9 @@ def test_endpoint_from_context_or_environment(fleet: Fleet, tmp_path: Path, how:
     [
         (["--filter", "foo=bar"], "--filter"),
         (["--filter", "name="], "--filter"),
-        (["--filter", "status=running"], "--filter"),
+        (["--filter", "status=sleeping"], "--filter"),
+        (["--filter", "health=fine"], "--filter"),
+        (["--format", "json", "--container", "web"], "--container"),
         (["--format", "xml"], "--format"),
         (["--fail-on", "bogus"], "--fail-on"),
         (["--fail-on", "info"], "--fail-on"),
