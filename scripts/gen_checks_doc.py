@@ -52,7 +52,8 @@ SECTIONS = {
     "events": "Events pane",
 }
 FIX_KINDS = {
-    FixKind.UPDATE: "changed live with `docker update`; the container keeps running",
+    FixKind.UPDATE: "changed live (`docker update`, `docker network connect`); the container "
+    "keeps running",
     FixKind.RECREATE: "the container has to be created again with a changed configuration",
     FixKind.DAEMON: "a setting in the daemon's `daemon.json`, then a restart of dockerd",
     FixKind.CLIENT: "the environment or the context of the client that talks to the engine",
@@ -231,12 +232,6 @@ def _intro(checks: Sequence[Check]) -> list[str]:
     ]
 
 
-def _severities(c: Check) -> str:
-    """The usual severity, then the others a finding may carry."""
-    others = [s.value for s in c.severities if s is not c.severity]
-    return c.severity.value + (f" (or {', '.join(others)})" if others else "")
-
-
 def _summary(checks: Sequence[Check]) -> list[str]:
     lines = [
         "## Summary",
@@ -246,7 +241,7 @@ def _summary(checks: Sequence[Check]) -> list[str]:
     ]
     for c in checks:
         lines.append(
-            f"| [`{c.id}`](#{c.id}) | {c.scope} | {c.section} | {_severities(c)} "
+            f"| [`{c.id}`](#{c.id}) | {c.scope} | {c.section} | {c.severities_text} "
             f"| {c.cis or 'none'} | {c.fix_kind.value} | {_prose(c.title)} |"
         )
     lines.append("")
@@ -268,7 +263,7 @@ def _entry(c: Check) -> list[str]:
         f"**{_prose(c.title)}**",
         "",
         f"- **Scope**: {c.scope}; **section**: {c.section}",
-        f"- **Severity**: {_severities(c)}",
+        f"- **Severity**: {c.severities_text}",
         f"- **CIS**: {c.cis or 'none'}",
         f"- **Why it matters**: {_prose(c.why)}",
         f"- **Fix** (`{c.fix_kind.value}`): {_prose(c.fix_summary)}",

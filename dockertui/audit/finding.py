@@ -10,9 +10,9 @@ from dockertui.audit.severity import Severity
 
 
 class FixKind(Enum):
-    """How a weakness is fixed (checks.md)."""
+    """How a weakness is fixed (docs/checks.md explains each kind)."""
 
-    UPDATE = "update"  # live POST /containers/{id}/update, no restart
+    UPDATE = "update"  # live, no restart: docker update, docker network connect
     RECREATE = "recreate"  # a new container with a changed HostConfig
     DAEMON = "daemon"  # daemon.json and a daemon restart
     CLIENT = "client"  # the client's environment or context

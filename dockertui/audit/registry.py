@@ -23,6 +23,7 @@ class Hit:
     command: str = ""
     title: str = ""
     fix_summary: str = ""
+    kind: FixKind | None = None  # when this hit is fixed another way than the check's
 
 
 #: A check returns None when it does not apply (it then does not count in the
@@ -33,7 +34,7 @@ NOT_APPLICABLE: Outcome = None
 
 ContainerFn = Callable[[Container, EngineInfo], Outcome]
 EngineFn = Callable[[EngineInfo, ClientFacts], Outcome]
-ExecFn = Callable[[ExecSession, Container], Outcome]
+ExecFn = Callable[[ExecSession, Container, EngineInfo], Outcome]
 Scope = Literal["container", "engine", "exec"]
 
 
@@ -57,6 +58,12 @@ class Check:
         """Every severity a finding of this check can have, worst first."""
         return tuple(sorted({self.severity, *self.also}, reverse=True))
 
+    @property
+    def severities_text(self) -> str:
+        """The usual severity, then the others: "high (or critical)"."""
+        others = [s.value for s in self.severities if s is not self.severity]
+        return self.severity.value + (f" (or {', '.join(others)})" if others else "")
+
     def finding(self, hit: Hit) -> Finding:
         severity = hit.severity or self.severity
         if severity not in self.severities:
@@ -71,7 +78,7 @@ class Check:
             cis=self.cis,
             title=hit.title or self.title,
             detail=hit.detail,
-            fix=Fix(self.fix_kind, hit.fix_summary or self.fix_summary, hit.command),
+            fix=Fix(hit.kind or self.fix_kind, hit.fix_summary or self.fix_summary, hit.command),
             why=self.why,
         )
 

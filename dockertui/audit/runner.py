@@ -130,8 +130,12 @@ def audit_engine(engine: EngineInfo, client: ClientFacts) -> list[Finding]:
     return findings
 
 
-def audit_exec(session: ExecSession, container: Container) -> list[Finding]:
-    findings, _, _ = _run(checks_for("exec"), session, container)
+def audit_exec(
+    session: ExecSession, container: Container, engine: EngineInfo | None = None
+) -> list[Finding]:
+    """The exec checks. Without the engine's facts, root is taken to be root
+    on the host (no user namespace remapping known)."""
+    findings, _, _ = _run(checks_for("exec"), session, container, engine or EngineInfo())
     return findings
 
 

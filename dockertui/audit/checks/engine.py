@@ -61,7 +61,7 @@ def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
 
 @engine_check(
     "rootful-daemon",
-    cis=None,
+    cis="2.1",
     severity=Severity.INFO,
     title="The engine runs as root",
     why="A rootful daemon means anything that controls the engine controls the host; "
@@ -203,6 +203,8 @@ def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
             Hit(
                 f"This client reaches {client.endpoint} in plain text.",
                 command="export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker",
+                fix_summary="Reach the engine over TLS with client certificates, or over SSH.",
+                kind=FixKind.CLIENT,
             )
         )
     for warning in engine.warnings:

@@ -82,8 +82,9 @@ def port_published(c: Container, engine: EngineInfo) -> Outcome:
     title="On the default bridge network",
     why="Containers on the default bridge can reach each other on every port unless the "
     "daemon runs with icc off; user-defined networks keep unrelated services apart.",
-    fix=FixKind.RECREATE,
-    fix_summary="Attach it to a user-defined network with only the containers it talks to.",
+    fix=FixKind.UPDATE,
+    fix_summary="Connect it to a user-defined network with only the containers it talks to, "
+    "then disconnect it from the default bridge; both work live, without a restart.",
     section="exposure",
 )
 def default_bridge(c: Container, engine: EngineInfo) -> Outcome:
