@@ -243,7 +243,7 @@ def list_checks() -> None:
         grid.add_row(
             check.id,
             check.cis or "—",
-            ", ".join(s.value for s in check.severities),
+            check.severities_text,
             check.scope,
             check.fix_kind.value,
             check.title,
