@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Input
 
 from dockertui.audit import ContainerReport
 from dockertui.engine.watch import Emit
+from dockertui.fixes.names import leftover_of
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.session import Fixer, Preview, Progress
@@ -39,7 +40,6 @@ NARROW = 120
 SIDE_BY_SIDE = 200
 #: The console repaints at most once per this many seconds under a stream of updates.
 REPAINT_SECONDS = 0.1
-SORTS: tuple[str | None, ...] = (None, *(c.key for c in columns.COLUMNS))
 
 
 class FleetSource(Protocol):
@@ -59,7 +59,7 @@ class DockerTUI(App[None]):
         Binding("slash", "filter", "Filter"),
         Binding("s", "sort_next", "Sort"),
         Binding("r", "sort_reverse", "Reverse", show=False),
-        Binding("h", "toggle_stopped", "Hide stopped", show=False),
+        Binding("h", "toggle_stopped", "Hide stopped and backups", show=False),
         Binding("e", "engine", "Engine"),
         Binding("f", "fix", "Fix"),
         Binding("v", "toggle_events", "Events", show=False),
@@ -98,7 +98,9 @@ class DockerTUI(App[None]):
         self._refresh_scheduled = False
         self._last_refresh = 0.0  # time.monotonic() of the last repaint
         self._selected: str | None = None
-        self._columns: tuple[columns.Column, ...] = ()
+        self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
+        self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
+        self._fitted_width = -1  # the table width the columns were chosen for
 
     # -- layout ---------------------------------------------------------------
 
@@ -107,7 +109,7 @@ class DockerTUI(App[None]):
         with Container(id="main"):
             yield DataTable(id="fleet", cursor_type="row")
             yield SecurityPanel(id="panel")
-        yield EventsPane(id="events")
+        yield EventsPane(id="events", classes="empty")  # no rows until it has a line
         yield Input(
             placeholder="filter: words matching name, image, label or finding id", id="filter"
         )
@@ -115,6 +117,7 @@ class DockerTUI(App[None]):
 
     def on_mount(self) -> None:
         self._layout(self.size.width)
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._layout_done)
         self._show_header()
         self.run_worker(self.source.run(self._on_engine_update), group="engine", exclusive=True)
         self._offer_next_resume()
@@ -147,23 +150,51 @@ class DockerTUI(App[None]):
             self.notify("There is no interrupted fix to resume.", timeout=3)
         self._offer_next_resume()
 
-    def on_resize(self, event: object) -> None:
-        self._layout(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout(event.size.width)  # self.size may still be the old one
 
     def _layout(self, width: int) -> None:
         narrow = width < NARROW
         self.screen.set_class(narrow, "narrow")
         self.screen.set_class(NARROW <= width < SIDE_BY_SIDE, "stacked")
-        wanted = columns.NARROW if narrow else columns.COLUMNS
-        if wanted == self._columns:
-            return
-        self._columns = wanted
+
+    def _layout_done(self, screen: Screen[object]) -> None:
+        """After each layout of the main screen: when the table's width changed
+        (a resize, the panel docked or not), the columns that fit it."""
         table = self.query_one("#fleet", DataTable)
+        if table.scrollable_content_region.width != self._fitted_width:
+            self._refresh_table(set())
+
+    def _fit_columns(self, table: DataTable[Text], rows: list[columns.Row]) -> None:
+        """Show the columns that fit the table's width whole, at the widths
+        their values need; rebuild the table when that changed."""
+        engine = self.state.engine
+        assert engine is not None
+        measures = []
+        for row in rows:
+            cid = row.report.container.id
+            cached = self._measures.get(cid)
+            if cached is None or cached[0].report is not row.report or cached[0].under != row.under:
+                cached = (row, columns.measure(row, engine))
+                self._measures[cid] = cached
+            measures.append(cached[1])
+        if len(self._measures) > 2 * len(rows) + 64:  # forget containers long gone
+            shown = {row.report.container.id for row in rows}
+            self._measures = {k: v for k, v in self._measures.items() if k in shown}
+        self._fitted_width = table.scrollable_content_region.width
+        placed = columns.fit(
+            measures,
+            self._fitted_width,
+            gap=2 * table.cell_padding,
+            sort_key=self.sort_key,
+        )
+        if placed == self._columns:
+            return
+        self._columns = placed
         table.clear(columns=True)
-        for column in wanted:
-            table.add_column(self._label(column), key=column.key)
+        for p in placed:
+            table.add_column(self._label(p.column), width=p.width, key=p.column.key)
         self._rows = []
-        self._refresh_table(set())
 
     def _label(self, column: columns.Column) -> Text:
         arrow = (" ▼" if self.reverse else " ▲") if column.key == self.sort_key else ""
@@ -198,7 +229,9 @@ class DockerTUI(App[None]):
             return  # shutting down: the screen's widgets may already be gone
         changed, self._changed = self._changed, set()
         self._show_header()
-        self.query_one(EventsPane).show_new(self.state)
+        events = self.query_one(EventsPane)
+        events.show_new(self.state)
+        events.set_class(not events.lines, "empty")
         table = self.query_one("#fleet", DataTable)
         table.set_class(not self.state.connected, "stale")
         self._refresh_table(changed)
@@ -206,7 +239,12 @@ class DockerTUI(App[None]):
 
     def _show_header(self) -> None:
         posture = engine_posture(self.state.engine_findings) if self.state.engine else Text()
-        self.query_one(StatusHeader).show(self.state, self.source.label, self.read_only, posture)
+        # Until the first snapshot or the first failure there is nothing to be
+        # disconnected from: the header says where it is connecting.
+        connecting = self.state.generation == 0 and not self.state.status.startswith("disconnected")
+        self.query_one(StatusHeader).show(
+            self.state, self.source.label, self.read_only, posture, connecting=connecting
+        )
 
     def _wanted(self) -> list[ContainerReport]:
         shown = columns.visible(
@@ -219,24 +257,34 @@ class DockerTUI(App[None]):
         engine = self.state.engine
         if engine is None:
             return
-        wanted = self._wanted()
-        ids = [r.container.id for r in wanted]
+        rows = columns.arrange(self._wanted())
+        self._fit_columns(table, rows)
+        ids = [row.report.container.id for row in rows]
         if ids == self._rows:
-            for cid in changed & set(ids):
-                report = self.state.reports[cid]
-                for column in self._columns:
-                    table.update_cell(cid, column.key, column.cell(report, engine))
+            for row in rows:
+                cid = row.report.container.id
+                if cid in changed:
+                    for p in self._columns:
+                        cell = columns.render(p.column, row, engine, p.width)
+                        table.update_cell(cid, p.column.key, cell)
             return
         with self.batch_update():
             table.clear()
-            for report in wanted:
+            for row in rows:
                 table.add_row(
-                    *(column.cell(report, engine) for column in self._columns),
-                    key=report.container.id,
+                    *(columns.render(p.column, row, engine, p.width) for p in self._columns),
+                    key=row.report.container.id,
                 )
         self._rows = ids
         if self._selected in ids:
             table.move_cursor(row=ids.index(self._selected), scroll=False)
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """The screen as SVG. Every cell is a no-break space or a glyph; viewers
+        built on librsvg trim those spaces at the edges of each styled run
+        unless told to keep them, and showed "Runs as rootroot-user"."""
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
     def _refresh_details(self, changed: set[str]) -> None:
         report = self.state.reports.get(self._selected or "")
@@ -295,8 +343,15 @@ class DockerTUI(App[None]):
         box.remove_class("shown")
         self.query_one("#fleet", DataTable).focus()
 
+    @property
+    def sorts(self) -> tuple[str | None, ...]:
+        """What `s` cycles through: worst first, then each column shown."""
+        return (None, *(p.column.key for p in self._columns))
+
     def action_sort_next(self) -> None:
-        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+        sorts = self.sorts
+        at = sorts.index(self.sort_key) if self.sort_key in sorts else 0
+        self.sort_key = sorts[(at + 1) % len(sorts)]
         self.reverse = False
         self._resort()
 
@@ -311,8 +366,8 @@ class DockerTUI(App[None]):
 
     def _resort(self) -> None:
         table = self.query_one("#fleet", DataTable)
-        for column in self._columns:
-            table.columns[column.key].label = self._label(column)  # type: ignore[index]
+        for p in self._columns:
+            table.columns[p.column.key].label = self._label(p.column)  # type: ignore[index]
         self._refresh_table(set())
         what = "worst first" if self.sort_key is None else columns.BY_KEY[self.sort_key].label
         self.notify(f"Sorted by {what}{' (reversed)' if self.reverse else ''}", timeout=1.5)
@@ -321,7 +376,9 @@ class DockerTUI(App[None]):
         self.hide_stopped = not self.hide_stopped
         self._refresh_table(set())
         self.notify(
-            "Stopped containers hidden" if self.hide_stopped else "Showing every container",
+            "Stopped containers and fix backups hidden"
+            if self.hide_stopped
+            else "Showing every container",
             timeout=1.5,
         )
 
@@ -360,6 +417,17 @@ class DockerTUI(App[None]):
         if report is None:
             self.notify("Select a container to fix first.", timeout=2)
             return
+        left = leftover_of(report.container.name)
+        if left is not None:
+            self.notify(
+                f"{printable(report.container.name)} is what a fix of "
+                f"{printable(left.original)} left behind ({left.kind.value}), not a "
+                f"workload: fix {printable(left.original)} instead.",
+                severity="warning",
+                timeout=5,
+                markup=False,
+            )
+            return
         self.push_screen(FixWizard(report, self.state.engine, _Guarded(self)))
 
     async def action_quit(self) -> None:
@@ -386,14 +454,16 @@ class DockerTUI(App[None]):
             "Clear the filter", "Show every container again", self.action_clear_filter
         )
         yield SystemCommand("Sort worst first", "The default order", lambda: self.sort_by(None))
-        for column in columns.COLUMNS:
+        for column in (p.column for p in self._columns):  # the columns shown
             yield SystemCommand(
                 f"Sort by {column.label}",
                 f"Order the table by {column.label.lower()}",
                 lambda key=column.key: self.sort_by(key),
             )
         yield SystemCommand("Reverse the sort order", "", self.action_sort_reverse)
-        yield SystemCommand("Hide or show stopped containers", "", self.action_toggle_stopped)
+        yield SystemCommand(
+            "Hide or show stopped containers and fix backups", "", self.action_toggle_stopped
+        )
         yield SystemCommand(
             "Engine posture",
             "Daemon findings and the daemon.json changes that fix them",

@@ -12,21 +12,26 @@ from rich.text import Text
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
 from dockertui.audit.security_options import security_opts
+from dockertui.fixes.names import leftover_of
 from dockertui.model import EngineInfo
 from dockertui.report.style import GRADE_STYLE, severity_label
 from dockertui.text import printable
 
 STOPPED = ("exited", "created", "dead")
-EXPOSURE_SHOWN = 1  # ports listed in the cell; the panel lists them all
+#: The widest the name, image and exposure columns get; the panel shows it all.
+NAME_CAP, IMAGE_CAP, EXPOSURE_CAP = 24, 28, 40
+#: The narrowest the name column gets to make room for another column.
+NAME_FLOOR = 16
 
 
 @dataclass(frozen=True)
 class Column:
     key: str
     label: str
-    cell: Callable[[ContainerReport, EngineInfo], Text | str]
+    cell: Callable[[ContainerReport, EngineInfo], Text]
     sort: Callable[[ContainerReport], Any]
-    width: int | None = None
+    #: Most cells this column takes; a longer value is shortened in the middle.
+    cap: int = 32
 
 
 def _grade(r: ContainerReport, e: EngineInfo) -> Text:
@@ -95,36 +100,52 @@ def mac_summary(r: ContainerReport, e: EngineInfo) -> Text:
     return Text("—", style="dim")
 
 
-def exposure_summary(r: ContainerReport) -> Text:
+def exposure_entries(r: ContainerReport) -> list[Text]:
+    """One entry per published port, those on every interface first."""
     c = r.container
     if c.host_network:
-        return Text("host net", style="bold red")
-    if not c.ports:
-        return Text("—", style="dim")
-    text = Text()
-    shown = sorted(c.ports, key=lambda p: not p.all_interfaces)[:EXPOSURE_SHOWN]
-    for i, p in enumerate(shown):
-        if i:
-            text.append(", ")
+        return [Text("host net", style="bold red")]
+    entries = []
+    for p in sorted(c.ports, key=lambda p: not p.all_interfaces):
         where = p.host_ip or "0.0.0.0"
-        text.append(
-            f"{printable(where)}:{printable(p.host_port or '*')}",
-            style="yellow" if p.all_interfaces else "",
+        entries.append(
+            Text(
+                f"{printable(where)}:{printable(p.host_port or '*')}",
+                style="yellow" if p.all_interfaces else "",
+            )
         )
-    if len(c.ports) > len(shown):
-        text.append(f" +{len(c.ports) - len(shown)}", style="dim")
-    return text
+    return entries
+
+
+def exposure_summary(r: ContainerReport, width: int | None = None) -> Text:
+    """The published ports, as many whole ones as fit in `width` cells (all
+    of them without a width), then "+N more"; never a port cut short."""
+    entries = exposure_entries(r)
+    if not entries:
+        return Text("—", style="dim")
+    for shown in range(len(entries), 0, -1):
+        text = Text(", ").join(entries[:shown])
+        if shown < len(entries):
+            text.append(f" +{len(entries) - shown} more", style="dim")
+        if width is None or text.cell_len <= width or shown == 1:
+            return text
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 COLUMNS: tuple[Column, ...] = (
     Column(
-        "name", "Name", lambda r, e: Text(printable(r.container.name)), lambda r: r.container.name
+        "name",
+        "Name",
+        lambda r, e: Text(printable(r.container.name)),
+        lambda r: r.container.name,
+        cap=NAME_CAP,
     ),
     Column(
         "image",
         "Image",
         lambda r, e: Text(printable(r.container.image)),
         lambda r: r.container.image,
+        cap=IMAGE_CAP,
     ),
     Column(
         "state", "State", _state, lambda r: (r.container.state not in STOPPED, r.container.state)
@@ -147,11 +168,23 @@ COLUMNS: tuple[Column, ...] = (
         "Exposure",
         lambda r, e: exposure_summary(r),
         lambda r: exposure_summary(r).plain,
+        cap=EXPOSURE_CAP,
     ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
-#: What fits at 80 columns; Enter shows the rest in the panel.
-NARROW = tuple(BY_KEY[k] for k in ("name", "state", "grade", "worst", "user", "caps", "exposure"))
+#: Which columns stay when not all fit: the first ones of this order.
+PRIORITY = (
+    "name",
+    "state",
+    "grade",
+    "worst",
+    "exposure",
+    "user",
+    "caps",
+    "image",
+    "seccomp",
+    "mac",
+)
 
 
 def worst_first(r: ContainerReport) -> tuple[int, int, str]:
@@ -168,6 +201,42 @@ def order(
     return sorted(reports, key=lambda r: (column.sort(r), worst_first(r)), reverse=reverse)
 
 
+def is_leftover(r: ContainerReport) -> bool:
+    """Whether the container is one a dockertui fix left behind (a backup...)."""
+    return leftover_of(r.container.name) is not None
+
+
+@dataclass(frozen=True)
+class Row:
+    report: ContainerReport
+    under: bool = False  # a leftover shown indented under its original
+
+
+def arrange(ordered: list[ContainerReport]) -> list[Row]:
+    """The rows in `ordered`'s order, each leftover of a fix moved under
+    its original (newest first) when the original is among them."""
+    names = {r.container.name for r in ordered}
+    children: dict[str, list[ContainerReport]] = {}
+    top: list[ContainerReport] = []
+    for r in ordered:
+        left = leftover_of(r.container.name)
+        if left is not None and left.original in names:
+            children.setdefault(left.original, []).append(r)
+        else:
+            top.append(r)
+    rows: list[Row] = []
+
+    def place(r: ContainerReport, under: bool) -> None:
+        rows.append(Row(r, under))
+        kids = sorted(children.get(r.container.name, []), key=lambda k: k.container.name)
+        for kid in reversed(kids):
+            place(kid, True)
+
+    for r in top:
+        place(r, False)
+    return rows
+
+
 def matches(r: ContainerReport, query: str) -> bool:
     """Every word of the query must match the name, the image, a label
     (key or key=value) or a finding's check id. Case-insensitive."""
@@ -182,9 +251,117 @@ def matches(r: ContainerReport, query: str) -> bool:
 def visible(
     reports: list[ContainerReport], query: str, hide_stopped: bool
 ) -> list[ContainerReport]:
+    """The reports the filter lets through; `hide_stopped` also hides what
+    fixes left behind (backups are stopped; the others are bookkeeping)."""
     return [
         r
         for r in reports
-        if (not hide_stopped or r.container.state not in STOPPED)
+        if (not hide_stopped or (r.container.state not in STOPPED and not is_leftover(r)))
         and (not query or matches(r, query))
     ]
+
+
+# -- fitting the table to its width -------------------------------------------
+
+UNDER = "└ "  # before the name of a leftover shown under its original
+
+
+def middle_ellipsis(text: Text, width: int) -> Text:
+    """`text` in at most `width` cells: its start and its end, "…" between."""
+    if text.cell_len <= width:
+        return text
+    if width <= 1:
+        return Text("…"[:width])
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    while True:
+        cut = text[:head] + Text("…") + text[len(text) - tail :] if tail else text[:head] + "…"
+        if cut.cell_len <= width or head + tail == 0:
+            return cut
+        if tail >= head:
+            tail -= 1
+        else:
+            head -= 1
+
+
+def _content(column: Column, row: Row, engine: EngineInfo, width: int | None) -> Text:
+    r = row.report
+    text = exposure_summary(r, width) if column.key == "exposure" else column.cell(r, engine)
+    if column.key == "name" and row.under:
+        text = Text(UNDER) + text
+    if is_leftover(r):
+        text = text.copy()
+        text.stylize("dim")
+    return text
+
+
+def render(column: Column, row: Row, engine: EngineInfo, width: int | None = None) -> Text:
+    """The cell of `column` for `row`, in at most `width` cells (the
+    column's cap when None): a value too long keeps its start and its end."""
+    return middle_ellipsis(
+        _content(column, row, engine, width), width if width is not None else column.cap
+    )
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The cells one row wants for each of COLUMNS, and the fewest it can take."""
+
+    want: tuple[int, ...]
+    need: tuple[int, ...]
+
+
+def measure(row: Row, engine: EngineInfo) -> Measure:
+    want: list[int] = []
+    need: list[int] = []
+    for column in COLUMNS:
+        natural = render(column, row, engine).cell_len
+        want.append(natural)
+        if column.key == "name":
+            need.append(min(natural, NAME_FLOOR))
+        elif column.key == "exposure":  # the first port and "+N more"
+            need.append(min(natural, _content(column, row, engine, 0).cell_len))
+        else:
+            need.append(natural)
+    return Measure(tuple(want), tuple(need))
+
+
+@dataclass(frozen=True)
+class Placed:
+    column: Column
+    width: int
+
+
+def label_width(column: Column, sort_key: str | None) -> int:
+    return len(column.label) + (2 if column.key == sort_key else 0)  # " ▲"
+
+
+def fit(
+    measures: list[Measure], available: int, *, gap: int, sort_key: str | None = None
+) -> tuple[Placed, ...]:
+    """The columns to show in `available` cells (`gap` more per column for
+    its padding) and their widths: whole columns, by PRIORITY, as many as fit
+    at the width their values need; what is left widens the name, then the
+    exposure, up to what their values want. In COLUMNS order."""
+    index = {c.key: i for i, c in enumerate(COLUMNS)}
+    want: dict[str, int] = {}
+    need: dict[str, int] = {}
+    for column in COLUMNS:
+        i = index[column.key]
+        label = label_width(column, sort_key)
+        want[column.key] = max([label, *(m.want[i] for m in measures)])
+        need[column.key] = max([label, *(m.need[i] for m in measures)])
+    widths: dict[str, int] = {}
+    used = 0
+    for key in PRIORITY:
+        if widths and used + need[key] + gap > available:
+            break
+        widths[key] = need[key]
+        used += need[key] + gap
+    spare = max(0, available - used)
+    for key in ("name", "exposure"):
+        if key in widths:
+            grow = min(spare, want[key] - widths[key])
+            widths[key] += grow
+            spare -= grow
+    return tuple(Placed(c, widths[c.key]) for c in COLUMNS if c.key in widths)

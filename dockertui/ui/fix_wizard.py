@@ -100,7 +100,7 @@ from dockertui.ui.fix_text import (
     safe_lines,
     titled,
 )
-from dockertui.ui.widgets import Choice, Tick
+from dockertui.ui.widgets import Choice, Picks, Tick
 
 COMPOSE_LABEL = "com.docker.compose.project"
 STEPS = ("pick", "review", "confirm", "progress")
@@ -252,7 +252,7 @@ class FixWizard(ModalScreen[FixResult | None]):
                 id="caps-keep", placeholder="keep-list, e.g. NET_BIND_SERVICE CHOWN (empty: none)"
             )
             default_keep = set(caps.HARDENING_DROP) | set(caps.DANGEROUS)
-            yield SelectionList[str](
+            yield Picks(
                 *(
                     (self._cap_prompt(name), name, name not in default_keep)
                     for name in self.held

@@ -1,12 +1,17 @@
-"""Small widgets of the main screen: the status header and the events pane."""
+"""Small widgets: the main screen's status header and events pane, and the
+wizard's tick boxes and radio buttons."""
 
 from __future__ import annotations
 
 import time
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.content import Content
-from textual.widgets import Checkbox, RadioButton, RichLog, Static
+from textual.strip import Strip
+from textual.widgets import Checkbox, RadioButton, RichLog, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
+from textual.widgets.selection_list import Selection
 
 from dockertui.audit import Severity
 from dockertui.report.style import counts_text, severity_label
@@ -15,38 +20,99 @@ from dockertui.ui.fleet_state import EventLine, FleetState
 
 
 class StatusHeader(Static):
-    """Endpoint, engine, isolation mode, connection state and engine posture."""
+    """Endpoint, engine, isolation mode, connection state and engine posture.
 
-    def show(self, state: FleetState, label: str, read_only: bool, posture: Text) -> None:
-        top = Text(no_wrap=True, overflow="ellipsis")
-        top.append(" dockertui ", style="bold reverse")
+    Laid out for its width on every render: pieces that do not fit are left
+    out, least useful first, and the engine's worst finding moves to a third
+    line rather than be cut (css/app.tcss lets the header grow to three)."""
+
+    def __init__(self, **kwargs: str | None) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._identity: list[tuple[int, Text]] = []
+        self._status: list[Text] = []
+        self._posture: tuple[Text, Text] | None = None
+
+    def show(
+        self,
+        state: FleetState,
+        label: str,
+        read_only: bool,
+        posture: Text,
+        *,
+        connecting: bool = False,
+    ) -> None:
+        """`connecting`: no snapshot and no failure yet (the first paint)."""
+        # (how soon a piece is left out, text); 0 never.
+        identity = [(0, Text(" dockertui ", style="bold reverse"))]
         if read_only:
-            top.append(" read-only ", style="bold cyan")
-        top.append(f" {printable(label)}")
+            identity.append((0, Text(" read-only ", style="bold cyan")))
+        identity.append((1, Text(printable(label))))
         engine = state.engine
         if engine is not None:
-            top.append(f"  {engine.flavor.capitalize()} {printable(engine.version)}")
-            top.append(f" API {printable(engine.api_version)}")
+            identity.append((3, Text(f"{engine.flavor.capitalize()} {printable(engine.version)}")))
+            identity.append((4, Text(f"API {printable(engine.api_version)}")))
             mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
-            top.append(f"  {mode}", style="green" if mode != "rootful" else "yellow")
-        line = Text(no_wrap=True, overflow="ellipsis")
-        if state.connected:
-            line.append(" ● live ", style="bold green")
+            identity.append((2, Text(mode, style="green" if mode != "rootful" else "yellow")))
+        status: list[Text] = []
+        self._posture = None
+        if connecting:
+            status.append(Text(f" connecting to {printable(label)}…", style="bold"))
+        elif not state.connected:
+            status.append(Text(" ○ DISCONNECTED ", style="bold white on red"))
+            status.append(Text(f"{printable(state.status)} Rows show the last state seen."))
         else:
-            line.append(" ○ DISCONNECTED ", style="bold white on red")
-            line.append(f" {printable(state.status)} Rows show the last state seen.  ")
-        if state.connected:
             totals: dict[Severity, int] = {}
             for report in state.reports.values():
                 for sev, n in report.counts().items():
                     totals[sev] = totals.get(sev, 0) + n
-            line.append(f" {len(state.reports)} containers: ")
-            line.append_text(counts_text(totals, with_info=False))
-            line.append("  │  ", style="dim")
-            line.append_text(posture)
-        both = Text("\n").join([top, line])
-        both.no_wrap, both.overflow = True, "ellipsis"
-        self.update(both)
+            counts = Text(f"{len(state.reports)} containers: ")
+            counts.append_text(counts_text(totals, with_info=False))
+            status += [Text(" ● live", style="bold green"), counts]
+            # "engine: MEDIUM icc-enabled" is kept whole; " — title" is cut to fit.
+            cut = posture.plain.find(" — ")
+            self._posture = (posture, Text()) if cut < 0 else (posture[:cut], posture[cut:])
+        self._identity, self._status = identity, status
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        width = max(1, self.size.width)
+        lines = [_fit(self._identity, width), _joined(self._status, "  ")]
+        if self._posture is not None:
+            head, tail = self._posture
+            room = width - lines[1].cell_len - 5  # "  │  "
+            if room >= head.cell_len:
+                lines[1].append("  │  ", style="dim")
+                lines[1].append_text(_clip(head + tail, room))
+            else:
+                lines.append(_clip(Text(" ") + head + tail, width))
+        text = Text("\n").join(_clip(line, width) for line in lines)
+        text.no_wrap = True
+        return text
+
+
+def _joined(pieces: list[Text], gap: str) -> Text:
+    return Text(gap).join(pieces)
+
+
+def _fit(pieces: list[tuple[int, Text]], width: int) -> Text:
+    """The pieces, two spaces apart, leaving out those that do not fit,
+    the highest number first."""
+    kept = list(pieces)
+    while len(kept) > 1 and _joined([t for _, t in kept], "  ").cell_len > width:
+        worst = max(range(len(kept)), key=lambda i: kept[i][0])
+        if kept[worst][0] == 0:
+            break
+        del kept[worst]
+    return _joined([t for _, t in kept], "  ")
+
+
+def _clip(text: Text, width: int) -> Text:
+    """`text` in `width` cells, ending in "…" when it was longer."""
+    if text.cell_len <= width:
+        return text
+    clipped = text.copy()
+    clipped.truncate(width, overflow="ellipsis")
+    return clipped
 
 
 class EventsPane(RichLog):
@@ -98,19 +164,41 @@ def render_event(line: EventLine) -> Text:
 
 
 class Tick(Checkbox):
-    """A checkbox whose mark says its state without colour: X when ticked,
-    blank when not (NO_COLOR terminals and screen readers see the same)."""
+    """A checkbox whose mark says its state without colour: [x] ticked, [ ]
+    not (NO_COLOR terminals and screen readers see the same)."""
 
     @property
     def _button(self) -> Content:
-        self.BUTTON_INNER = "X" if self.value else " "
-        return super()._button
+        return _mark(self, f"[{'x' if self.value else ' '}]")
 
 
 class Choice(RadioButton):
-    """A radio button whose mark says its state without colour (● or blank)."""
+    """A radio button whose mark says its state without colour: (•) or ( )."""
 
     @property
     def _button(self) -> Content:
-        self.BUTTON_INNER = "●" if self.value else " "
-        return super()._button
+        return _mark(self, f"({'•' if self.value else ' '})")
+
+
+def _mark(button: Checkbox | RadioButton, glyphs: str) -> Content:
+    # Textual draws its button as ▐X▌ in the button's colours, the same X
+    # ticked or not; the glyphs here carry the state, the colours only help.
+    return Content.assemble((glyphs, button.get_visual_style("toggle--button")))
+
+
+class Picks(SelectionList[str]):
+    """A selection list whose marks say their state without colour: [x] or [ ]."""
+
+    def render_line(self, y: int) -> Strip:
+        line = super().render_line(y)
+        segments = list(line)
+        if len(segments) < 4 or "".join(s.text for s in segments[:3]) != "▐X▌":
+            return line  # not a line with a mark (or a Textual that draws it otherwise)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return line
+        ticked = isinstance(option, Selection) and option.value in self.selected
+        style = segments[1].style
+        mark = Segment("[x]" if ticked else "[ ]", style)
+        return Strip([mark, *segments[3:]], line.cell_length)
