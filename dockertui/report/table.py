@@ -20,6 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import ContainerReport, Finding, FleetReport, Severity
+from dockertui.audit.identity import engine_mode
+from dockertui.audit.totals import severity_totals
 from dockertui.report.style import GRADE_STYLE, STYLE, counts_text, severity_label
 from dockertui.text import printable
 
@@ -206,14 +208,15 @@ def _title(fleet: FleetReport) -> Text:
         f"  API {printable(engine.api_version)}"
         f"  {printable(engine.os)}  kernel {printable(engine.kernel)}"
     )
-    mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
-    title.append(f"  {mode}")
+    title.append(f"  {engine_mode(engine).value}")
     return title
 
 
-def _total(fleet: FleetReport) -> Text:
+def _total(fleet: FleetReport, verbose: bool = False) -> Text:
+    """The containers' findings and the engine's, as the console's header
+    counts them (audit/totals.py); info ones only with -v, as there."""
     total = Text("Total: ")
-    total.append_text(counts_text(dict(fleet.by_severity())))
+    total.append_text(counts_text(dict(fleet.by_severity()), with_info=verbose))
     if fleet.skipped:
         total.append(f"  ({len(fleet.skipped)} removed during the scan)")
     return total
@@ -250,14 +253,11 @@ def render(
 
 def _render_detail(fleet: FleetReport, console: Console) -> None:
     console.print(Rule("Engine", align="left"))
-    engine_counts: dict[Severity, int] = {}
-    for f in fleet.engine_findings:
-        engine_counts[f.severity] = engine_counts.get(f.severity, 0) + 1
-    console.print(counts_text(engine_counts))
+    console.print(counts_text(dict(severity_totals((), fleet.engine_findings))))
     console.print(Padding(Group(*_findings(fleet.engine_findings, True)), (0, 0, 1, 2)))
     console.print(Rule(f"Containers ({len(fleet.containers)})", align="left"))
     if not fleet.containers:
         console.print("No containers matched.")
     for report in fleet.containers:
         console.print(container_detail(report))
-    console.print(_total(fleet))
+    console.print(_total(fleet, verbose=True))
