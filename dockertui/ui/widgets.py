@@ -14,6 +14,8 @@ from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from dockertui.audit import Severity
+from dockertui.audit.identity import engine_mode
+from dockertui.audit.totals import severity_totals
 from dockertui.report.style import counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui.fleet_state import EventLine, FleetState
@@ -51,8 +53,9 @@ class StatusHeader(Static):
         if engine is not None:
             identity.append((3, Text(f"{engine.flavor.capitalize()} {printable(engine.version)}")))
             identity.append((4, Text(f"API {printable(engine.api_version)}")))
-            mode = "rootless" if engine.rootless else "userns-remap" if engine.userns else "rootful"
-            identity.append((2, Text(mode, style="green" if mode != "rootful" else "yellow")))
+            mode = engine_mode(engine)
+            style = "green" if mode.remaps_root else "yellow"
+            identity.append((2, Text(mode.value, style=style)))
         status: list[Text] = []
         self._posture = None
         if connecting:
@@ -61,12 +64,10 @@ class StatusHeader(Static):
             status.append(Text(" ○ DISCONNECTED ", style="bold white on red"))
             status.append(Text(f"{printable(state.status)} Rows show the last state seen."))
         else:
-            totals: dict[Severity, int] = {}
-            for report in state.reports.values():
-                for sev, n in report.counts().items():
-                    totals[sev] = totals.get(sev, 0) + n
-            counts = Text(f"{len(state.reports)} containers: ")
-            counts.append_text(counts_text(totals, with_info=False))
+            # counted as the scan's Total line counts: containers and engine
+            totals = severity_totals(state.reports.values(), state.engine_findings)
+            counts = Text(f"{len(state.reports)} containers + engine: ")
+            counts.append_text(counts_text(dict(totals), with_info=False))
             status += [Text(" ● live", style="bold green"), counts]
             # "engine: MEDIUM icc-enabled" is kept whole; " — title" is cut to fit.
             cut = posture.plain.find(" — ")
