@@ -13,7 +13,6 @@ from textual.widgets import Checkbox, RadioButton, RichLog, SelectionList, Stati
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
-from dockertui.audit import Severity
 from dockertui.audit.identity import engine_mode
 from dockertui.audit.totals import severity_totals
 from dockertui.report.style import counts_text, severity_label
