@@ -220,7 +220,7 @@ async def test_header_at_80_columns_keeps_the_engine_finding_whole() -> None:
         lines = header_text(app).splitlines()
         assert all(len(line) <= 80 for line in lines)
         assert any("engine: MEDIUM icc-enabled" in line for line in lines), lines
-        assert "containers: 3 critical" in lines[1]
+        assert "containers + engine: 3 critical" in lines[1]
 
 
 class Silent:
