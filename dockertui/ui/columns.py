@@ -11,7 +11,8 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.audit.security_options import security_opts
+from dockertui.audit.confinement import AppArmor, Seccomp, apparmor_state, seccomp_state
+from dockertui.audit.ports import exposures
 from dockertui.fixes.names import leftover_of
 from dockertui.model import EngineInfo
 from dockertui.report.style import GRADE_STYLE, severity_label
@@ -60,26 +61,28 @@ def _user(r: ContainerReport, e: EngineInfo) -> Text:
 
 def caps_summary(r: ContainerReport) -> Text:
     """Effective count, with what was added (+n) and dropped (-n) against the default."""
-    held = r.effective_capabilities
-    if r.container.privileged:
+    c = r.container
+    held = caps.delta(c.cap_add, c.cap_drop, privileged=c.privileged)
+    if held.privileged:
         return Text("ALL priv", style="bold red")
-    text = Text(str(len(held)))
-    added = held - caps.DOCKER_DEFAULT
-    dropped = caps.DOCKER_DEFAULT - held
-    if added:
-        danger = any(name in added for name in caps.DANGEROUS)
-        text.append(f" +{len(added)}", style="bold red" if danger else "yellow")
-    if dropped:
-        text.append(f" -{len(dropped)}", style="green")
+    text = Text(str(len(held.held)))
+    if held.added:
+        text.append(f" +{len(held.added)}", style="bold red" if held.dangerous else "yellow")
+    if held.dropped:
+        text.append(f" -{len(held.dropped)}", style="green")
     return text
 
 
-def seccomp_summary(r: ContainerReport) -> Text:
-    c = r.container
-    profile = security_opts(c).get("seccomp")
-    if c.privileged or (profile or "").lower() == "unconfined":
+#: The engine sorting assumes (it has no engine at hand): one that applies
+#: seccomp. On one that does not, every row says "off" and the order is moot.
+_SECCOMP_ENGINE = EngineInfo(security_options=("name=seccomp",))
+
+
+def seccomp_summary(r: ContainerReport, e: EngineInfo = _SECCOMP_ENGINE) -> Text:
+    state = seccomp_state(r.container, e)
+    if state.off:
         return Text("off", style="bold red")
-    return Text("custom" if profile else "default")
+    return Text("custom" if state.kind is Seccomp.CUSTOM else "default")
 
 
 def mac_summary(r: ContainerReport, e: EngineInfo) -> Text:
@@ -92,11 +95,13 @@ def mac_summary(r: ContainerReport, e: EngineInfo) -> Text:
                 else c.process_label or "none"
             )
         )
-    if e.has_option("apparmor"):
-        profile = c.apparmor_profile or ("unconfined" if c.privileged else "")
-        if profile in ("", "unconfined"):
-            return Text(profile or "(at start)", style="red" if profile else "dim")
-        return Text(printable(profile))
+    state = apparmor_state(c, e)
+    if state.kind is AppArmor.UNCONFINED:
+        return Text("unconfined", style="red")
+    if state.kind is AppArmor.AT_START:
+        return Text(f"{printable(state.profile or 'default')} (at start)", style="dim")
+    if state.kind is AppArmor.CONFINED:
+        return Text(printable(state.profile))
     return Text("—", style="dim")
 
 
@@ -106,11 +111,10 @@ def exposure_entries(r: ContainerReport) -> list[Text]:
     if c.host_network:
         return [Text("host net", style="bold red")]
     entries = []
-    for p in sorted(c.ports, key=lambda p: not p.all_interfaces):
-        where = p.host_ip or "0.0.0.0"
+    for p in sorted(exposures(c), key=lambda p: not p.all_interfaces):
         entries.append(
             Text(
-                f"{printable(where)}:{printable(p.host_port or '*')}",
+                f"{printable(p.address)}:{printable(p.host_port or '*')}",
                 style="yellow" if p.all_interfaces else "",
             )
         )
@@ -154,9 +158,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("worst", "Worst", _worst, lambda r: -(r.worst.rank if r.worst else -1)),
     Column("user", "User", _user, lambda r: r.user),
     Column("caps", "Caps", lambda r, e: caps_summary(r), lambda r: len(r.effective_capabilities)),
-    Column(
-        "seccomp", "Seccomp", lambda r, e: seccomp_summary(r), lambda r: seccomp_summary(r).plain
-    ),
+    Column("seccomp", "Seccomp", seccomp_summary, lambda r: seccomp_summary(r).plain),
     Column(
         "mac",
         "MAC",

@@ -13,6 +13,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable
 
+from dockertui.audit.ports import Exposure, exposures
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.engine.watch import ContainerRemoved, Disconnected, Emit
 from dockertui.model import ClientFacts, PortBinding
@@ -67,8 +68,9 @@ def cells(app: DockerTUI) -> dict[str, dict[str, Text]]:
     return out
 
 
-def whole_ports(report_ports: tuple[PortBinding, ...]) -> set[str]:
-    return {f"{p.host_ip or '0.0.0.0'}:{p.host_port}" for p in report_ports}
+def whole_ports(published: tuple[Exposure, ...]) -> set[str]:
+    """Every published port as the cell writes it (one per port, not per address family)."""
+    return {f"{p.address}:{p.host_port or '*'}" for p in published}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -93,11 +95,11 @@ async def test_whole_columns_by_priority_and_no_value_cut(size: tuple[int, int])
             for key, cell in row.items():
                 assert cell.cell_len <= widths[key], (report.container.name, key, cell.plain)
                 if key == "exposure":
-                    ports = whole_ports(report.container.ports)
+                    ports = whole_ports(exposures(report.container))
                     items = cell.plain.split(" +")[0].split(", ")
                     if ports:
                         assert set(items) <= ports, cell.plain  # whole ports only
-                        hidden = len(report.container.ports) - len(items)
+                        hidden = len(exposures(report.container)) - len(items)
                         assert (
                             cell.plain.endswith(f" +{hidden} more")
                             if hidden
