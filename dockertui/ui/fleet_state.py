@@ -170,7 +170,7 @@ class FleetState:
         c = owner.container
         who = session.user or f"{c.user or 'root'}, the container's user"
         text = f"{c.name}: exec {shlex.join(session.command)} (as {who})"
-        findings = audit_exec(session, c)
+        findings = audit_exec(session, c, self.engine)
         if not findings:
             return EventLine(when, text, None)
         titles = "; ".join(f.title for f in findings)
