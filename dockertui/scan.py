@@ -1,6 +1,7 @@
 """The headless scan: resolve the endpoint, collect the inventory, audit it.
 
-Shared by `dockertui scan` and the benchmarks; knows no output format."""
+Used by `dockertui scan` (cli/scan.py) and tests/integration/test_effective_caps.py;
+the benchmarks run `dockertui scan` as a subprocess. Knows no output format."""
 
 from __future__ import annotations
 
