@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
-from dockertui.audit import Finding, FleetReport, audit_fleet
+from dockertui.audit import ContainerReport, Finding, FleetReport, audit_container, audit_fleet
+from dockertui.audit.runner import sort_worst_first
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.gateway import CONNECT_TIMEOUT, EngineGateway, client_facts
 from dockertui.engine.inventory import Progress, api_filters, collect
+from dockertui.model import Container, EngineInfo
 
 
 async def scan(
@@ -28,13 +31,23 @@ async def scan(
     Raises EngineError (cannot reach the engine), ValueError (bad filter) or
     EngineRefused (the engine refused a request)."""
     wanted = api_filters(filters)
+    reports: dict[str, ContainerReport] = {}
+
+    def audit(container: Container, engine: EngineInfo) -> None:
+        # Audited as it arrives, while the engine answers the other inspects.
+        reports[container.id] = audit_container(container, engine)
+
     client = await EngineGateway.open(endpoint, timeout=timeout)
     try:
-        inventory = await collect(client, filters=wanted, processes=processes, progress=progress)
+        inventory = await collect(
+            client, filters=wanted, processes=processes, progress=progress, on_container=audit
+        )
     finally:
         await client.close()
     facts = client_facts(endpoint, os.environ if env is None else env)
-    return audit_fleet(inventory.engine, facts, inventory.containers, inventory.skipped)
+    fleet = audit_fleet(inventory.engine, facts, (), inventory.skipped)
+    audited = (reports[c.id] for c in inventory.containers)
+    return replace(fleet, containers=tuple(sort_worst_first(audited)))
 
 
 def fail_on_findings(fleet: FleetReport, *, include_engine: bool) -> Iterator[Finding]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -131,7 +131,7 @@ def scan(
         return
     with _progress_bar() as progress:
         try:
-            fleet = asyncio.run(
+            fleet = _run(
                 run_scan(
                     endpoint,
                     filters=filters,
@@ -164,6 +164,23 @@ def scan(
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in counted):
             sys.exit(EXIT_FINDINGS)
+
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run(coroutine), but the task it runs returns nothing: on the
+    way out asyncio.run restores the SIGINT handler, and on Python 3.11 that
+    formats the handler, its task and the task's result with repr, which for
+    a report of 1,000 containers takes a third of a second."""
+    found: list[T] = []
+
+    async def keep() -> None:
+        found.append(await coroutine)
+
+    asyncio.run(keep())
+    return found[0]
 
 
 class _progress_bar:

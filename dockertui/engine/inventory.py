@@ -23,6 +23,8 @@ INSPECT_CONCURRENCY = 16
 
 #: Called after each container is read: (done, total).
 Progress = Callable[[int, int], None]
+#: Called with each container as soon as it is complete, and the engine.
+Ready = Callable[[Container, EngineInfo], None]
 
 
 @dataclass(frozen=True)
@@ -135,48 +137,45 @@ async def collect(
     processes: bool = True,
     concurrency: int = INSPECT_CONCURRENCY,
     progress: Progress | None = None,
+    on_container: Ready | None = None,
 ) -> Inventory:
     """Read the engine and every matching container.
 
     Process lists (the sshd check) come from the local /proc when the engine
-    runs on this host and its containers' processes are visible there, and
-    from GET /top otherwise."""
+    runs on this host and its containers' processes are visible there (one
+    pass, right after the list), and from GET /top otherwise, under the same
+    bound as the inspects. Each container is complete (inspected, with its
+    processes) when `on_container` is called with it, while the others are
+    still being read: a caller can audit it in the time spent waiting."""
     engine, listed = await asyncio.gather(
         read_engine(client), client.list_containers(filters=filters)
     )
-    ids = [str(e["Id"]) for e in listed if "Id" in e and not is_lock(e.get("Labels"))]
+    entries = [e for e in listed if "Id" in e and not is_lock(e.get("Labels"))]
+    ids = [str(e["Id"]) for e in entries]
+    local: dict[str, tuple[str, ...]] = {}
+    if processes and client.endpoint.transport == "unix":
+        local = processes_by_container(str(e["Id"]) for e in entries if e.get("State") == "running")
     gate = asyncio.Semaphore(concurrency)
     done = 0
 
     async def one(container_id: str) -> Container | None:
         nonlocal done
         async with gate:
-            result = await inspect_container(client, container_id, processes=False)
+            container = await inspect_container(client, container_id, processes=False)
+        if processes and container is not None and container.state == "running":
+            found = local.get(container.id)
+            if found is None:
+                async with gate:
+                    found = await read_processes(client, container.id)
+            container = replace(container, processes=found)
         done += 1
         if progress:
             progress(done, len(ids))
-        return result
+        if on_container and container is not None:
+            on_container(container, engine)
+        return container
 
     results = list(await asyncio.gather(*(one(i) for i in ids)))
-    if processes:
-        results = await _with_processes(client, results, gate)
     found = tuple(c for c in results if c is not None)
     skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
     return Inventory(engine=engine, containers=found, skipped=skipped)
-
-
-async def _with_processes(
-    client: EngineGateway, containers: list[Container | None], gate: asyncio.Semaphore
-) -> list[Container | None]:
-    running = [c.id for c in containers if c is not None and c.state == "running"]
-    local = processes_by_container(running) if client.endpoint.transport == "unix" else {}
-
-    async def fill(c: Container | None) -> Container | None:
-        if c is None or c.state != "running":
-            return c
-        if c.id in local:
-            return replace(c, processes=local[c.id])
-        async with gate:
-            return replace(c, processes=await read_processes(client, c.id))
-
-    return list(await asyncio.gather(*(fill(c) for c in containers)))
