@@ -40,6 +40,9 @@ NARROW = 120
 SIDE_BY_SIDE = 200
 #: The console repaints at most once per this many seconds under a stream of updates.
 REPAINT_SECONDS = 0.1
+#: ...and waits at least this many times as long as the last repaint took, so
+#: that repainting a big fleet under an event storm stays a small share of a core.
+REPAINT_COST_FACTOR = 10
 
 
 class FleetSource(Protocol):
@@ -97,6 +100,7 @@ class DockerTUI(App[None]):
         self._changed: set[str] = set()
         self._refresh_scheduled = False
         self._last_refresh = 0.0  # time.monotonic() of the last repaint
+        self._refresh_cost = 0.0  # seconds the last repaint took
         self._selected: str | None = None
         self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
         self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
@@ -215,8 +219,10 @@ class DockerTUI(App[None]):
             self._changed.add(key)
         if not self._refresh_scheduled:
             self._refresh_scheduled = True
-            # At most one repaint per REPAINT_SECONDS, however fast updates come.
-            wait = self._last_refresh + REPAINT_SECONDS - time.monotonic()
+            # At most one repaint per REPAINT_SECONDS (or per ten times what
+            # the last one cost), however fast updates come.
+            gap = max(REPAINT_SECONDS, REPAINT_COST_FACTOR * self._refresh_cost)
+            wait = self._last_refresh + gap - time.monotonic()
             if wait > 0:
                 self.set_timer(wait, self._refresh)
             else:
@@ -236,6 +242,7 @@ class DockerTUI(App[None]):
         table.set_class(not self.state.connected, "stale")
         self._refresh_table(changed)
         self._refresh_details(changed)
+        self._refresh_cost = time.monotonic() - self._last_refresh
 
     def _show_header(self) -> None:
         posture = engine_posture(self.state.engine_findings) if self.state.engine else Text()
