@@ -1,4 +1,4 @@
-"""One real container per misconfiguration in checks.md that this machine can
+"""One real container per misconfiguration in docs/checks.md that this machine can
 create, scanned once with `dockertui scan --format json`, each asserting the
 finding it must produce (check id and severity) and no unrelated serious one.
 
@@ -45,6 +45,7 @@ class Ctx:
 
     tmp: Path
     low_port: int  # a free host port below 1024
+    pair_port: int  # another one, for the running and created pair
     network: str
     cgroup_parent: str
 
@@ -187,7 +188,7 @@ CASES: tuple[Case, ...] = (
     Case("host-pid", host={"pid_mode": "host"}, expect=(("host-pid", "high"),)),
     Case("host-ipc", host={"ipc_mode": "host"}, expect=(("host-ipc", "high"),)),
     Case("host-uts", host={"uts_mode": "host"}, expect=(("host-uts", "medium"),)),
-    # The daemon here has no userns remap: checks.md says info, and root-user
+    # The daemon here has no userns remap: host-userns is info, and root-user
     # stays medium.
     Case(
         "userns-host",
@@ -362,6 +363,31 @@ CASES: tuple[Case, ...] = (
         absent=("sshd-running",),
     ),
     Case("paused", after="pause", state="paused", expect=BASELINE),
+    # Never started, configured to run sshd: judged from Entrypoint + Cmd.
+    Case(
+        "sshd-created",
+        image=harness.SSHD_IMAGE,
+        start=False,
+        state="created",
+        expect=(("sshd-running", "medium"),),
+        detail={"sshd-running": "judged from the configured command"},
+    ),
+    # One container twice, running and never started, published on every
+    # interface with no address: the running one is bound on 0.0.0.0 and [::].
+    Case(
+        "pair-running",
+        host=lambda ctx: {"port_bindings": {"80/tcp": ctx.pair_port}},
+        config={"ports": [80]},
+        expect=(("port-all-interfaces", "medium"), ("port-privileged", "low")),
+    ),
+    Case(
+        "pair-created",
+        host=lambda ctx: {"port_bindings": {"80/tcp": ctx.pair_port}},
+        config={"ports": [80]},
+        start=False,
+        state="created",
+        expect=(("port-all-interfaces", "medium"), ("port-privileged", "low")),
+    ),
 )
 BY_NAME = {case.name: case for case in CASES}
 assert len(BY_NAME) == len(CASES), "case names must be unique"
@@ -428,6 +454,7 @@ def scanned(
         ctx = Ctx(
             tmp=Path(tmp),
             low_port=free_tcp_port(900, 1024),
+            pair_port=free_tcp_port(800, 900),
             network=user_network,
             cgroup_parent=cgroup_parent,
         )
@@ -556,3 +583,19 @@ def test_summary_counts_every_finding(scanned: Scanned) -> None:
             counts[finding["severity"]] += 1
     assert report["summary"]["by_severity"] == counts
     assert counts["critical"] >= 5  # privileged, cap-add ALL, SYS_ADMIN, two sockets
+
+
+def test_a_running_and_a_created_copy_score_the_same(scanned: Scanned) -> None:
+    running, created = scanned.container("pair-running"), scanned.container("pair-created")
+    assert (running["state"], created["state"]) == ("running", "created")
+
+    def outcomes(c: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted((f["check"], f["severity"]) for f in c["findings"])
+
+    assert outcomes(running) == outcomes(created)
+    assert (running["score"], running["grade"]) == (created["score"], created["grade"])
+    for c in (running, created):
+        ports = [
+            f for f in c["findings"] if f["check"] in ("port-all-interfaces", "port-privileged")
+        ]
+        assert len(ports) == 2, ports  # one exposure each, whatever the address families

@@ -32,7 +32,7 @@ DOCKER_14 = frozenset(
 PODMAN_11 = DOCKER_14 - {"AUDIT_WRITE", "MKNOD", "NET_RAW"}
 
 
-def test_default_sets_match_checks_md() -> None:
+def test_docker_default_set_is_the_fourteen_capabilities() -> None:
     assert caps.DOCKER_DEFAULT == DOCKER_14
     assert len(caps.DOCKER_DEFAULT) == 14
 
@@ -67,7 +67,7 @@ def test_every_named_capability_is_known() -> None:
             caps.ALL - {"SYS_ADMIN", "SYS_MODULE"},
             id="add-all-minus-drops",
         ),
-        # default - ALL + ALL (checks.md), and moby: ALL in CapAdd wins, minus
+        # default - ALL + ALL, and moby: ALL in CapAdd wins, minus
         # the named drops, and "ALL" names no single capability.
         pytest.param(["ALL"], ["ALL"], False, caps.ALL, id="add-all-drop-all"),
         # default - SYS_ADMIN + SYS_ADMIN: adds are applied after drops.

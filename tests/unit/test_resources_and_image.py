@@ -50,7 +50,7 @@ def test_memory_limit_and_update_command(
 ) -> None:
     assert container("cpu-shares-only").memory == 128 * 1024 * 1024
     (finding,) = findings_of(audit(container("limits-none-restart-always")), "memory-unlimited")
-    # checks.md: send MemorySwap with Memory
+    # send MemorySwap with Memory, or docker update refuses the change
     assert finding.fix.command == (
         "docker update --memory 512m --memory-swap 512m dtui-fixture-limits-none-restart-always"
     )

@@ -1,4 +1,4 @@
-"""Score and grade (checks.md "Score and grade", score.py docstring)."""
+"""Score and grade (the rule in dockertui/audit/score.py's docstring)."""
 
 from __future__ import annotations
 
