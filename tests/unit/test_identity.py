@@ -169,10 +169,11 @@ def test_host_userns_without_remap_is_info(
     )
     # Info never counts against a container: a check whose only finding is
     # info still counts as passed, so the score equals plain's
-    # (20 passed, 4 medium + 4 low failed: 40/48 -> 83).
+    # (21 passed, sshd-running from the configured command among them;
+    # 4 medium + 4 low failed: 42/50 -> 84).
     plain = audit(container("plain"))
-    assert (plain.passed, plain.score) == (20, 83)
-    assert (report.passed, report.score) == (20, 83)
+    assert (plain.passed, plain.score) == (21, 84)
+    assert (report.passed, report.score) == (21, 84)
 
 
 def test_userns_option_parsing(make_engine: Callable[..., EngineInfo]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from dockertui.audit.advisories import affecting
+from dockertui.audit.advisories import ADVISORIES, affecting
 from dockertui.audit.finding import FixKind
 from dockertui.audit.identity import EngineMode, engine_mode
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, engine_check, fail
@@ -320,7 +320,8 @@ def content_trust_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "in any container can follow a public write-up to the host.",
     fix=FixKind.MANUAL,
     fix_summary="Upgrade the engine and its runtime (runc, containerd).",
-    also=(Severity.INFO,),
+    # each advisory's own severity, and info for a distribution build
+    also=(*{adv.severity for adv in ADVISORIES}, Severity.INFO),
 )
 def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
     components = dict(engine.components)
