@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
+from textual.worker import Worker, WorkerState
 
 from dockertui.audit import ContainerReport
-from dockertui.engine.watch import Emit
+from dockertui.engine.watch import Disconnected, Emit
 from dockertui.fixes.names import leftover_of
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
@@ -30,9 +31,12 @@ from dockertui.ui.engine_screen import EngineScreen, engine_posture
 from dockertui.ui.fix_wizard import FixWizard
 from dockertui.ui.fleet_state import FleetState
 from dockertui.ui.help_screen import HelpScreen
+from dockertui.ui.main_screen import TAB_ORDER, FleetTable, MainScreen
 from dockertui.ui.panel import SecurityPanel
 from dockertui.ui.resume_screen import ResumeScreen
+from dockertui.ui.scrolling import SCROLL_KEYS
 from dockertui.ui.widgets import EventsPane, StatusHeader
+from dockertui.ui.workers import failure_text
 
 #: Below NARROW columns the panel becomes its own screen (Enter opens it);
 #: below SIDE_BY_SIDE it sits under the table, from there beside it.
@@ -40,6 +44,12 @@ NARROW = 120
 SIDE_BY_SIDE = 200
 #: The console repaints at most once per this many seconds under a stream of updates.
 REPAINT_SECONDS = 0.1
+#: A failed engine watcher restarts after this many seconds, doubling up to the most.
+RESTART_SECONDS = 1.0
+RESTART_MOST_SECONDS = 30.0
+#: The worker that follows the engine.
+ENGINE_WORKER = "engine"
+
 #: ...and waits at least this many times as long as the last repaint took, so
 #: that repainting a big fleet under an event storm stays a small share of a core.
 REPAINT_COST_FACTOR = 10
@@ -57,20 +67,7 @@ class FleetSource(Protocol):
 class DockerTUI(App[None]):
     TITLE = "dockertui"
     CSS_PATH = css_files()  # type: ignore[assignment]
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("slash", "filter", "Filter"),
-        Binding("s", "sort_next", "Sort"),
-        Binding("r", "sort_reverse", "Reverse", show=False),
-        Binding("h", "toggle_stopped", "Hide stopped and backups", show=False),
-        Binding("e", "engine", "Engine"),
-        Binding("f", "fix", "Fix"),
-        Binding("v", "toggle_events", "Events", show=False),
-        Binding("exclamation_mark", "toggle_flagged", "Flagged events"),
-        Binding("enter", "details", "Details"),
-        Binding("question_mark", "help", "Help"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-    ]
+    # The keys are the screens' own: the main screen's in ui/main_screen.py.
 
     def __init__(
         self,
@@ -102,16 +99,22 @@ class DockerTUI(App[None]):
         self._last_refresh = 0.0  # time.monotonic() of the last repaint
         self._refresh_cost = 0.0  # seconds the last repaint took
         self._selected: str | None = None
+        self._engine_failures = 0  # watcher failures in a row
+        self._engine_failure = ""  # the last one's text, notified once
+        self._engine_started = 0.0  # time.monotonic() the watcher last started
         self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
         self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
         self._fitted_width = -1  # the table width the columns were chosen for
 
     # -- layout ---------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="header")
         with Container(id="main"):
-            yield DataTable(id="fleet", cursor_type="row")
+            yield FleetTable(id="fleet", cursor_type="row")
             yield SecurityPanel(id="panel")
         yield EventsPane(id="events", classes="empty")  # no rows until it has a line
         yield Input(
@@ -123,8 +126,60 @@ class DockerTUI(App[None]):
         self._layout(self.size.width)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._layout_done)
         self._show_header()
-        self.run_worker(self.source.run(self._on_engine_update), group="engine", exclusive=True)
+        self._watch_engine()
         self._offer_next_resume()
+
+    # -- workers --------------------------------------------------------------
+
+    def _watch_engine(self) -> None:
+        self._engine_started = time.monotonic()
+        self.run_worker(
+            self.source.run(self._on_engine_update),
+            group=ENGINE_WORKER,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported (the app's own, and those
+        the screens hand on with ui.workers.forward_failure)."""
+        if event.state is WorkerState.ERROR:
+            self._worker_failed(event.worker)
+
+    def _worker_failed(self, worker: Worker[object]) -> None:
+        text = failure_text(worker.error)
+        if worker.group == ENGINE_WORKER:
+            # Show it in the header, say it once, and follow the engine again,
+            # waiting longer each time it fails again soon.
+            if time.monotonic() - self._engine_started > RESTART_MOST_SECONDS:
+                self._engine_failures, self._engine_failure = 0, ""  # it had run well
+            self._engine_failures += 1
+            delay = min(RESTART_MOST_SECONDS, RESTART_SECONDS * 2 ** (self._engine_failures - 1))
+            self._on_engine_update(Disconnected(f"Following the engine failed: {text}.", delay))
+            if text != self._engine_failure:
+                self._engine_failure = text
+                self.notify(
+                    f"Following the engine failed: {text}. Trying again in {delay:g} s.",
+                    severity="error",
+                    timeout=8,
+                    markup=False,
+                )
+            self.set_timer(delay, self._watch_engine)
+            return
+        node = worker.node
+        if isinstance(node, FixWizard | ResumeScreen):
+            what = "The fix" if isinstance(node, FixWizard) else "Resuming the fix"
+            self.notify(
+                f"{what} stopped with an error in the console: {text}. "
+                "The table shows each container as it is now.",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+            if node.is_current:
+                node.dismiss(None)  # its buttons wait for an answer that will not come
+            return
+        self.notify(f"A background task failed: {text}.", severity="error", markup=False)
 
     # -- interrupted fixes ----------------------------------------------------
 
@@ -314,8 +369,7 @@ class DockerTUI(App[None]):
 
     @on(DataTable.RowSelected, "#fleet")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        # The focused table binds Enter itself (select_cursor), so the app's
-        # own "enter" binding never fires while the table has focus.
+        # Enter on the table (its own select key, shown as Details).
         self._selected = event.row_key.value if event.row_key else None
         self.action_details()
 
@@ -343,6 +397,10 @@ class DockerTUI(App[None]):
         self.query_one("#fleet", DataTable).focus()
         if not event.value.strip():
             event.input.remove_class("shown")
+
+    def action_to_table(self) -> None:
+        """From the docked panel or the events back to the table."""
+        self.query_one("#fleet", DataTable).focus()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -397,15 +455,21 @@ class DockerTUI(App[None]):
         self.notify("Flagged events only" if flagged else "Every event", timeout=1.5)
 
     def action_engine(self) -> None:
-        if self.state.engine is not None:
+        if self.state.engine is not None and isinstance(self.screen, MainScreen):
             self.push_screen(
                 EngineScreen(self.state.engine, self.state.client, self.state.engine_findings)
             )
 
     def action_details(self) -> None:
+        """The selected container's panel: a screen of its own when narrow,
+        else the docked panel takes the focus (Escape or Tab leave it)."""
         report = self.state.reports.get(self._selected or "")
-        if report is not None and self.state.engine is not None and self.size.width < NARROW:
+        if report is None or self.state.engine is None or not isinstance(self.screen, MainScreen):
+            return
+        if self.size.width < NARROW:
             self.push_screen(ContainerScreen(report, self.state.engine))
+        else:
+            self.query_one("#panel", SecurityPanel).focus()
 
     @property
     def can_fix(self) -> bool:
@@ -413,14 +477,25 @@ class DockerTUI(App[None]):
         return self.fixer is not None and not self.read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # False: the binding is neither shown nor run.
-        return action != "fix" or self.can_fix
+        # False: the binding is neither shown nor run (a second binding of the
+        # same key then gets its turn: Escape clears the filter).
+        if action == "fix":
+            return self.can_fix
+        if action == "to_table":
+            focused = self.focused
+            return focused is not None and focused.id in ("panel", "events")
+        return True
 
     def action_fix(self) -> None:
-        """Open the fix wizard on the selected container."""
+        """Open the fix wizard on the selected container (the one shown, on the
+        panel screen)."""
         if not self.can_fix or self.fixer is None or self.state.engine is None:
             return
-        report = self.state.reports.get(self._selected or "")
+        screen = self.screen
+        if not isinstance(screen, MainScreen | ContainerScreen):
+            return
+        chosen = screen.container_id if isinstance(screen, ContainerScreen) else self._selected
+        report = self.state.reports.get(chosen or "")
         if report is None:
             self.notify("Select a container to fix first.", timeout=2)
             return
@@ -444,14 +519,45 @@ class DockerTUI(App[None]):
         self.exit()
 
     def action_help(self) -> None:
-        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
-        shown = [
-            (b.key, b.description) for b in bindings if self.check_action(b.action, ()) is not False
-        ]
-        self.push_screen(HelpScreen(shown))
+        """The help for the screen it is opened from: that screen's keys."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keys_of(self.screen)))
+
+    def keys_of(self, screen: Screen[object]) -> list[tuple[str, str]]:
+        """(key, what it does) for each key that applies on `screen` now."""
+        keys: list[tuple[str, str]] = []
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            namespace, _, action = binding.action.rpartition(".")
+            node = self if namespace == "app" else screen
+            if node.check_action(action, ()) is not False:
+                keys.append((binding.key, binding.description))
+        if isinstance(screen, MainScreen):
+            keys[1:1] = [
+                ("enter", "Details: the panel of the selected container"),
+                ("tab,shift+tab", f"Next / previous pane: {TAB_ORDER}"),
+            ]
+        keys.append((SCROLL_KEYS, "Scroll the panel, the engine screen and this help"))
+        keys.append(("ctrl+p", "Command palette"))
+        return keys
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers what applies on `screen`: the fleet's commands on
+        the main screen, fix and help on the panel screen, help on the engine."""
         yield from super().get_system_commands(screen)
+        if isinstance(screen, ContainerScreen) and self.can_fix:
+            yield SystemCommand(
+                "Fix this container…",
+                "Pick hardening changes, review them, apply them with a backup",
+                self.action_fix,
+            )
+        if isinstance(screen, ContainerScreen | EngineScreen):
+            yield SystemCommand("Help", "Keys and legend", self.action_help)
+        if isinstance(screen, MainScreen):
+            yield from self._main_commands()
+
+    def _main_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
             "Filter containers",
             "Type words matching name, image, label or finding",
@@ -485,7 +591,7 @@ class DockerTUI(App[None]):
         yield SystemCommand(
             "Container details", "The security panel of the selected container", self.action_details
         )
-        if self.can_fix and not isinstance(screen, FixWizard | ResumeScreen):
+        if self.can_fix:
             yield SystemCommand(
                 "Fix the selected container…",
                 "Pick hardening changes, review them, apply them with a backup",

@@ -1,4 +1,6 @@
-"""The security panel as a screen of its own, for narrow terminals."""
+"""The security panel as a screen of its own, for narrow terminals (Enter
+on the table opens it below 120 columns). Its keys are its own: back, fix
+this container, help; the panel scrolls with ↑/↓ PgUp/PgDn Home/End."""
 
 from __future__ import annotations
 
@@ -13,7 +15,12 @@ from dockertui.ui.panel import SecurityPanel
 
 
 class ContainerScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("q", "close", "Back", show=False),
+        Binding("f", "app.fix", "Fix"),  # this container (the app checks it may)
+        Binding("question_mark", "app.help", "Help"),
+    ]
 
     def __init__(self, report: ContainerReport, engine: EngineInfo) -> None:
         super().__init__()
@@ -31,3 +38,6 @@ class ContainerScreen(Screen[None]):
     def show(self, report: ContainerReport | None, engine: EngineInfo | None) -> None:
         if engine is not None:
             self.query_one(SecurityPanel).show(report, engine)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -49,6 +49,7 @@ from textual.widgets import (
     SelectionList,
     Static,
 )
+from textual.worker import Worker
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
@@ -101,6 +102,7 @@ from dockertui.ui.fix_text import (
     titled,
 )
 from dockertui.ui.widgets import Choice, Picks, Tick
+from dockertui.ui.workers import forward_failure
 
 COMPOSE_LABEL = "com.docker.compose.project"
 STEPS = ("pick", "review", "confirm", "progress")
@@ -553,7 +555,7 @@ class FixWizard(ModalScreen[FixResult | None]):
         box.update(titled("Writable layer", text) if found is None or not found.refusal else text)
         self._show_buttons()
 
-    @work(exclusive=True, group="preview")
+    @work(exclusive=True, group="preview", exit_on_error=False)
     async def _load_preview(self, fix: FixPlan) -> None:
         try:
             found = await self.fixer.preview(fix)
@@ -624,7 +626,7 @@ class FixWizard(ModalScreen[FixResult | None]):
         self._progress("Applying…")
         self._run(self.plan)
 
-    @work(exclusive=True, group="fix")
+    @work(exclusive=True, group="fix", exit_on_error=False)
     async def _run(self, fix: FixPlan) -> None:
         try:
             copy = self.query_one("#copy-layer", Checkbox).value
@@ -666,6 +668,9 @@ class FixWizard(ModalScreen[FixResult | None]):
             self.notify("The fix is running: wait for it to finish.", severity="warning")
             return
         self.dismiss(self.result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        forward_failure(self, event)  # the app reports a failed worker, once
 
 
 def _failed(fix: FixPlan, message: str) -> FixResult:

@@ -12,12 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.worker import Worker
 
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.session import Fixer
 from dockertui.fixes.state import Journal, JournalKind, Phase, Result
 from dockertui.text import printable
 from dockertui.ui.fix_text import result_line
+from dockertui.ui.workers import forward_failure
 
 
 class ResumeScreen(ModalScreen[FixResult | None]):
@@ -73,7 +75,7 @@ class ResumeScreen(ModalScreen[FixResult | None]):
         self._progress(f"{'Finishing' if event.button.id == 'finish' else 'Rolling back'}…")
         self._run(str(event.button.id))
 
-    @work(exclusive=True, group="resume")
+    @work(exclusive=True, group="resume", exit_on_error=False)
     async def _run(self, action: str) -> None:
         try:
             result = await self.fixer.resume(self.journal, action, self._progress)
@@ -112,3 +114,6 @@ class ResumeScreen(ModalScreen[FixResult | None]):
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
         self.dismiss(self.result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        forward_failure(self, event)  # the app reports a failed worker, once

@@ -1,0 +1,48 @@
+"""The main screen's keys. The app composes the fleet table, the panel and
+the events pane on this screen and keeps the fleet's state, so the keys run
+the app's actions (`app.…`); they are this screen's bindings, not the app's,
+so a screen pushed over it (the panel screen, the engine screen) reacts to
+its own keys only and its footer lists only those."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable
+
+#: Where Tab moves, as the help says it.
+TAB_ORDER = "table → panel → events"
+
+
+class MainScreen(Screen[None]):
+    """The fleet: table, panel (docked from 120 columns) and events."""
+
+    AUTO_FOCUS = "#fleet"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit"),
+        Binding("slash", "app.filter", "Filter"),
+        Binding("s", "app.sort_next", "Sort"),
+        Binding("r", "app.sort_reverse", "Reverse", show=False),
+        Binding("h", "app.toggle_stopped", "Hide stopped and backups", show=False),
+        Binding("e", "app.engine", "Engine"),
+        Binding("f", "app.fix", "Fix"),
+        Binding("v", "app.toggle_events", "Events", show=False),
+        Binding("exclamation_mark", "app.toggle_flagged", "Flagged events"),
+        Binding("question_mark", "app.help", "Help"),
+        # Escape: from the panel or the events back to the table (shown
+        # then); from the table or the filter, clear the filter.
+        Binding("escape", "app.to_table", "Back to table"),
+        Binding("escape", "app.clear_filter", "Clear filter", show=False),
+    ]
+
+
+class FleetTable(DataTable[Text]):
+    """The fleet table. Enter (the table's own select key, which the app
+    handles as RowSelected) opens the selected container's panel, and the
+    footer says so while the table has the focus."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Details")]
