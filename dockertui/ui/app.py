@@ -292,7 +292,7 @@ class DockerTUI(App[None]):
         self._show_header()
         events = self.query_one(EventsPane)
         events.show_new(self.state)
-        events.set_class(not events.lines, "empty")
+        self._events_take_rows(events)
         table = self.query_one("#fleet", DataTable)
         table.set_class(not self.state.connected, "stale")
         self._refresh_table(changed)
@@ -451,8 +451,17 @@ class DockerTUI(App[None]):
         self.query_one(EventsPane).toggle_class("toggled")  # shown or hidden, by layout
 
     def action_toggle_flagged(self) -> None:
-        flagged = self.query_one(EventsPane).toggle_flagged(self.state)
+        events = self.query_one(EventsPane)
+        flagged = events.toggle_flagged(self.state)
+        self._events_take_rows(events)
         self.notify("Flagged events only" if flagged else "Every event", timeout=1.5)
+
+    def _events_take_rows(self, events: EventsPane) -> None:
+        """The events pane takes rows once it has a line to show. (Not its
+        RichLog lines: a hidden log has no size and keeps what it is given
+        unrendered, so it would never have a line and never show.)"""
+        shown = any(e.flagged or not events.flagged_only for e in self.state.events)
+        events.set_class(not shown, "empty")
 
     def action_engine(self) -> None:
         if self.state.engine is not None and isinstance(self.screen, MainScreen):
