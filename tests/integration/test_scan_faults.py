@@ -307,9 +307,7 @@ def test_engine_error_message_is_quoted_with_its_request() -> None:
     """A real refusal (a filter naming a container that does not exist) names
     the request and quotes the engine's own message."""
     result = run_cli(["scan", "-H", harness.BASE_URL, "--filter", "before=dtui-no-such-container"])
-    sentence = one_sentence(
-        result, "refused GET /containers/json (HTTP ", "dtui-no-such-container"
-    )
+    sentence = one_sentence(result, "refused GET /containers/json (HTTP ", "dtui-no-such-container")
     assert "may not be a Docker engine" not in sentence
 
 
@@ -479,6 +477,33 @@ async def test_container_removed_before_its_process_list(
     # and the finding says so.
     assert "process list was not read" in checks["sshd-running"].detail
     assert "root-user" in checks
+
+
+async def test_each_container_is_handed_over_complete(
+    containers: harness.Containers, race_tag: str
+) -> None:
+    """collect calls on_container once per container, as soon as it is
+    complete: a running one with its process list (from /proc here), a
+    created one without; the scan audits them as they come."""
+    labels = {MODULE_LABEL: race_tag}
+    sshd = containers.create("ready-sshd", image=harness.SSHD_IMAGE, labels=labels)
+    idle = containers.create("ready-idle", labels=labels, start=False)
+    seen: list[tuple[str, tuple[str, ...] | None, str]] = []
+    client = await open_client()
+    try:
+        inventory = await collect(
+            client,
+            filters={"label": [f"{MODULE_LABEL}={race_tag}"]},
+            on_container=lambda c, engine: seen.append((c.id, c.processes, engine.version)),
+        )
+    finally:
+        await client.close()
+    assert sorted(cid for cid, _, _ in seen) == sorted([sshd, idle])
+    by_id = {cid: processes for cid, processes, _ in seen}
+    assert by_id[sshd] == ("/usr/sbin/sshd -D",)
+    assert by_id[idle] is None
+    assert {version for _, _, version in seen} == {inventory.engine.version}
+    assert {c.id: c.processes for c in inventory.containers} == by_id
 
 
 def _mangle(doc: dict[str, Any]) -> dict[str, Any]:
