@@ -19,6 +19,7 @@ from rich.text import Text
 
 from dockertui.audit import Severity, audit_container, audit_engine
 from dockertui.model import ClientFacts, Container, EngineInfo
+from dockertui.ui import columns
 from dockertui.ui.facts.common import DANGER, WARN
 from dockertui.ui.sections import LAYERS
 
@@ -125,3 +126,34 @@ def test_panel_marks_agree_with_the_checks(
             f"{', '.join(checks)} {'failed' if fails else 'did not fail'}"
         )
     assert checked >= 25  # most lines are judged for every container
+
+
+@pytest.mark.parametrize(("case", "engine_name"), _cases())
+def test_table_cells_agree_with_the_checks(
+    case: str,
+    engine_name: str,
+    container: Callable[..., Container],
+    make_engine: Callable[..., EngineInfo],
+    podman_engine: EngineInfo,
+) -> None:
+    """The fleet table's User, Caps, Seccomp, MAC and Exposure cells say what
+    the checks found (the issue's "(at start)" cell beside a passing check
+    and a panel saying "not confined" is what this keeps from coming back)."""
+    engine = podman_engine if engine_name == "podman" else make_engine(**ENGINES[engine_name])
+    report = audit_container(container(case), engine)
+    counted = [f for f in report.findings if f.severity >= Severity.LOW]
+    failed = {f.check for f in counted}
+
+    def cell(key: str) -> Text:
+        cell = columns.BY_KEY[key].cell(report, engine)
+        return cell if isinstance(cell, Text) else Text(cell)
+
+    assert ("unconfined" in cell("mac").plain) is ("apparmor-disabled" in failed)
+    assert (cell("seccomp").plain == "off") is ("seccomp-disabled" in failed)
+    assert ("+" in cell("caps").plain or "ALL" in cell("caps").plain) is ("cap-added" in failed)
+    root_on_host = any(f.check == "root-user" and f.severity is Severity.MEDIUM for f in counted)
+    assert (Style.parse("red") == Style.parse(str(cell("user").style))) is root_on_host
+    if not report.container.host_network:
+        all_interfaces = [f for f in counted if f.check == "port-all-interfaces"]
+        yellow = [e for e in columns.exposure_entries(report) if str(e.style) == "yellow"]
+        assert len(yellow) == len(all_interfaces)
