@@ -38,6 +38,8 @@ from dockertui.ui.scrolling import SCROLL_KEYS
 from dockertui.ui.widgets import EventsPane, StatusHeader
 from dockertui.ui.workers import failure_text
 
+#: The theme of --ansi: every colour one of the terminal's own 16.
+ANSI_THEME = "ansi-dark"
 #: Below NARROW columns the panel becomes its own screen (Enter opens it);
 #: below SIDE_BY_SIDE it sits under the table, from there beside it.
 NARROW = 120
@@ -83,6 +85,10 @@ class DockerTUI(App[None]):
         console offers no fix at all. `interrupted` fixes (journals a killed
         process left) are offered to finish or roll back through it."""
         super().__init__(ansi_color=ansi)
+        if ansi:
+            # ansi_color alone keeps the theme's RGB colours (and its shades and
+            # blends of them) in the CSS; this theme is the terminal's 16.
+            self.theme = ANSI_THEME
         self.source = source
         self.read_only = read_only
         self.fixer = fixer

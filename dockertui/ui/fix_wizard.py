@@ -208,7 +208,9 @@ class FixWizard(ModalScreen[FixResult | None]):
             )
             yield Static(id=f"effect-{name}", classes="fix-effect")
             if CHANGES[name].risky:
-                warning = Text("   ⚠ can break the service: ", style=WARN)
+                # Styles as spans, not the Text's own style: Textual reads a
+                # Text's own style as CSS colours (RGB even under --ansi).
+                warning = Text().append("   ⚠ can break the service: ", style=WARN)
                 warning.append(CHANGES[name].risky, style=MUTED)
                 yield Static(warning, id=f"risk-{name}", classes="fix-effect")
             if name == "drop-caps":
@@ -374,7 +376,7 @@ class FixWizard(ModalScreen[FixResult | None]):
     def _show_problem(self) -> None:
         box = self.query_one("#fix-problem", Static)
         message = self.problem if self.step == "pick" else None
-        box.update(Text(message or "", style=BAD))
+        box.update(Text().append(message or "", style=BAD))
         box.display = bool(message)
 
     @on(Checkbox.Changed, ".fix-change")
