@@ -15,7 +15,9 @@ from dockertui.model import Container
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
 #: Programs that start the next word as the real command (init wrappers,
 #: env, exec); their own options are skipped.
-WRAPPERS = frozenset({"tini", "dumb-init", "env", "exec", "nohup", "setsid", "s6-svscan"})
+WRAPPERS = frozenset({"tini", "dumb-init", "env", "exec", "nohup", "setsid"})
+#: Wrappers that take a user before the command (gosu app sshd -D).
+USER_WRAPPERS = frozenset({"gosu", "su-exec"})
 #: The characters of what separates two commands in a shell script (; && || | & ( ) { }).
 PUNCTUATION = frozenset(";&|(){}")
 
@@ -74,20 +76,29 @@ def _starts_sshd(words: list[str], depth: int = 0) -> bool:
     rest = words[i + 1 :]
     if _is_sshd(words[i]):
         return True
-    if first in WRAPPERS:
+    if first in WRAPPERS or first in USER_WRAPPERS:
         while rest and (rest[0].startswith("-") or "=" in rest[0]):
             rest = rest[1:]  # the wrapper's own options, "--" and env assignments
-        return _starts_sshd(rest, depth + 1)
-    if first in SHELLS and "-c" in rest:
-        script_at = rest.index("-c") + 1
-        if script_at < len(rest):
-            return any(_starts_sshd(cmd, depth + 1) for cmd in _commands(rest[script_at]))
+        return _starts_sshd(rest[1:] if first in USER_WRAPPERS else rest, depth + 1)
+    if first in SHELLS:
+        # -c, or options that include it (-ec, -xc): the script is the next word
+        flag = next(
+            (j for j, w in enumerate(rest) if w[:1] == "-" and w[1:2] != "-" and "c" in w[1:]),
+            None,
+        )
+        if flag is not None and flag + 1 < len(rest):
+            return any(_starts_sshd(cmd, depth + 1) for cmd in _commands(rest[flag + 1]))
     return False
 
 
-def configured_sshd(command: tuple[str, ...]) -> bool:
-    """Whether the configured Entrypoint + Cmd starts sshd."""
-    return _starts_sshd(list(command))
+def configured_sshd(command: tuple[str, ...], entrypoint: tuple[str, ...] = ()) -> bool:
+    """Whether the configured Entrypoint + Cmd starts sshd. Behind an
+    entrypoint script, Cmd is what the script is given to run (the usual
+    `exec "$@"`), so Cmd naming sshd counts too."""
+    if _starts_sshd(list(command)):
+        return True
+    cmd = command[len(entrypoint) :] if command[: len(entrypoint)] == entrypoint else ()
+    return bool(entrypoint) and _starts_sshd(list(cmd))
 
 
 def sshd_state(c: Container) -> SshdState:
@@ -95,5 +106,5 @@ def sshd_state(c: Container) -> SshdState:
     if c.running and c.processes is not None:
         seen = next((p for p in c.processes if _is_sshd(p.strip().split(" ", 1)[0])), "")
         return SshdState(bool(seen), Source.PROCESSES, seen)
-    found = configured_sshd(c.command)
+    found = configured_sshd(c.command, c.entrypoint)
     return SshdState(found, Source.CONFIGURED, shlex.join(c.command) if found else "")

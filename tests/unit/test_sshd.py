@@ -25,6 +25,9 @@ from dockertui.model import Container
         (["/sbin/tini", "--", "/usr/sbin/sshd", "-D"], True),
         (["dumb-init", "sshd", "-D"], True),
         (["env", "LANG=C", "sshd"], True),
+        (["gosu", "root", "/usr/sbin/sshd", "-D"], True),
+        (["bash", "-ec", "/usr/sbin/sshd -D"], True),
+        (["sh", "-x", "-c", "exec sshd -D"], True),
         # not sshd itself
         (["sshd-keygen"], False),
         (["/usr/libexec/openssh/sshd-keygen", "rsa"], False),
@@ -38,6 +41,24 @@ from dockertui.model import Container
 )
 def test_configured_command(command: list[str], starts: bool) -> None:
     assert configured_sshd(tuple(command)) is starts
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "cmd", "starts"),
+    [
+        # an entrypoint script runs what Cmd names (exec "$@")
+        (["/docker-entrypoint.sh"], ["/usr/sbin/sshd", "-D"], True),
+        (["/docker-entrypoint.sh"], ["nginx"], False),
+        (["/docker-entrypoint.sh"], [], False),
+        # What an entrypoint does with Cmd cannot be read from the configuration:
+        # Cmd naming sshd is reported whatever the entrypoint (a known limit) ...
+        (["/usr/bin/logger"], ["sshd"], True),
+        # ... but sshd as an argument in one command line is not sshd running.
+        ([], ["/usr/bin/logger", "sshd"], False),
+    ],
+)
+def test_cmd_behind_an_entrypoint(entrypoint: list[str], cmd: list[str], starts: bool) -> None:
+    assert configured_sshd(tuple(entrypoint + cmd), tuple(entrypoint)) is starts
 
 
 def test_a_never_started_sshd_container_fails_from_its_configuration(
