@@ -46,15 +46,14 @@ NARROW = 120
 SIDE_BY_SIDE = 200
 #: The console repaints at most once per this many seconds under a stream of updates.
 REPAINT_SECONDS = 0.1
+#: ...and waits at least this many times as long as the last repaint took, so
+#: that repainting a big fleet under an event storm stays a small share of a core.
+REPAINT_COST_FACTOR = 10
 #: A failed engine watcher restarts after this many seconds, doubling up to the most.
 RESTART_SECONDS = 1.0
 RESTART_MOST_SECONDS = 30.0
 #: The worker that follows the engine.
 ENGINE_WORKER = "engine"
-
-#: ...and waits at least this many times as long as the last repaint took, so
-#: that repainting a big fleet under an event storm stays a small share of a core.
-REPAINT_COST_FACTOR = 10
 
 
 class FleetSource(Protocol):
@@ -105,12 +104,12 @@ class DockerTUI(App[None]):
         self._last_refresh = 0.0  # time.monotonic() of the last repaint
         self._refresh_cost = 0.0  # seconds the last repaint took
         self._selected: str | None = None
-        self._engine_failures = 0  # watcher failures in a row
-        self._engine_failure = ""  # the last one's text, notified once
-        self._engine_started = 0.0  # time.monotonic() the watcher last started
         self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
         self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
         self._fitted_width = -1  # the table width the columns were chosen for
+        self._engine_failures = 0  # watcher failures in a row
+        self._engine_failure = ""  # the last one's text, notified once
+        self._engine_started = 0.0  # time.monotonic() the watcher last started
 
     # -- layout ---------------------------------------------------------------
 
@@ -219,9 +218,10 @@ class DockerTUI(App[None]):
         self._layout(event.size.width)  # self.size may still be the old one
 
     def _layout(self, width: int) -> None:
-        narrow = width < NARROW
-        self.screen.set_class(narrow, "narrow")
-        self.screen.set_class(NARROW <= width < SIDE_BY_SIDE, "stacked")
+        # The main screen's, even under the panel screen or the engine screen.
+        main = self.screen_stack[0]
+        main.set_class(width < NARROW, "narrow")
+        main.set_class(NARROW <= width < SIDE_BY_SIDE, "stacked")
 
     def _layout_done(self, screen: Screen[object]) -> None:
         """After each layout of the main screen: when the table's width changed

@@ -22,8 +22,10 @@ from textual.widgets import DataTable, Input, Static
 from dockertui.engine.watch import EngineEvent
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.container_screen import ContainerScreen
+from dockertui.ui.engine_screen import EngineScreen
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.panel import SecurityPanel
+from dockertui.ui.scrolling import SCROLL_KEYS
 
 from showcase import showcase_fixer, showcase_source
 
@@ -268,3 +270,61 @@ async def test_a_burst_of_keys_scrolls_by_every_key(view: str, size: tuple[int, 
         page = body.scrollable_content_region.height
         await burst(pilot, "pagedown", "pageup", "pagedown")
         assert body.scroll_y == min(1 + page, body.max_scroll_y)
+
+
+async def test_a_resize_under_the_panel_screen_lays_out_the_main_screen() -> None:
+    async with console(NARROW) as (app, pilot):
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.resize_terminal(*DOCKED)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        main = app.screen
+        assert not main.has_class("narrow") and main.has_class("stacked")
+        panel = app.query_one("#panel", SecurityPanel)
+        assert panel.display
+        await pilot.press("enter")  # the panel shown, so Enter focuses it
+        await pilot.pause()
+        assert stack(app) == [] and app.focused is panel
+
+
+# --- 6. the help and the palette offer what applies ------------------------------------------
+
+
+def palette(app: DockerTUI) -> set[str]:
+    return {command.title for command in app.get_system_commands(app.screen)}
+
+
+MAIN_ONLY = {"Filter containers", "Sort worst first", "Engine posture", "Container details"}
+
+
+async def test_the_palette_offers_what_applies_on_each_screen() -> None:
+    async with console(NARROW) as (app, pilot):
+        assert palette(app) >= MAIN_ONLY
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not MAIN_ONLY & palette(app)
+        assert {"Fix this container…", "Help"} <= palette(app)
+        await pilot.press("escape", "e")
+        await pilot.pause()
+        assert isinstance(app.screen, EngineScreen)
+        assert not MAIN_ONLY & palette(app)
+        assert not any("Fix" in title for title in palette(app))
+
+
+@pytest.mark.parametrize("where", ["main", "panel screen", "engine"])
+async def test_every_key_the_help_lists_is_bound_there(where: str) -> None:
+    async with console(NARROW) as (app, pilot):
+        if where != "main":
+            await pilot.press("enter" if where == "panel screen" else "e")
+            await pilot.pause()
+        screen = app.screen
+        bound = set(screen.active_bindings)
+        listed = app.keys_of(screen)
+        assert listed
+        for key, description in listed:
+            if key == SCROLL_KEYS:
+                continue  # the scroll view's own keys (tested above)
+            for one in key.split(","):
+                assert one in bound, f"{one} ({description}) is not bound on {where}"
