@@ -14,7 +14,13 @@ from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.session import Preview
 from dockertui.fixes.state import Journal, Result
-from dockertui.model import ClientFacts, Container, container_from_inspect, engine_from_api
+from dockertui.model import (
+    ClientFacts,
+    Container,
+    PortBinding,
+    container_from_inspect,
+    engine_from_api,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -60,6 +66,33 @@ def showcase_source() -> SnapshotSource:
         showcase_containers(),
         client=client,
         label="unix:///var/run/docker.sock (context default)",
+    )
+
+
+#: The names busy_source adds: a long one, and what a fix of legacy-billing left.
+LONG_NAME = "payments-reconciliation-worker-eu-west-1"
+BACKUP_NAME = "legacy-billing-backup-20261201-101010"
+FAILED_NAME = "legacy-billing-failed-20261201-101010"
+MANY_PORTS = tuple(
+    PortBinding(str(port), "tcp", "0.0.0.0" if port % 2 else "127.0.0.1", str(30000 + port))
+    for port in range(8001, 8007)
+)
+
+
+def busy_source() -> SnapshotSource:
+    """The showcase, plus a long name, a container with six published ports
+    and two containers a fix of legacy-billing left (its backup and the
+    failed new one), for the layout's tests and snapshots."""
+    base = showcase_source()
+    by_name = {c.name: c for c in base.containers}
+    extra = [
+        replace(by_name["worker"], id="a1" + "0" * 62, name=LONG_NAME),
+        replace(by_name["web"], id="a2" + "0" * 62, name="gateway", ports=MANY_PORTS),
+        replace(by_name["cron"], id="a3" + "0" * 62, name=BACKUP_NAME),
+        replace(by_name["cron"], id="a4" + "0" * 62, name=FAILED_NAME),
+    ]
+    return SnapshotSource(
+        base.engine, [*base.containers, *extra], client=base.client, label=base.label
     )
 
 

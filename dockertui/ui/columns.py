@@ -174,7 +174,9 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
-#: Which columns stay when not all fit: the first ones of this order.
+#: Which columns stay when not all fit: the first ones of this order. The
+#: first CORE come before the name is widened, the others after.
+CORE = 5
 PRIORITY = (
     "name",
     "state",
@@ -290,7 +292,10 @@ def _content(column: Column, row: Row, engine: EngineInfo, width: int | None) ->
     r = row.report
     text = exposure_summary(r, width) if column.key == "exposure" else column.cell(r, engine)
     if column.key == "name" and row.under:
-        text = Text(UNDER) + text
+        # Under its original the name would repeat it: what it is, and when.
+        left = leftover_of(r.container.name)
+        what = f"{left.kind.value}-{left.stamp}" if left is not None else r.container.name
+        text = Text(UNDER) + Text(printable(what))
     if is_leftover(r):
         text = text.copy()
         text.stylize("dim")
@@ -343,8 +348,10 @@ def fit(
 ) -> tuple[Placed, ...]:
     """The columns to show in `available` cells (`gap` more per column for
     its padding) and their widths: whole columns, by PRIORITY, as many as fit
-    at the width their values need; what is left widens the name, then the
-    exposure, up to what their values want. In COLUMNS order."""
+    at the width their values need (the name from NAME_FLOOR, the exposure
+    from its first port and "+N more"). The name widens to what its values
+    want before the columns after the first CORE; the exposure last, with
+    what is left. In COLUMNS order."""
     index = {c.key: i for i, c in enumerate(COLUMNS)}
     want: dict[str, int] = {}
     need: dict[str, int] = {}
@@ -355,15 +362,25 @@ def fit(
         need[column.key] = max([label, *(m.need[i] for m in measures)])
     widths: dict[str, int] = {}
     used = 0
-    for key in PRIORITY:
-        if widths and used + need[key] + gap > available:
-            break
-        widths[key] = need[key]
-        used += need[key] + gap
-    spare = max(0, available - used)
-    for key in ("name", "exposure"):
+
+    def add(keys: tuple[str, ...]) -> None:
+        nonlocal used
+        for key in keys:
+            if widths and used + need[key] + gap > available:
+                return
+            widths[key] = need[key]
+            used += need[key] + gap
+
+    def grow(key: str) -> None:
+        nonlocal used
         if key in widths:
-            grow = min(spare, want[key] - widths[key])
-            widths[key] += grow
-            spare -= grow
+            more = max(0, min(available - used, want[key] - widths[key]))
+            widths[key] += more
+            used += more
+
+    add(PRIORITY[:CORE])
+    grow("name")  # whole names before the columns after the first ones
+    if len(widths) == CORE:
+        add(PRIORITY[CORE:])
+    grow("exposure")  # more ports once every column that fits has its place
     return tuple(Placed(c, widths[c.key]) for c in COLUMNS if c.key in widths)

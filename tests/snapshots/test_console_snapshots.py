@@ -1,6 +1,7 @@
 """SVG snapshots of the console's look against the showcase fleet
 (deterministic data, no engine): the main screen, the security panel and
-the fix wizard at 80x24 and at 160x48. Update with
+the fix wizard at 80x24 and at 160x48 (the main screen and the panel also at
+120x40 and 220x60). Update with
 `pytest tests/snapshots --snapshot-update` after a deliberate change, and
 look at the diff report it writes."""
 
@@ -10,9 +11,15 @@ import pytest
 
 from dockertui.ui.app import DockerTUI
 
-from showcase import showcase_fixer, showcase_source
+from showcase import busy_source, showcase_fixer, showcase_source
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+#: The main screen at every layout: the panel as a screen (80), under the
+#: table (120, 160) and beside it (220); the table's columns fit each width.
+ALL_SIZES = [
+    pytest.param(size, id=f"{size[0]}x{size[1]}")
+    for size in ((80, 24), (120, 40), (160, 48), (220, 60))
+]
 
 
 def make_app() -> DockerTUI:
@@ -20,16 +27,22 @@ def make_app() -> DockerTUI:
     return DockerTUI(showcase_source(), fixer=showcase_fixer)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", ALL_SIZES)
 def test_main_screen(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app(), terminal_size=size)
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", ALL_SIZES)
+def test_busy_fleet(snap_compare, size: tuple[int, int]) -> None:
+    # A long name cut in the middle, six ports as "+N more", and the backup
+    # and failed copy a fix left, under their original.
+    assert snap_compare(DockerTUI(busy_source(), fixer=showcase_fixer), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", ALL_SIZES)
 def test_security_panel(snap_compare, size: tuple[int, int]) -> None:
-    # At 80x24 Enter opens the panel as a screen; at 160x48 it sits under the table.
-    keys = ["enter"] if size[0] < 120 else []
-    assert snap_compare(make_app(), terminal_size=size, press=keys)
+    # Enter: at 80x24 the panel as a screen; wider, the docked panel focused.
+    assert snap_compare(make_app(), terminal_size=size, press=["enter"])
 
 
 def test_engine_screen(snap_compare) -> None:

@@ -7,7 +7,6 @@ without colour."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 from rich.text import Text
@@ -16,37 +15,23 @@ from textual.widgets import DataTable
 from dockertui.audit.ports import Exposure, exposures
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.engine.watch import ContainerRemoved, Disconnected, Emit
-from dockertui.model import ClientFacts, PortBinding
+from dockertui.model import ClientFacts
 from dockertui.ui import columns
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.fix_wizard import FixWizard
 from dockertui.ui.widgets import Choice, Picks, StatusHeader, Tick
 
-from showcase import showcase_fixer, showcase_source
-
-SIZES = [(80, 24), (120, 40), (160, 48), (220, 60)]
-LONG = "payments-reconciliation-worker-eu-west-1"
-BACKUP = "legacy-billing-backup-20261201-101010"
-FAILED = "legacy-billing-failed-20261201-101010"
-PORTS = tuple(
-    PortBinding(str(port), "tcp", "0.0.0.0" if port % 2 else "127.0.0.1", str(30000 + port))
-    for port in range(8001, 8007)
+from showcase import (
+    BACKUP_NAME,
+    FAILED_NAME,
+    LONG_NAME,
+    busy_source,
+    showcase_fixer,
+    showcase_source,
 )
 
-
-def busy_source() -> SnapshotSource:
-    """The showcase, plus a long name, a container with six ports and two
-    leftovers of a fix of legacy-billing."""
-    base = showcase_source()
-    made = list(base.containers)
-    by_name = {c.name: c for c in made}
-    extra = [
-        replace(by_name["worker"], id="a1" + "0" * 62, name=LONG),
-        replace(by_name["web"], id="a2" + "0" * 62, name="gateway", ports=PORTS),
-        replace(by_name["cron"], id="a3" + "0" * 62, name=BACKUP),
-        replace(by_name["cron"], id="a4" + "0" * 62, name=FAILED),
-    ]
-    return SnapshotSource(base.engine, [*made, *extra], client=base.client, label=base.label)
+SIZES = [(80, 24), (120, 40), (160, 48), (220, 60)]
+LONG, BACKUP, FAILED = LONG_NAME, BACKUP_NAME, FAILED_NAME
 
 
 def make_app(source: SnapshotSource | None = None) -> DockerTUI:
@@ -169,9 +154,10 @@ async def test_fix_leftovers_sit_under_their_original_and_h_hides_them() -> None
         at = names.index("legacy-billing")
         assert names[at + 1 : at + 3] == [FAILED, BACKUP]  # newest name first: f > b
         table = cells(app)
-        for leftover in (BACKUP, FAILED):
+        for leftover, kind in ((BACKUP, "backup"), (FAILED, "failed")):
             name = table[leftover]["name"]
-            assert name.plain.startswith(columns.UNDER)
+            # Under its original: what it is and when, not the original's name again.
+            assert name.plain == f"{columns.UNDER}{kind}-20261201-101010"
             assert any("dim" in str(span.style) for span in name.spans)
         assert not table["legacy-billing"]["name"].plain.startswith(columns.UNDER)
         await pilot.press("h")
