@@ -17,7 +17,8 @@ from rich.console import Console
 from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets._footer import FooterKey
 
 from dockertui.engine.watch import EngineEvent
 from dockertui.ui.app import DockerTUI
@@ -126,6 +127,19 @@ async def test_the_main_screen_footer() -> None:
         keys = footer_keys(app)
         assert {"q", "slash", "s", "e", "f", "enter", "question_mark"} <= keys
         assert "Details" in footer_descriptions(app)  # the table's own Enter
+
+
+@pytest.mark.parametrize("opened", ["", "enter", "e"], ids=["main", "panel screen", "engine"])
+async def test_every_footer_key_is_seen_at_80_columns(opened: str) -> None:
+    async with console(NARROW) as (app, pilot):
+        if opened:
+            await pilot.press(opened)
+            await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        *keys, palette_key = footer.query(FooterKey)
+        assert palette_key.action == "command_palette"
+        assert keys and all(key.region.right <= palette_key.region.x for key in keys)
+        assert "question_mark" in {key.key for key in keys}
 
 
 # --- 2. Enter opens the panel at every width -------------------------------------------------
