@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Every capability the kernel knows (capabilities(7)), with one plain line
 #: on what holding it allows. Names carry no CAP_ prefix.
@@ -195,6 +196,15 @@ class CapabilityDelta:
 
 def delta(
     cap_add: Iterable[str], cap_drop: Iterable[str], *, privileged: bool = False
+) -> CapabilityDelta:
+    # Memoised: three checks, the panel and the table ask for every container,
+    # and most containers of a fleet share one configuration.
+    return _delta(tuple(cap_add), tuple(cap_drop), privileged)
+
+
+@lru_cache(maxsize=4096)
+def _delta(
+    cap_add: tuple[str, ...], cap_drop: tuple[str, ...], privileged: bool
 ) -> CapabilityDelta:
     held = effective(cap_add, cap_drop, privileged=privileged)
     return CapabilityDelta(

@@ -10,6 +10,7 @@ a stopped copy of one container score the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dockertui.model import Container, PortBinding
 
@@ -64,8 +65,13 @@ def _key(p: PortBinding) -> tuple[str, str, str, str]:
 def exposures(c: Container) -> tuple[Exposure, ...]:
     """The container's published ports, one per (container port, protocol,
     host port, interface), in the order the engine listed them."""
+    return _exposures(c.ports) if c.ports else ()
+
+
+@lru_cache(maxsize=4096)
+def _exposures(ports: tuple[PortBinding, ...]) -> tuple[Exposure, ...]:
     grouped: dict[tuple[str, str, str, str], list[str]] = {}
-    for p in c.ports:
+    for p in ports:
         grouped.setdefault(_key(p), []).append(p.host_ip)
     return tuple(
         Exposure(

@@ -8,6 +8,7 @@ import posixpath
 import shlex
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from dockertui.model import Container
 
@@ -91,6 +92,7 @@ def _starts_sshd(words: list[str], depth: int = 0) -> bool:
     return False
 
 
+@lru_cache(maxsize=4096)
 def configured_sshd(command: tuple[str, ...], entrypoint: tuple[str, ...] = ()) -> bool:
     """Whether the configured Entrypoint + Cmd starts sshd. Behind an
     entrypoint script, Cmd is what the script is given to run (the usual

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, TypeVar
 
 from dockertui.audit.finding import Finding, Fix, FixKind
@@ -53,7 +54,7 @@ class Check:
     #: The other severities a hit may carry (raised or lowered by what it saw).
     also: tuple[Severity, ...] = ()
 
-    @property
+    @cached_property
     def severities(self) -> tuple[Severity, ...]:
         """Every severity a finding of this check can have, worst first."""
         return tuple(sorted({self.severity, *self.also}, reverse=True))

@@ -3,14 +3,24 @@ the table share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
+
 from dockertui.model import Container
 
 
-def security_opts(c: Container) -> dict[str, str]:
+def security_opts(c: Container) -> Mapping[str, str]:
     """SecurityOpt as key -> value. Docker accepts both `key=value` and the
     older `key:value`; a bare `no-new-privileges` means true."""
+    return _parsed(c.security_opt)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(security_opt: tuple[str, ...]) -> Mapping[str, str]:
+    """Parsed once per distinct SecurityOpt list; read-only, as it is shared."""
     parsed: dict[str, str] = {}
-    for opt in c.security_opt:
+    for opt in security_opt:
         if "=" in opt:
             key, _, value = opt.partition("=")
         elif ":" in opt:
@@ -18,7 +28,7 @@ def security_opts(c: Container) -> dict[str, str]:
         else:
             key, value = opt, "true"
         parsed.setdefault(key.strip().lower(), value.strip())
-    return parsed
+    return MappingProxyType(parsed)
 
 
 def label_options(c: Container) -> list[str]:

@@ -18,12 +18,12 @@ class Severity(Enum):
 
     @property
     def rank(self) -> int:
-        return _RANK[self]
+        return _RANK[self._value_]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
-        return self.rank < other.rank
+        return _RANK[self._value_] < _RANK[other._value_]
 
     @classmethod
     def parse(cls, text: str) -> Severity:
@@ -35,7 +35,9 @@ class Severity(Enum):
             raise ValueError(f"unknown severity {text!r}; expected one of {names}") from None
 
 
-_RANK = {s: i for i, s in enumerate(Severity)}
+#: Keyed by value: every sort and comparison reads it, and a str hashes
+#: faster than an Enum member.
+_RANK: dict[str, int] = {s.value: i for i, s in enumerate(Severity)}
 
 #: Worst first, the order every report lists severities in.
 WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))

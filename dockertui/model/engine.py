@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from dockertui.model._json import flag, integer, mappings, obj, strings, text
@@ -50,6 +51,11 @@ class EngineInfo:
     memory_total: int = 0  # MemTotal in bytes (0: not reported)
 
     def _options(self) -> dict[str, dict[str, str]]:
+        return self._parsed_options
+
+    @cached_property
+    def _parsed_options(self) -> dict[str, dict[str, str]]:
+        """SecurityOptions parsed once: every check asks (frozen, so never stale)."""
         parsed: dict[str, dict[str, str]] = {}
         for entry in self.security_options:
             fields = dict(part.partition("=")[::2] for part in entry.split(",") if "=" in part)
