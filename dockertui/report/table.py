@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.rule import Rule
@@ -94,53 +95,67 @@ TOP_MIN = 16
 NAME_MIN = 12
 
 
-def _summary_table(rows: list[SummaryRow], width: int) -> Table:
+def _fit(value: str, size: int, *, pad: bool = True) -> str:
+    """`value` in `size` terminal cells: cut with an ellipsis when longer,
+    padded with spaces when shorter (unless not `pad`)."""
+    if cell_len(value) > size:
+        return set_cell_size(value, size - 1) + "…"
+    return set_cell_size(value, size) if pad else value
+
+
+def _summary_table(rows: list[SummaryRow], width: int) -> Text:
     """One line per row at any `width`: every column sized to its content,
     the name column bounded, the top finding taking what is left (cut with
-    an ellipsis, never wrapped)."""
+    an ellipsis, never wrapped). Laid out by hand, in one Text, rather than
+    as a Rich Table, which measures every cell: a second for 1,000 rows."""
     full_names = [printable(r.name) for r in rows]
     states = [printable(r.state) or NONE for r in rows]
     count_width = max(len(str(n)) for r in rows for n in r.counts)
-    fixed = {"grade": 5, "worst": 8, "state": max(5, *map(len, states))}
+    fixed = {"grade": 5, "worst": 8, "state": max(5, *map(cell_len, states))}
     columns = 5 + len(COUNTED)
     used = sum(fixed.values()) + len(COUNTED) * count_width + (columns - 1)
-    longest = min(NAME_WIDTH, max(4, *map(len, full_names)))
+    longest = min(NAME_WIDTH, max(4, *map(cell_len, full_names)))
     name_width = max(NAME_MIN, min(longest, width - used - TOP_MIN))
     top_width = max(TOP_MIN, width - used - name_width)
-    names = [shorten(name, name_width) for name in full_names]
-    grid = Table(
-        box=None,
-        pad_edge=False,
-        show_edge=False,
-        header_style="bold",
-        padding=(0, 1, 0, 0),
-    )
-    grid.add_column("grade", width=fixed["grade"], no_wrap=True)
-    grid.add_column("worst", width=fixed["worst"], no_wrap=True)
-    for severity in COUNTED:
-        header = severity.value[0].upper()
-        grid.add_column(header, width=count_width, justify="right", no_wrap=True)
-    grid.add_column("name", width=name_width, no_wrap=True, overflow="ellipsis")
-    grid.add_column("state", width=fixed["state"], no_wrap=True)
-    grid.add_column("top finding", max_width=top_width, no_wrap=True, overflow="ellipsis")
+
+    out = Text()
+    heads = ["grade".ljust(fixed["grade"]), "worst".ljust(fixed["worst"])]
+    heads += [s.value[0].upper().rjust(count_width) for s in COUNTED]
+    heads += [_fit("name", name_width), _fit("state", fixed["state"]), "top finding"]
+    out.append(" ".join(heads), style="bold")
     for i, row in enumerate(rows):
-        is_engine = not row.grade
-        grade = Text(f" {NONE} ", style="dim") if is_engine else _grade(row.grade)
-        worst = Text(NONE, style="dim")
-        if row.worst is not None:
-            worst = Text(row.worst.value.upper(), style=STYLE[row.worst])
-        counts = [
-            Text(str(n), style=STYLE[s]) if n else Text(NONE, style="dim")
-            for s, n in zip(COUNTED, row.counts, strict=True)
-        ]
-        name = Text(names[i], style="italic" if is_engine else "bold")
-        state = Text(states[i], style="dim" if not row.state else "")
-        top = Text("no findings", style="green")
-        if row.top is not None:
-            top = Text(row.top.check)
-            top.append(f"  {printable(row.top.title)}", style="dim")
-        grid.add_row(grade, worst, *counts, name, state, top)
-    return grid
+        out.append("\n")
+        if row.grade:
+            out.append(f" {row.grade} ", style=GRADE_STYLE.get(row.grade, ""))
+        else:
+            out.append(f" {NONE} ", style="dim")
+        out.append(" " * (fixed["grade"] - 3) + " ")
+        if row.worst is None:
+            out.append(NONE.ljust(fixed["worst"]), style="dim")
+        else:
+            out.append(row.worst.value.upper().ljust(fixed["worst"]), style=STYLE[row.worst])
+        for severity, n in zip(COUNTED, row.counts, strict=True):
+            out.append(" ")
+            if n:
+                out.append(str(n).rjust(count_width), style=STYLE[severity])
+            else:
+                out.append(NONE.rjust(count_width), style="dim")
+        out.append(" ")
+        name = _fit(shorten(full_names[i], name_width), name_width)
+        out.append(name, style="bold" if row.grade else "italic")
+        out.append(" ")
+        out.append(_fit(states[i], fixed["state"]), style="" if row.state else "dim")
+        out.append(" ")
+        if row.top is None:
+            out.append(_fit("no findings", top_width, pad=False), style="green")
+        else:
+            check = _fit(row.top.check, top_width, pad=False)
+            out.append(check)
+            room = top_width - cell_len(check) - 2
+            if room > 0:
+                out.append("  ")
+                out.append(_fit(printable(row.top.title), room, pad=False), style="dim")
+    return out
 
 
 def _grade(grade: str) -> Text:
@@ -236,7 +251,9 @@ def render(
         _render_detail(fleet, console)
         return
     console.print()
-    console.print(_summary_table(summary_rows(fleet), console.width))
+    console.print(
+        _summary_table(summary_rows(fleet), console.width), no_wrap=True, overflow="ellipsis"
+    )
     if not fleet.containers:
         console.print("No containers matched.")
     console.print()
