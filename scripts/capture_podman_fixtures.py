@@ -7,7 +7,8 @@ Needs `podman` (Debian's 4.3 here) serving the API:
 
 Writes tests/fixtures/podman/{info,version}.json, inspect/<case>.json and
 top/sshd.json, and removes every container it made. Podman containers need
-explicit nofile/nproc ulimits to start on these machines (design.md).
+explicit nofile/nproc ulimits to start on these machines (its default
+limits are above what the machine allows, and runc refuses them).
 """
 
 from __future__ import annotations
