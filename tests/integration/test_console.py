@@ -354,6 +354,10 @@ async def test_narrow_layout_opens_the_panel_as_a_screen(containers: harness.Con
             lambda: f"panel shows: {widget_text(panel)[:400]!r}",
         )
         assert squash(CAPABILITIES["SYS_ADMIN"]) in squash(widget_text(panel))
+        # The panel screen's keys are its own: Enter, / and e do nothing here.
+        await pilot.press("enter", "slash", "e")
+        await pilot.pause()
+        assert app.screen_stack == [main, screen]
 
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
@@ -441,5 +445,8 @@ async def test_read_only_header_help_and_engine_screens() -> None:
         )
         engine_text = squash(widget_text(app.screen))
         assert "User namespace remapping is off" in engine_text
+        await pilot.press("e")  # no second engine screen over the first
+        await pilot.pause()
+        assert len(app.screen_stack) == 2
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
