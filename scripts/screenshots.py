@@ -15,14 +15,15 @@ from dockertui.ui.app import DockerTUI
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from showcase import showcase_fixer, showcase_source  # noqa: E402  (tests/ is not a package)
+from showcase import busy_source, showcase_fixer, showcase_source  # noqa: E402  (tests/ is not a package)
 
 OUT = ROOT / "screenshots"
 
 
-async def shoot(name: str, size: tuple[int, int], steps: list[str]) -> None:
-    """Press `steps` (a key, or "next" for the wizard's next step), then save."""
-    app = DockerTUI(showcase_source(), fixer=showcase_fixer)
+async def shoot(name: str, size: tuple[int, int], steps: list[str], *, busy: bool = False) -> None:
+    """Press `steps` (a key, or "next" for the wizard's next step), then save.
+    `busy`: the showcase plus a long name, many ports and a fix's leftovers."""
+    app = DockerTUI(busy_source() if busy else showcase_source(), fixer=showcase_fixer)
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.3)
         for key in steps:
@@ -37,10 +38,12 @@ async def shoot(name: str, size: tuple[int, int], steps: list[str]) -> None:
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     await shoot("console-wide", (160, 48), [])
-    await shoot("console-side-by-side", (220, 50), [])
+    await shoot("console-side-by-side", (220, 60), [])
+    await shoot("console-120x40", (120, 40), [])
     await shoot("console-80x24", (80, 24), [])
+    await shoot("console-busy-80x24", (80, 24), [], busy=True)
     await shoot("container-80x24", (80, 24), ["enter"])
-    await shoot("panel-docker-socket", (160, 48), [])
+    await shoot("panel-docker-socket", (160, 48), ["down"])  # ci-runner
     await shoot("engine", (120, 40), ["e"])
     await shoot("help", (100, 34), ["question_mark"])
     await shoot("filter", (160, 48), ["slash", *"docker-socket", "enter"])

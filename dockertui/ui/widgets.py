@@ -7,6 +7,7 @@ import time
 
 from rich.segment import Segment
 from rich.text import Text
+from textual import events
 from textual.content import Content
 from textual.strip import Strip
 from textual.widgets import Checkbox, RadioButton, RichLog, SelectionList, Static
@@ -72,10 +73,26 @@ class StatusHeader(Static):
             cut = posture.plain.find(" — ")
             self._posture = (posture, Text()) if cut < 0 else (posture[:cut], posture[cut:])
         self._identity, self._status = identity, status
-        self.refresh(layout=True)
+        self._fit_height()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        # Two lines or three, depending on the width (set, not left to
+        # `height: auto`, whose measure Textual keeps for a width it has seen).
+        height = len(self._lines(self.size.width or self.app.size.width))
+        if self.styles.height is None or self.styles.height.value != height:
+            self.styles.height = height
 
     def render(self) -> Text:
-        width = max(1, self.size.width)
+        text = Text("\n").join(self._lines(self.size.width))
+        text.no_wrap = True
+        return text
+
+    def _lines(self, width: int) -> list[Text]:
+        width = max(1, width)
         lines = [_fit(self._identity, width), _joined(self._status, "  ")]
         if self._posture is not None:
             head, tail = self._posture
@@ -85,9 +102,7 @@ class StatusHeader(Static):
                 lines[1].append_text(_clip(head + tail, room))
             else:
                 lines.append(_clip(Text(" ") + head + tail, width))
-        text = Text("\n").join(_clip(line, width) for line in lines)
-        text.no_wrap = True
-        return text
+        return [_clip(line, width) for line in lines]
 
 
 def _joined(pieces: list[Text], gap: str) -> Text:

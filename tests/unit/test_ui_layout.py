@@ -209,6 +209,16 @@ async def test_header_at_80_columns_keeps_the_engine_finding_whole() -> None:
         assert all(len(line) <= 80 for line in lines)
         assert any("engine: MEDIUM icc-enabled" in line for line in lines), lines
         assert "containers + engine: 3 critical" in lines[1]
+        assert app.query_one(StatusHeader).region.height == 3
+
+
+async def test_header_takes_two_lines_where_the_engine_finding_fits_beside_the_counts() -> None:
+    app = make_app(showcase_source())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.2)
+        lines = header_text(app).splitlines()
+        assert len(lines) == 2 and "engine: MEDIUM icc-enabled" in lines[1]
+        assert app.query_one(StatusHeader).region.height == 2
 
 
 class Silent:
