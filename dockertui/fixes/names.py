@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class LeftoverKind(StrEnum):
@@ -44,6 +45,7 @@ def leftover_name(name: str, kind: LeftoverKind, stamp: str) -> str:
     return f"{name.lstrip('/')}-{kind.value}-{stamp}"
 
 
+@lru_cache(maxsize=4096)  # the console asks for every row on every repaint
 def leftover_of(name: str) -> Leftover | None:
     """The original container whose leftover `name` is, or None when `name`
     is not one of dockertui's leftovers."""
