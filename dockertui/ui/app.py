@@ -327,6 +327,12 @@ class DockerTUI(App[None]):
             return
         rows = columns.arrange(self._wanted())
         self._fit_columns(table, rows)
+        if self.sort_key is not None and self.sort_key not in self.sorts:
+            # The sort column no longer fits: sort only by what is shown.
+            gone = columns.BY_KEY[self.sort_key].label
+            self.sort_key, self.reverse = None, False
+            self.notify(f"Sorted worst first: the {gone} column no longer fits.", timeout=3)
+            rows = columns.arrange(self._wanted())
         ids = [row.report.container.id for row in rows]
         if ids == self._rows:
             for row in rows:

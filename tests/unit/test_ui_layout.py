@@ -146,6 +146,20 @@ async def test_sort_cycles_through_the_columns_shown_and_the_palette_offers_thos
         assert offered == [columns.BY_KEY[k].label for k in visible]
 
 
+async def test_a_sort_column_that_stops_fitting_gives_way_to_worst_first() -> None:
+    app = make_app()
+    async with app.run_test(size=(220, 60)) as pilot:
+        await pilot.pause(0.2)
+        app.sort_by("image")
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
+        assert "image" not in shown(app) and app.sort_key is None
+        assert any("Image column no longer fits" in n.message for n in app._notifications)
+        names = [app.state.reports[cid].container.name for cid in app._rows]
+        assert names[0] == "legacy-billing"  # the worst, first
+
+
 async def test_fix_leftovers_sit_under_their_original_and_h_hides_them() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
