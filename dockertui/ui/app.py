@@ -47,8 +47,10 @@ SIDE_BY_SIDE = 200
 #: The console repaints at most once per this many seconds under a stream of updates.
 REPAINT_SECONDS = 0.1
 #: ...and waits at least this many times as long as the last repaint took, so
-#: that repainting a big fleet under an event storm stays a small share of a core.
+#: that repainting a big fleet under an event storm stays a small share of a
+#: core, but never more than REPAINT_MOST_SECONDS.
 REPAINT_COST_FACTOR = 10
+REPAINT_MOST_SECONDS = 1.0
 #: A failed engine watcher restarts after this many seconds, doubling up to the most.
 RESTART_SECONDS = 1.0
 RESTART_MOST_SECONDS = 30.0
@@ -281,8 +283,9 @@ class DockerTUI(App[None]):
         if not self._refresh_scheduled:
             self._refresh_scheduled = True
             # At most one repaint per REPAINT_SECONDS (or per ten times what
-            # the last one cost), however fast updates come.
-            gap = max(REPAINT_SECONDS, REPAINT_COST_FACTOR * self._refresh_cost)
+            # the last one cost, up to a second), however fast updates come.
+            cost = min(REPAINT_MOST_SECONDS, REPAINT_COST_FACTOR * self._refresh_cost)
+            gap = max(REPAINT_SECONDS, cost)
             wait = self._last_refresh + gap - time.monotonic()
             if wait > 0:
                 self.set_timer(wait, self._refresh)
