@@ -10,15 +10,27 @@ one before it ended."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.actions import SkipAction
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 
 #: The scroll keys, as the help and the title of a scrolling dialog show them.
 SCROLL_KEYS = "↑/↓ PgUp/PgDn Home/End"
 
 
-class KeyScroll(VerticalScroll):
-    """A VerticalScroll whose keys (↑ ↓ PgUp PgDn Home End) never drop a press."""
+if TYPE_CHECKING:
+    _Scrollable = Widget
+else:
+    _Scrollable = object  # a plain mixin: Widget's own settings (can_focus) stay the view's
+
+
+class InstantScrollKeys(_Scrollable):
+    """The scroll keys' actions, moving at once: mix into any scrollable
+    container ahead of its Textual class
+    (`class Steps(InstantScrollKeys, ScrollableContainer)`). Textual's
+    ScrollView widgets (RichLog, DataTable) scroll at once already."""
 
     def _scroll_now(self, y: float) -> None:
         if not self.allow_vertical_scroll:
@@ -42,3 +54,7 @@ class KeyScroll(VerticalScroll):
 
     def action_scroll_end(self) -> None:
         self._scroll_now(self.max_scroll_y)
+
+
+class KeyScroll(InstantScrollKeys, VerticalScroll):
+    """A VerticalScroll whose keys (↑ ↓ PgUp PgDn Home End) never drop a press."""
