@@ -101,6 +101,7 @@ from dockertui.ui.fix_text import (
     safe_lines,
     titled,
 )
+from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.widgets import Choice, Picks, Tick
 from dockertui.ui.workers import forward_failure
 
@@ -155,9 +156,9 @@ class FixWizard(ModalScreen[FixResult | None]):
             yield Static(id="fix-title")
             yield Static(id="fix-grade")
             with ContentSwitcher(initial="fix-pick", id="fix-steps"):
-                with VerticalScroll(id="fix-pick"):
+                with KeyScroll(id="fix-pick"):
                     yield from self._compose_pick()
-                with VerticalScroll(id="fix-review"):
+                with KeyScroll(id="fix-review"):
                     yield Static(id="review-compose")
                     yield Static(id="review-layer")
                     yield Tick(
@@ -166,10 +167,10 @@ class FixWizard(ModalScreen[FixResult | None]):
                         id="copy-layer",
                     )
                     yield Static(id="review-body")
-                with VerticalScroll(id="fix-confirm"):
+                with KeyScroll(id="fix-confirm"):
                     yield Static(id="confirm-text")
                     yield Input(id="confirm-name", placeholder="type the container name")
-                with VerticalScroll(id="fix-progress"):
+                with KeyScroll(id="fix-progress"):
                     yield Static(id="progress-steps")
                     yield Static(id="progress-result")
             yield Static(id="fix-problem")

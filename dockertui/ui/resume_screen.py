@@ -19,6 +19,7 @@ from dockertui.fixes.session import Fixer
 from dockertui.fixes.state import Journal, JournalKind, Phase, Result
 from dockertui.text import printable
 from dockertui.ui.fix_text import result_line
+from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.workers import forward_failure
 
 
@@ -49,7 +50,7 @@ class ResumeScreen(ModalScreen[FixResult | None]):
             f"container back under its name. The backup stays as {printable(j.backup_name)}."
         )
         with Vertical(id="resume"):
-            with VerticalScroll(id="resume-body"):
+            with KeyScroll(id="resume-body"):
                 yield Static(text, id="resume-text")
                 yield Static(id="resume-steps")
             with Horizontal(id="resume-buttons"):

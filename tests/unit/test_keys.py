@@ -259,6 +259,15 @@ async def _open_scroll_view(app: DockerTUI, pilot: Pilot[None], view: str) -> Wi
         await pilot.press("e")
         await pilot.pause()
         return app.screen.query_one("#engine-body")
+    if view == "fix review":
+        await pilot.press("f")
+        await pilot.pause()
+        app.screen.action_next()  # type: ignore[attr-defined]
+        await pilot.pause(0.2)
+        review = app.screen.query_one("#fix-review")
+        review.focus()
+        await pilot.pause()
+        return review
     await pilot.press("question_mark")
     await pilot.pause()
     return app.screen.query_one("#help-dialog")
@@ -266,7 +275,13 @@ async def _open_scroll_view(app: DockerTUI, pilot: Pilot[None], view: str) -> Wi
 
 @pytest.mark.parametrize(
     ("view", "size"),
-    [("panel", DOCKED), ("panel screen", NARROW), ("engine", NARROW), ("help", NARROW)],
+    [
+        ("panel", DOCKED),
+        ("panel screen", NARROW),
+        ("engine", NARROW),
+        ("help", NARROW),
+        ("fix review", NARROW),
+    ],
 )
 async def test_a_burst_of_keys_scrolls_by_every_key(view: str, size: tuple[int, int]) -> None:
     async with console(size) as (app, pilot):
