@@ -5,16 +5,32 @@ the benchmarks run `dockertui scan` as a subprocess. Knows no output format."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from dockertui.audit import ContainerReport, Finding, FleetReport, audit_container, audit_fleet
-from dockertui.audit.runner import sort_worst_first
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.gateway import CONNECT_TIMEOUT, EngineGateway, client_facts
 from dockertui.engine.inventory import Progress, api_filters, collect
 from dockertui.model import Container, EngineInfo
+
+if TYPE_CHECKING:
+    from dockertui.audit import ContainerReport, Finding, FleetReport
+
+
+def _load_checks_meanwhile() -> threading.Thread:
+    """Import the audit (the registry and every check: a tenth of a second
+    of a cold start) on a thread, while this one waits for the engine's
+    first answers; the first audit then finds it loaded, or waits for it
+    (Python's import lock)."""
+    loader = threading.Thread(
+        target=importlib.import_module, args=("dockertui.audit",), daemon=True
+    )
+    loader.start()
+    return loader
 
 
 async def scan(
@@ -32,9 +48,12 @@ async def scan(
     EngineRefused (the engine refused a request)."""
     wanted = api_filters(filters)
     reports: dict[str, ContainerReport] = {}
+    loader = _load_checks_meanwhile()
 
     def audit(container: Container, engine: EngineInfo) -> None:
         # Audited as it arrives, while the engine answers the other inspects.
+        from dockertui.audit import audit_container
+
         reports[container.id] = audit_container(container, engine)
 
     client = await EngineGateway.open(endpoint, timeout=timeout)
@@ -44,6 +63,10 @@ async def scan(
         )
     finally:
         await client.close()
+    loader.join()
+    from dockertui.audit import audit_fleet
+    from dockertui.audit.runner import sort_worst_first
+
     facts = client_facts(endpoint, os.environ if env is None else env)
     fleet = audit_fleet(inventory.engine, facts, (), inventory.skipped)
     audited = (reports[c.id] for c in inventory.containers)

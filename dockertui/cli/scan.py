@@ -112,7 +112,6 @@ def scan(
     # tenth of the CPU of a scan of 1,000 containers). Reference counting
     # still frees what is dropped.
     gc.disable()
-    from dockertui.audit import Severity
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.inventory import api_filters
@@ -166,6 +165,8 @@ def scan(
         )
         return
     if fail_on:
+        from dockertui.audit import Severity
+
         counted = fail_on_findings(fleet, include_engine=include_engine or not filters)
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in counted):
