@@ -12,7 +12,6 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable
 
-from dockertui.audit.ports import Exposure, exposures
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.engine.watch import ContainerRemoved, Disconnected, Emit
 from dockertui.model import ClientFacts
@@ -53,11 +52,6 @@ def cells(app: DockerTUI) -> dict[str, dict[str, Text]]:
     return out
 
 
-def whole_ports(published: tuple[Exposure, ...]) -> set[str]:
-    """Every published port as the cell writes it (one per port, not per address family)."""
-    return {f"{p.address}:{p.host_port or '*'}" for p in published}
-
-
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 async def test_whole_columns_by_priority_and_no_value_cut(size: tuple[int, int]) -> None:
     app = make_app()
@@ -80,16 +74,16 @@ async def test_whole_columns_by_priority_and_no_value_cut(size: tuple[int, int])
             for key, cell in row.items():
                 assert cell.cell_len <= widths[key], (report.container.name, key, cell.plain)
                 if key == "exposure":
-                    ports = whole_ports(exposures(report.container))
+                    # Whole published ports (one per port and interface), then "+N more".
+                    whole = [e.plain for e in columns.exposure_entries(report)]
                     items = cell.plain.split(" +")[0].split(", ")
-                    if ports:
-                        assert set(items) <= ports, cell.plain  # whole ports only
-                        hidden = len(exposures(report.container)) - len(items)
-                        assert (
-                            cell.plain.endswith(f" +{hidden} more")
-                            if hidden
-                            else "+" not in (cell.plain)
-                        )
+                    if whole:
+                        assert set(items) <= set(whole), cell.plain
+                        hidden = len(whole) - len(items)
+                        if hidden:
+                            assert cell.plain.endswith(f" +{hidden} more")
+                        else:
+                            assert cell.plain == ", ".join(whole)
                 elif key != "name":
                     full = columns.BY_KEY[key].cell(report, engine).plain
                     assert cell.plain == full, (report.container.name, key)
