@@ -37,6 +37,11 @@ from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspec
 from dockertui.model.exec import exec_from_event, is_healthcheck
 
 COALESCE_SECONDS = 0.05
+#: ...and this long while the engine is busy (a re-inspect ran less than
+#: BUSY_SECONDS ago): a restart's kill, die, stop and start then cost one
+#: inspect, not three.
+BUSY_COALESCE_SECONDS = 0.2
+BUSY_SECONDS = 1.0
 #: How long a re-inspect that failed (the engine busy or briefly away) waits
 #: before it is tried again; its containers stay pending meanwhile.
 RETRY_SECONDS = 0.5
@@ -207,13 +212,18 @@ class Watcher:
         inflight: set[str] = set()  # being inspected now
         flush: asyncio.Task[None] | None = None
         reader = asyncio.current_task()
+        last_flush = -BUSY_SECONDS  # loop time of the latest re-inspect
 
         async def flush_later() -> None:
             # Loop: events that arrive while a batch is being inspected add to
             # `pending` without starting a new task, so they are flushed here.
-            wait = self.coalesce
+            nonlocal last_flush
+            loop = asyncio.get_running_loop()
+            busy = loop.time() - last_flush < BUSY_SECONDS
+            wait = max(self.coalesce, BUSY_COALESCE_SECONDS) if busy else self.coalesce
             while pending:
                 await asyncio.sleep(wait)
+                last_flush = loop.time()
                 batch = dict(pending)
                 pending.clear()
                 destroyed.clear()
@@ -226,7 +236,7 @@ class Watcher:
                     )
                 finally:
                     inflight.clear()
-                wait = self.coalesce
+                wait = max(self.coalesce, BUSY_COALESCE_SECONDS)  # busy now
                 for (container_id, when), result in zip(batch.items(), results, strict=True):
                     if container_id in destroyed:
                         continue  # ContainerRemoved already sent

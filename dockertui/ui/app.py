@@ -45,7 +45,7 @@ ANSI_THEME = "ansi-dark"
 NARROW = 120
 SIDE_BY_SIDE = 200
 #: The console repaints at most once per this many seconds under a stream of updates.
-REPAINT_SECONDS = 0.1
+REPAINT_SECONDS = 0.25
 #: ...and waits at least this many times as long as the last repaint took, so
 #: that repainting a big fleet under an event storm stays a small share of a
 #: core, but never more than REPAINT_MOST_SECONDS.

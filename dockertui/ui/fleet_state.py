@@ -39,6 +39,7 @@ class EventLine:
     severity: Severity | None = None  # set when the event is security-relevant
     reason: str = ""
     quiet: bool = False  # routine news (a health status), shown dim
+    seq: int = field(default=0, compare=False)  # the how-manieth line added (set on adding)
 
     @property
     def flagged(self) -> bool:
@@ -57,13 +58,14 @@ class FleetState:
     events: deque[EventLine] = field(default_factory=lambda: deque(maxlen=EVENT_HISTORY))
     generation: int = 0  # bumps on every full snapshot
     event_count: int = 0  # every event line ever added, to find the new ones
-    reordered: int = 0  # bumps when a line went in before the last one shown
+    reordered: int = 0  # bumps when a line went in before the last one kept
     # Container id -> time of a start event that came before the container's
     # first inspect answer: its start alert waits for that answer.
     _starts: dict[str, float] = field(default_factory=dict)
 
     def add_event(self, line: EventLine) -> None:
         """Add a line in event-time order (after lines of the same time)."""
+        line = replace(line, seq=self.event_count + 1)
         at = len(self.events)
         while at > 0 and self.events[at - 1].time > line.time:
             at -= 1
@@ -80,10 +82,11 @@ class FleetState:
         self.event_count += 1
 
     def new_events(self, seen: int) -> list[EventLine]:
-        """The lines added since `seen` lines had been added (at most the
-        history), when none went in out of order since (see `reordered`)."""
-        fresh = min(self.event_count - seen, len(self.events))
-        return list(self.events)[len(self.events) - fresh :] if fresh > 0 else []
+        """The lines added since `seen` lines had been added that are still
+        kept, in time order (a late one may come before lines added earlier)."""
+        if seen >= self.event_count:
+            return []
+        return [line for line in self.events if line.seq > seen]
 
     def lines(self, flagged_only: bool = False) -> list[EventLine]:
         """Every line kept, oldest first; only the flagged ones if asked."""

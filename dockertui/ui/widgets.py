@@ -136,26 +136,31 @@ class EventsPane(RichLog):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_lines=300, wrap=False, markup=False, **kwargs)  # type: ignore[arg-type]
-        self._shown = 0  # state.event_count when last written
-        self._order = 0  # state.reordered when last written
+        self._seen = 0  # state.event_count when last written
+        self._last = 0.0  # the time of the latest line written (or left out)
         self.flagged_only = False
 
     def show_new(self, state: FleetState) -> None:
-        """Append the lines this pane has not written yet; write them all
-        again when one went in before lines already shown."""
-        if state.reordered != self._order:
+        """Append the lines this pane has not written yet, in one write;
+        write them all again only when one belongs before a line shown."""
+        fresh = state.new_events(self._seen)
+        if not fresh:
+            return
+        if fresh[0].time < self._last:
             self.rewrite(state)
             return
-        for line in state.new_events(self._shown):
-            if line.flagged or not self.flagged_only:
-                self.write(render_event(line))
-        self._shown = state.event_count
+        self._write([line for line in fresh if line.flagged or not self.flagged_only])
+        self._seen, self._last = state.event_count, fresh[-1].time
 
     def rewrite(self, state: FleetState) -> None:
         self.clear()
-        for line in state.lines(self.flagged_only):
-            self.write(render_event(line))
-        self._shown, self._order = state.event_count, state.reordered
+        self._write(state.lines(self.flagged_only))
+        self._seen = state.event_count
+        self._last = state.events[-1].time if state.events else 0.0
+
+    def _write(self, lines: list[EventLine]) -> None:
+        if lines:  # one write of many lines costs about what one line does
+            self.write(Text("\n").join(render_event(line) for line in lines))
 
     def toggle_flagged(self, state: FleetState) -> bool:
         """Show only flagged events, or every event again; returns which."""
