@@ -16,14 +16,26 @@ restarts     containers restarted in a loop at a target rate (30/s by
              default), each restart about 6 engine events (target < 15 %).
              The figure says which rate the engine really sustained.
 
+Every figure comes with the engine's event rate and its number of
+containers: the engine may be shared, and other clients' events cost the
+console too. `--against DIR` runs a second console from another source tree
+in the same windows, so a before/after sees the same load.
+
   python bench/events.py [--containers 10] [--seconds 20] [--restarts 30]
+                         [--against DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
+import os
+import pty
+import select
+import struct
 import sys
+import termios
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -80,44 +92,117 @@ def make(api: docker.APIClient, n: int, name: str, healthcheck: bool) -> list[st
 
 
 def remove_all(api: docker.APIClient) -> None:
-    for entry in api.containers(all=True, filters={"label": LABEL}):
-        with contextlib.suppress(docker.errors.NotFound):
-            api.remove_container(entry["Id"], force=True, v=True)
+    for _ in range(5):  # a container caught mid-restart refuses once or twice
+        left = api.containers(all=True, filters={"label": LABEL})
+        if not left:
+            return
+        for entry in left:
+            with contextlib.suppress(docker.errors.APIError):
+                api.remove_container(entry["Id"], force=True, v=True)
+        time.sleep(0.5)
 
 
-def settle(term: Terminal, at_least: float, most: float = 90.0) -> None:
-    """Let the console finish starting: at least `at_least` seconds, then
-    until one second uses under a fifth of a core (a big fleet takes long)."""
-    term.drain(at_least)
+class Console:
+    """The real `dockertui` console in a pseudo-terminal (160x48), from this
+    tree or (`source`) from another one, e.g. an export of an older commit."""
+
+    def __init__(self, label: str, source: Path | None = None) -> None:
+        self.label = label
+        if source is None:
+            self.term = Terminal()
+        else:
+            self.term = Terminal.__new__(Terminal)
+            pid, fd = pty.fork()
+            if pid == 0:  # child: the same command, the other tree's package
+                os.environ["TERM"] = "xterm-256color"
+                os.environ["PYTHONPATH"] = str(source)
+                os.execvp(
+                    sys.executable, [sys.executable, "-m", "dockertui", "-H", harness.BASE_URL]
+                )
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
+            self.term.pid, self.term.fd = pid, fd
+
+    def cpu(self) -> float:
+        return self.term.cpu_seconds()
+
+
+def drain(consoles: list[Console], seconds: float) -> None:
+    """Read what every console writes, for `seconds`."""
+    fds = {c.term.fd: c for c in consoles}
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        ready, _, _ = select.select(list(fds), [], [], left)
+        for fd in ready:
+            with contextlib.suppress(OSError):
+                os.read(fd, 65536)
+
+
+def settle(consoles: list[Console], at_least: float, most: float = 90.0) -> None:
+    """Let the consoles finish starting: at least `at_least` seconds, then
+    until one second uses under a fifth of a core each (a big fleet takes long)."""
+    drain(consoles, at_least)
     end = time.monotonic() + most
     while time.monotonic() < end:
-        cpu = term.cpu_seconds()
-        term.drain(1.0)
-        if term.cpu_seconds() - cpu < 0.2:
+        before = [c.cpu() for c in consoles]
+        drain(consoles, 1.0)
+        if all(c.cpu() - b < 0.2 for c, b in zip(consoles, before, strict=True)):
             return
 
 
 def measure(
-    term: Terminal, seconds: float, load: Callable[[threading.Event], None] | None = None
-) -> tuple[float, float, int, float]:
-    """(CPU seconds, wall seconds, engine events, load figure) over one window."""
+    consoles: list[Console],
+    seconds: float,
+    load: Callable[[threading.Event], float] | None = None,
+) -> tuple[list[float], float, int, float]:
+    """(CPU seconds of each console, wall seconds, engine events, load
+    figure) over one window, the same for every console."""
     stop = threading.Event()
     figure: list[float] = []
     worker = None
     if load is not None:
-        worker = threading.Thread(target=lambda: figure.append(load(stop) or 0.0))  # type: ignore[func-returns-value]
+        worker = threading.Thread(target=lambda: figure.append(load(stop)))
         worker.start()
-        term.drain(2.0)  # let the rate settle before measuring
+        drain(consoles, 2.0)  # let the rate settle before measuring
     counter = EventCounter()
-    cpu0, wall0 = term.cpu_seconds(), time.monotonic()
-    term.drain(seconds)
-    cpu, wall = term.cpu_seconds() - cpu0, time.monotonic() - wall0
+    cpu0, wall0 = [c.cpu() for c in consoles], time.monotonic()
+    drain(consoles, seconds)
+    cpu = [c.cpu() - c0 for c, c0 in zip(consoles, cpu0, strict=True)]
+    wall = time.monotonic() - wall0
     events = counter.count
     counter.close()
     stop.set()
     if worker is not None:
         worker.join()
     return cpu, wall, events, (figure[0] if figure else 0.0)
+
+
+def window(
+    api: docker.APIClient,
+    args: argparse.Namespace,
+    what: str,
+    target: float,
+    load: Callable[[threading.Event], float] | None = None,
+) -> None:
+    """Start the console(s), let them settle, measure one window, report."""
+    consoles = [Console("console")]
+    if args.against is not None:
+        consoles = [Console("this tree"), Console(str(args.against), args.against)]
+    try:
+        settle(consoles, args.warmup)
+        cpu, wall, events, rate = measure(consoles, args.seconds, load)
+    finally:
+        for c in consoles:
+            c.term.close()
+    fleet = len(api.containers(all=True))
+    shares = ", ".join(
+        f"{c.label} {t:.2f} s CPU = {100 * t / wall:.2f} % of one core"
+        for c, t in zip(consoles, cpu, strict=True)
+    )
+    sustained = f", {rate:.1f} restarts/s sustained of {args.restarts:g}/s asked" if load else ""
+    print(
+        f"{what}: {events / wall:.1f} engine events/s over {wall:.0f} s{sustained}; {shares}"
+        f" (target < {target:g} %; {fleet} containers on the engine)"
+    )
 
 
 def restart_loop(api: docker.APIClient, ids: list[str], rate: float) -> Callable[..., float]:
@@ -154,17 +239,6 @@ def _ticks(rate: float, stop: threading.Event) -> Iterator[int]:
         k += 1
 
 
-def report(
-    api: docker.APIClient, what: str, cpu: float, wall: float, events: int, target: float
-) -> None:
-    share = 100 * cpu / wall
-    fleet = len(api.containers(all=True))
-    print(
-        f"{what}: {events / wall:.1f} engine events/s, console {cpu:.2f} s CPU in {wall:.0f} s"
-        f" = {share:.2f} % of one core (target < {target:g} %; {fleet} containers on the engine)"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -172,9 +246,15 @@ def main() -> int:
     parser.add_argument("--containers", type=int, default=10, help="with a 1 s health check")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each window")
     parser.add_argument("--restarts", type=float, default=30.0, help="target restarts per second")
-    parser.add_argument("--restarted", type=int, default=12, help="containers restarted in turn")
+    parser.add_argument("--restarted", type=int, default=40, help="containers restarted in turn")
     parser.add_argument(
         "--warmup", type=float, default=8.0, help="seconds from launch to the first window"
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="a second source tree (e.g. `git archive <rev> | tar -x -C DIR`) whose console "
+        "runs side by side under the same load, for a before/after on a shared engine",
     )
     parser.add_argument("--only", choices=("idle", "health", "restart"), action="append")
     args = parser.parse_args()
@@ -187,37 +267,15 @@ def main() -> int:
     try:
         if "idle" in only:
             make(api, args.containers, "idle", healthcheck=False)
-            term = Terminal()
-            settle(term, args.warmup)  # start-up and first paint
-            cpu, wall, events, _ = measure(term, args.seconds)
-            term.close()
-            report(api, "idle", cpu, wall, events, 0.5)
+            window(api, args, "idle", 0.5)
             remove_all(api)
-
         if "health" in only:
             make(api, args.containers, "health", healthcheck=True)
-            term = Terminal()
-            settle(term, args.warmup)
-            cpu, wall, events, _ = measure(term, args.seconds)
-            term.close()
-            report(api, f"{args.containers} x 1 s health checks", cpu, wall, events, 5.0)
+            window(api, args, f"{args.containers} x 1 s health checks", 5.0)
             remove_all(api)
-
         if "restart" in only:
             ids = make(api, args.restarted, "restart", healthcheck=False)
-            term = Terminal()
-            settle(term, args.warmup)
-            load = restart_loop(api, ids, args.restarts)
-            cpu, wall, events, rate = measure(term, args.seconds, load)
-            term.close()
-            report(
-                api,
-                f"restarts ({rate:.1f}/s sustained of {args.restarts:g}/s asked)",
-                cpu,
-                wall,
-                events,
-                15.0,
-            )
+            window(api, args, "restarts", 15.0, restart_loop(api, ids, args.restarts))
     finally:
         remove_all(api)
     return 0
