@@ -116,6 +116,7 @@ class Console:
             if pid == 0:  # child: the same command, the other tree's package
                 os.environ["TERM"] = "xterm-256color"
                 os.environ["PYTHONPATH"] = str(source)
+                os.chdir(source)  # `-m` puts the working folder first on the path
                 os.execvp(
                     sys.executable, [sys.executable, "-m", "dockertui", "-H", harness.BASE_URL]
                 )
