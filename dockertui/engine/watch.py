@@ -40,7 +40,7 @@ COALESCE_SECONDS = 0.05
 #: ...and this long while the engine is busy (a re-inspect ran less than
 #: BUSY_SECONDS ago): a restart's kill, die, stop and start then cost one
 #: inspect, not three.
-BUSY_COALESCE_SECONDS = 0.2
+BUSY_COALESCE_SECONDS = 0.1
 BUSY_SECONDS = 1.0
 #: How long a re-inspect that failed (the engine busy or briefly away) waits
 #: before it is tried again; its containers stay pending meanwhile.
