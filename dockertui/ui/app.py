@@ -33,6 +33,7 @@ from dockertui.ui.fleet_state import FleetState
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.main_screen import TAB_ORDER, FleetTable, MainScreen
 from dockertui.ui.panel import SecurityPanel
+from dockertui.ui.repaint import RepaintPacer
 from dockertui.ui.resume_screen import ResumeScreen
 from dockertui.ui.scrolling import SCROLL_KEYS
 from dockertui.ui.widgets import EventsPane, StatusHeader
@@ -44,13 +45,6 @@ ANSI_THEME = "ansi-dark"
 #: below SIDE_BY_SIDE it sits under the table, from there beside it.
 NARROW = 120
 SIDE_BY_SIDE = 200
-#: The console repaints at most once per this many seconds under a stream of updates.
-REPAINT_SECONDS = 0.25
-#: ...and waits at least this many times as long as the last repaint took, so
-#: that repainting a big fleet under an event storm stays a small share of a
-#: core, but never more than REPAINT_MOST_SECONDS.
-REPAINT_COST_FACTOR = 10
-REPAINT_MOST_SECONDS = 1.0
 #: A failed engine watcher restarts after this many seconds, doubling up to the most.
 RESTART_SECONDS = 1.0
 RESTART_MOST_SECONDS = 30.0
@@ -103,8 +97,7 @@ class DockerTUI(App[None]):
         self._rows: list[str] = []  # container ids in display order
         self._changed: set[str] = set()
         self._refresh_scheduled = False
-        self._last_refresh = 0.0  # time.monotonic() of the last repaint
-        self._refresh_cost = 0.0  # seconds the last repaint took
+        self._pacer = RepaintPacer()
         self._selected: str | None = None
         self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
         self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
@@ -282,11 +275,8 @@ class DockerTUI(App[None]):
             self._changed.add(key)
         if not self._refresh_scheduled:
             self._refresh_scheduled = True
-            # At most one repaint per REPAINT_SECONDS (or per ten times what
-            # the last one cost, up to a second), however fast updates come.
-            cost = min(REPAINT_MOST_SECONDS, REPAINT_COST_FACTOR * self._refresh_cost)
-            gap = max(REPAINT_SECONDS, cost)
-            wait = self._last_refresh + gap - time.monotonic()
+            # At once after a quiet spell, at a bounded rate under a storm.
+            wait = self._pacer.delay(time.monotonic())
             if wait > 0:
                 self.set_timer(wait, self._refresh)
             else:
@@ -294,7 +284,7 @@ class DockerTUI(App[None]):
 
     def _refresh(self) -> None:
         self._refresh_scheduled = False
-        self._last_refresh = time.monotonic()
+        started = time.monotonic()
         if not self.is_running:
             return  # shutting down: the screen's widgets may already be gone
         changed, self._changed = self._changed, set()
@@ -306,7 +296,7 @@ class DockerTUI(App[None]):
         table.set_class(not self.state.connected, "stale")
         self._refresh_table(changed)
         self._refresh_details(changed)
-        self._refresh_cost = time.monotonic() - self._last_refresh
+        self._pacer.painted(started, time.monotonic())
 
     def _show_header(self) -> None:
         posture = engine_posture(self.state.engine_findings) if self.state.engine else Text()
