@@ -262,7 +262,15 @@ def list_checks() -> None:
 
     from dockertui.audit import CHECKS
 
-    grid = Table("id", "CIS", "severity", "scope", "fix", "title", box=None)
+    grid = Table(box=None)
+    # the id is what the console's filter, docs/checks.md and SARIF name: never cut it;
+    # the severities and the title wrap in what is left
+    for heading in ("id", "CIS"):
+        grid.add_column(heading, no_wrap=True)
+    grid.add_column("severity", overflow="fold")
+    for heading in ("scope", "fix"):
+        grid.add_column(heading, no_wrap=True)
+    grid.add_column("title", ratio=1, overflow="fold")
     for check in CHECKS.values():
         grid.add_row(
             check.id,

@@ -83,3 +83,14 @@ def test_sarif_rules_and_the_catalogue_list_them(seen: dict[str, set[Severity]])
         "| [`cap-dangerous`](#cap-dangerous) | container | capabilities | high (or critical) |"
         in (catalogue)
     )
+
+
+def test_checks_command_keeps_every_id_whole_at_80_columns() -> None:
+    # the ids are what a user types into the filter and finds in the docs:
+    # at 80 columns the titles wrap, the ids are never cut
+    result = CliRunner().invoke(main, ["checks"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert all(len(line) <= 80 for line in result.output.splitlines())
+    first_cells = {line.split()[0] for line in result.output.splitlines() if line[:2].strip()}
+    assert set(CHECKS) <= first_cells
