@@ -93,6 +93,8 @@ def shorten(name: str, width: int = NAME_WIDTH) -> str:
 TOP_MIN = 16
 #: Narrowest the name column gets when the terminal is narrow.
 NAME_MIN = 12
+#: Fewest cells the top finding's title is shown in: less says nothing ("N…").
+TITLE_MIN = 8
 
 
 def _fit(value: str, size: int, *, pad: bool = True) -> str:
@@ -152,7 +154,7 @@ def _summary_table(rows: list[SummaryRow], width: int) -> Text:
             check = _fit(row.top.check, top_width, pad=False)
             out.append(check)
             room = top_width - cell_len(check) - 2
-            if room > 0:
+            if room >= TITLE_MIN:
                 out.append("  ")
                 out.append(_fit(printable(row.top.title), room, pad=False), style="dim")
     return out

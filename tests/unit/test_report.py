@@ -108,6 +108,23 @@ def test_summary_never_wraps_a_row(fleet: FleetReport, width: int) -> None:
     assert "60101 " in row  # the name keeps its end
 
 
+def test_summary_shows_no_stub_of_a_title(fleet: FleetReport) -> None:
+    # at 80 columns a 28-cell name leaves the top finding its id and a few
+    # cells: the title is shown in a useful width or not at all, never "N…"
+    named = tuple(
+        replace(r, container=replace(r.container, name=f"{r.container.name:-<28}"))
+        for r in fleet.containers
+    )
+    text = rendered(replace(fleet, containers=named))
+    for report in named:
+        line = line_of(text, report.container.name)
+        risky = [f for f in report.findings if f.severity is not Severity.INFO]
+        if not risky:
+            continue
+        after = line.split(f" {risky[0].check}", 1)[1]
+        assert after == "" or len(after.strip()) >= table.TITLE_MIN, line
+
+
 def test_shorten_keeps_both_ends() -> None:
     assert table.shorten("web") == "web"
     short = table.shorten("a" * 20 + "middle" + "z" * 20, 21)
