@@ -19,7 +19,7 @@ import click
 from dockertui.cli.common import EXIT_ERROR, EXIT_FAILED, EXIT_OK, EXIT_ROLLED_BACK, fail
 from dockertui.cli.fix import FLAG_FIELDS, parse_size
 from dockertui.engine.endpoint import Endpoint
-from dockertui.engine.errors import EngineError, EngineRefused
+from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
 from dockertui.fixes.container_ops import StepFailed
 from dockertui.fixes.executor import Executor, ResumeAction, StepHook, resume_goal, rolls_back
 from dockertui.fixes.outcome import FixRefused, FixResult
@@ -185,7 +185,7 @@ def run_fix(endpoint: Endpoint, req: FixRequest) -> int:
     except (EngineError, PlanError, NotConfirmed) as err:
         fail(printable(str(err)))
     except EngineRefused as err:
-        fail(f"The engine at {endpoint.host} refused a request: {printable(err.message)}.")
+        fail(describe_refusal(endpoint, err))
     except KeyboardInterrupt:
         fail(
             "Interrupted; if a fix was under way, dockertui fix --resume finishes or rolls it "

@@ -281,6 +281,26 @@ def test_server_failing_after_version_with_empty_bodies(short_tmp: Path, status:
     assert "no Engine API error message" in sentence
 
 
+def test_fix_against_a_server_failing_after_version_says_the_same(short_tmp: Path) -> None:
+    """`dockertui fix` words a refused request as `scan` does: the request,
+    the status, and that the endpoint may not be a Docker engine (a 404
+    would mean the container is not there)."""
+    from aiohttp import web
+
+    def answer(request: web.Request) -> web.Response:
+        if request.path == "/version":
+            return web.json_response(VERSION_DOC)
+        return web.Response(status=500, body=b"")
+
+    path = short_tmp / "half-docker-fix.sock"
+    with http_server(path, answer):
+        result = run_cli(
+            ["fix", "web", "--plan", "no-new-privileges", "--yes", "-H", f"unix://{path}"]
+        )
+    sentence = one_sentence(result, "HTTP 500 ", "may not be a Docker engine")
+    assert "refused a request" not in sentence
+
+
 def test_server_answering_html_is_not_quoted(short_tmp: Path) -> None:
     from aiohttp import web
 
