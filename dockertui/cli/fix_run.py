@@ -233,7 +233,8 @@ async def _fix_async(endpoint: Endpoint, req: FixRequest) -> int:
 
 async def _apply(executor: Executor, gateway: Any, endpoint: Endpoint, req: FixRequest) -> int:
     from dockertui.engine.inventory import read_engine
-    from dockertui.fixes.documents import is_noop
+    from dockertui.fixes.documents import container_name, is_noop
+    from dockertui.fixes.names import not_a_workload
     from dockertui.fixes.plan import plan as make_plan
 
     assert req.container is not None
@@ -248,6 +249,9 @@ async def _apply(executor: Executor, gateway: Any, endpoint: Endpoint, req: FixR
     if doc is None:
         executor.refuse_if_pending(req.container, req.names)  # it may be mid-rename
         fail(f"There is no container {printable(req.container)} on {endpoint.host}.")
+    refusal = not_a_workload(container_name(doc))  # a backup, as the console's f
+    if refusal is not None:
+        executor.refuse(doc, req.names, refusal)
     # Before planning, so that a read-only run or a busy container is said
     # first, whatever the values (preview checks both again, for the wizard).
     if not req.dry_run:

@@ -53,3 +53,17 @@ def leftover_of(name: str) -> Leftover | None:
     if match is None:
         return None
     return Leftover(match["original"], LeftoverKind(match["kind"]), match["stamp"])
+
+
+def not_a_workload(name: str) -> str | None:
+    """Why `name` is not offered for fixing (the console's f, dockertui fix),
+    or None when it is a workload: a leftover re-created would be named
+    `<name>-backup-<ts>-backup-<ts>`, which a rollback of the original takes
+    for one of its own backups."""
+    left = leftover_of(name.lstrip("/"))
+    if left is None:
+        return None
+    return (
+        f"{name.lstrip('/')} is what a fix of {left.original} left behind "
+        f"({left.kind.value}), not a workload: fix {left.original} instead."
+    )

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from dockertui.audit import ContainerReport
 from dockertui.engine.watch import Disconnected, Emit
-from dockertui.fixes.names import leftover_of
+from dockertui.fixes.names import not_a_workload
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.session import Fixer, Preview, Progress
@@ -513,12 +513,10 @@ class DockerTUI(App[None]):
         if report is None:
             self.notify("Select a container to fix first.", timeout=2)
             return
-        left = leftover_of(report.container.name)
-        if left is not None:
+        refusal = not_a_workload(report.container.name)
+        if refusal is not None:
             self.notify(
-                f"{printable(report.container.name)} is what a fix of "
-                f"{printable(left.original)} left behind ({left.kind.value}), not a "
-                f"workload: fix {printable(left.original)} instead.",
+                printable(refusal),
                 severity="warning",
                 timeout=5,
                 markup=False,

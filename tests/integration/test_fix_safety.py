@@ -653,3 +653,16 @@ def test_two_resumes_of_one_interrupted_fix_let_one_through(bench: Bench) -> Non
     assert backup["Id"] == old_id and backup["HostConfig"]["RestartPolicy"]["Name"] == "no"
     assert [j["state"] for j in bench.journals()] == ["applied"]
     assert bench.locks_of(old_id, now["Id"]) == []
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "yes"])
+def test_what_a_fix_left_behind_is_refused(bench: Bench, dry_run: bool) -> None:
+    # as the console's f: a backup is not a workload; re-created it would be
+    # named <name>-backup-<ts>-backup-<ts>, which --rollback of <name> takes
+    # for one of its own backups
+    name, cid = bench.container("web-backup-20261201-140803")
+    args = ["--plan", "limits", "--memory", "64m", "--dry-run" if dry_run else "--yes"]
+    result = bench.fix(name, *args)
+    assert result.returncode == 2, text(result.stdout + result.stderr)
+    assert_one_error_line(result, "left behind (backup), not a workload")
+    assert bench.inspect(cid)["HostConfig"]["Memory"] == 0

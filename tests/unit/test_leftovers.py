@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockertui.fixes.names import LeftoverKind, leftover_name, leftover_of
+from dockertui.fixes.names import LeftoverKind, leftover_name, leftover_of, not_a_workload
 
 
 @pytest.mark.parametrize("kind", list(LeftoverKind))
@@ -38,3 +38,12 @@ def test_workloads_are_not_leftovers(name: str) -> None:
 def test_a_backup_of_a_backup_belongs_to_the_backup() -> None:
     left = leftover_of("web-backup-20261201-140803-backup-20261202-090000")
     assert left is not None and left.original == "web-backup-20261201-140803"
+
+
+def test_only_leftovers_are_refused_for_fixing() -> None:
+    assert not_a_workload("web") is None and not_a_workload("/nightly-backup-agent") is None
+    said = not_a_workload("/web-failed-20261201-140803")
+    assert said == (
+        "web-failed-20261201-140803 is what a fix of web left behind (failed), "
+        "not a workload: fix web instead."
+    )
