@@ -57,9 +57,9 @@ def leftover_of(name: str) -> Leftover | None:
 
 def not_a_workload(name: str) -> str | None:
     """Why `name` is not offered for fixing (the console's f, dockertui fix),
-    or None when it is a workload: a leftover re-created would be named
-    `<name>-backup-<ts>-backup-<ts>`, which a rollback of the original takes
-    for one of its own backups."""
+    or None when it is a workload. A leftover is a fix's bookkeeping (the
+    original kept for --rollback, a failed copy kept for its logs): fixing
+    one changes what a rollback of the original puts back."""
     left = leftover_of(name.lstrip("/"))
     if left is None:
         return None

@@ -657,9 +657,8 @@ def test_two_resumes_of_one_interrupted_fix_let_one_through(bench: Bench) -> Non
 
 @pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "yes"])
 def test_what_a_fix_left_behind_is_refused(bench: Bench, dry_run: bool) -> None:
-    # as the console's f: a backup is not a workload; re-created it would be
-    # named <name>-backup-<ts>-backup-<ts>, which --rollback of <name> takes
-    # for one of its own backups
+    # as the console's f: a backup is not a workload but what --rollback of
+    # its original puts back; it is left as it is
     name, cid = bench.container("web-backup-20261201-140803")
     args = ["--plan", "limits", "--memory", "64m", "--dry-run" if dry_run else "--yes"]
     result = bench.fix(name, *args)
