@@ -94,6 +94,7 @@ class DockerTUI(App[None]):
         self.reverse = False
         self.filter_text = ""
         self.hide_stopped = False
+        self.events_wanted: bool | None = None  # `v`'s choice; None: as the layout says
         self._rows: list[str] = []  # container ids in display order
         self._changed: set[str] = set()
         self._refresh_scheduled = False
@@ -217,6 +218,9 @@ class DockerTUI(App[None]):
         main = self.screen_stack[0]
         main.set_class(width < NARROW, "narrow")
         main.set_class(NARROW <= width < SIDE_BY_SIDE, "stacked")
+        if self.events_wanted is not None:  # `v`'s choice holds across a breakpoint
+            events = main.query_one(EventsPane)
+            events.set_class(self.events_wanted is (width < NARROW), "toggled")
 
     def _layout_done(self, screen: Screen[object]) -> None:
         """After each layout of the main screen: when the table's width changed
@@ -453,7 +457,11 @@ class DockerTUI(App[None]):
         )
 
     def action_toggle_events(self) -> None:
-        self.query_one(EventsPane).toggle_class("toggled")  # shown or hidden, by layout
+        # "toggled" turns the layout's default (hidden when narrow) around;
+        # the choice is kept so that a resize across 120 columns keeps it
+        events = self.query_one(EventsPane)
+        events.toggle_class("toggled")
+        self.events_wanted = events.has_class("toggled") is (self.size.width < NARROW)
 
     def action_toggle_flagged(self) -> None:
         events = self.query_one(EventsPane)

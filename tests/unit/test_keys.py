@@ -318,6 +318,30 @@ async def test_a_resize_under_the_panel_screen_lays_out_the_main_screen() -> Non
         assert stack(app) == [] and app.focused is panel
 
 
+async def test_v_is_kept_across_a_resize_over_the_breakpoint() -> None:
+    # shown with v at 80 columns, widened to 160 and back: still shown;
+    # hidden with v at 160, narrowed to 80 and back: still hidden
+    async with console(NARROW) as (app, pilot):
+        app._on_engine_update(EngineEvent(time.time(), "network", "create", "ab" * 32, "edge"))
+        await pilot.pause(0.3)
+        events = app.query_one("#events")
+        assert not events.display
+        await pilot.press("v")
+        await pilot.pause()
+        seen = [events.display]
+        for size in (DOCKED, NARROW, DOCKED):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            seen.append(events.display)
+        await pilot.press("v")
+        await pilot.pause()
+        for size in (NARROW, DOCKED):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            seen.append(events.display)
+        assert seen == [True, True, True, True, False, False]
+
+
 # --- 6. the help and the palette offer what applies ------------------------------------------
 
 
