@@ -78,6 +78,7 @@ from dockertui.fixes.validate import (
 )
 from dockertui.model import EngineInfo
 from dockertui.text import printable
+from dockertui.ui.columns import middle_ellipsis
 from dockertui.ui.fix_choices import (
     applicable,
     keep_problem,
@@ -115,6 +116,10 @@ STEP_TITLES = {
 }
 PRESETS = ("hardening", "strict", "custom")
 KEYS_HINT = "Tab/Shift+Tab move · Space ticks · Enter presses · Esc cancels"
+#: The dialog's width in css/fix.tcss (at most the terminal's).
+DIALOG_WIDTH = 110
+#: Fewest cells a long container name keeps in the title.
+NAME_MIN = 12
 
 
 # --- the screen --------------------------------------------------------------------------------
@@ -453,13 +458,24 @@ class FixWizard(ModalScreen[FixResult | None]):
         elif step == "confirm":
             self._focus_first("#confirm-name" if self.plan.recreate else "#fix-apply")
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_title)  # the name's room follows the width
+
     def _show_title(self) -> None:
         step = self.step
         what = "done" if self.result is not None else STEP_TITLES[step]
+        where = Text(f"   step {STEPS.index(step) + 1} of 4: {what}", style=MUTED)
+        widget = self.query_one("#fix-title", Static)
+        # before the first layout the title's width is not known yet: the
+        # dialog's, at most the terminal's less its border and padding
+        width = widget.size.width or min(DIALOG_WIDTH, self.app.size.width) - 4
         title = Text("Fix ", style="bold")
-        title.append(printable(self.container_name), style="bold")
-        title.append(f"   step {STEPS.index(step) + 1} of 4: {what}", style=MUTED)
-        self.query_one("#fix-title", Static).update(title)
+        name = Text(printable(self.container_name), style="bold")
+        # a long name loses its middle, never the step (nor its own end)
+        room = max(NAME_MIN, width - title.cell_len - where.cell_len)
+        title.append_text(middle_ellipsis(name, room))
+        title.append_text(where)
+        widget.update(title)
         hint = KEYS_HINT if step != "progress" else "Enter or Esc closes"
         self.query_one("#fix-keys", Static).update(
             Text(hint if self.result or step != "progress" else "")

@@ -579,6 +579,21 @@ async def test_the_dialog_fits_80x24() -> None:
         assert wizard.query_one("#fix-pick").max_scroll_y > 0  # the rest scrolls
 
 
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+async def test_a_long_name_leaves_the_step_in_the_title(size: tuple[int, int]) -> None:
+    name = "billing-" + "x" * 60 + "-worker-7"
+    async with console(load(PLAIN[0], name, 1), fixer=FakeFixer(), size=size) as (app, pilot):
+        wizard = await open_wizard(app, pilot)
+        title = wizard.query_one("#fix-title", Static)
+        await pilot.pause()
+        content = title.content
+        assert isinstance(content, Text | Content)
+        shown = content.plain
+        assert shown.endswith("step 1 of 4: pick changes"), shown
+        assert "-worker-7   step" in shown  # the name keeps its end
+        assert len(shown) <= title.size.width, (len(shown), title.size.width)
+
+
 # --- read-only and no fixer -------------------------------------------------------------------
 
 
