@@ -34,7 +34,7 @@ from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.engine.gateway import EngineGateway, client_facts
 from dockertui.engine.inventory import collect, inspect_container
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
-from dockertui.model.exec import exec_from_event, is_healthcheck
+from dockertui.model.exec import exec_from_event, is_health_run, is_healthcheck
 
 COALESCE_SECONDS = 0.05
 #: ...and this long while the engine is busy (a re-inspect ran less than
@@ -107,6 +107,7 @@ class WatchCounts:
     events: int = 0  # event lines read
     container_inspects: int = 0
     exec_inspects: int = 0
+    health_runs: int = 0  # exec sessions recognised as health-check runs
     #: Container id -> inspects, for the containers that still exist.
     inspected: Counter[str] = field(default_factory=Counter)
 
@@ -315,9 +316,12 @@ class Watcher:
     async def _exec(
         self, client: EngineGateway, event: EngineEvent, command: str, emit: Emit
     ) -> None:
-        """An exec_create: a run of the container's health check is dropped
-        without a request; any other session is inspected once (who runs it,
-        privileged or not) and emitted as `ExecStarted`."""
+        """An exec_create: every session is inspected once (who runs it,
+        privileged or not). A run of the container's own health check (its
+        command, as the engine runs it: the container's user, unprivileged,
+        no terminal) is dropped; any other session is emitted as
+        `ExecStarted`. The command alone cannot tell them apart: anyone can
+        `docker exec --privileged` the health check's words."""
         exec_id = event.attributes.get("execID", "")
         if not exec_id:
             return
@@ -333,18 +337,21 @@ class Watcher:
                 container = None
             if container is not None:
                 self._containers[container.id] = container
-        if container is not None and is_healthcheck(command, container):
-            return
+        health = container is not None and is_healthcheck(command, container)
         self.counts.exec_inspects += 1
         try:
             doc = await client.exec_inspect(exec_id)
         except EngineRefused:
             doc = None  # judged from the event instead
-        session = (
-            exec_from_inspect(doc)
-            if doc is not None
-            else exec_from_event(exec_id, event.actor_id, command)  # it ended already
-        )
+        if doc is None:
+            if health:
+                return  # gone already, as a health run's `true` often is
+            session = exec_from_event(exec_id, event.actor_id, command)
+        else:
+            session = exec_from_inspect(doc)
+            if health and container is not None and is_health_run(session, container):
+                self.counts.health_runs += 1
+                return
         await _emit(emit, ExecStarted(session, event.time))
 
 

@@ -19,6 +19,8 @@ class ExecSession:
     user: str  # empty: the container's own user
     privileged: bool
     command: tuple[str, ...]
+    tty: bool = False
+    stdin: bool = False  # docker exec -i
 
 
 def exec_from_inspect(doc: dict[str, Any]) -> ExecSession:
@@ -28,6 +30,8 @@ def exec_from_inspect(doc: dict[str, Any]) -> ExecSession:
         container_id=text(doc, "ContainerID"),
         user=text(process, "user"),
         privileged=flag(process, "privileged"),
+        tty=flag(process, "tty"),
+        stdin=flag(doc, "OpenStdin"),
         command=tuple(
             part
             for part in [text(process, "entrypoint"), *(strings(process, "arguments") or [])]
@@ -84,3 +88,21 @@ def is_healthcheck(command: str, container: Container) -> bool:
     of the health check's own script)."""
     argv = healthcheck_argv(container)
     return argv is not None and command == command_text(argv)
+
+
+def is_health_run(session: ExecSession, container: Container) -> bool:
+    """Whether an inspected exec whose command matched the health check is
+    really one of the engine's runs: the engine runs it as the container's
+    configured user, unprivileged, with no terminal and no stdin. A person
+    typing the same command with --privileged, --user, -t or -i is not a
+    health run. (Environment variables given with -e are not in the exec's
+    inspect document, so an exec that differs only by them cannot be told
+    apart.)"""
+    return (
+        not session.privileged
+        and not session.tty
+        and not session.stdin
+        and session.user in ("", container.user)
+        and bool(session.command)
+        and command_text(session.command) == command_text(healthcheck_argv(container) or ())
+    )

@@ -97,8 +97,10 @@ async def watching() -> AsyncIterator[Watched]:
             await task
 
 
-def run_exec(api: docker.APIClient, cid: str, cmd: list[str], user: str = "") -> bytes:
-    exec_id = api.exec_create(cid, cmd, user=user)["Id"]
+def run_exec(
+    api: docker.APIClient, cid: str, cmd: list[str], user: str = "", privileged: bool = False
+) -> bytes:
+    exec_id = api.exec_create(cid, cmd, user=user, privileged=privileged)["Id"]
     return api.exec_start(exec_id)
 
 
@@ -106,8 +108,8 @@ async def test_health_checks_are_neither_alerts_nor_requests_but_a_root_exec_ale
     containers: harness.Containers,
 ) -> None:
     """A 1 s CMD-SHELL health check (as `docker run --health-cmd` makes it)
-    and a 1 s CMD-form one: over several runs of each, no exec is inspected,
-    no container is re-inspected for them, no line is flagged, and the
+    and a 1 s CMD-form one: over several runs of each, no container is
+    re-inspected for them, each run is recognised, no line is flagged, and the
     health status reaches the row from its event. Then a real `docker exec`
     as root: one exec inspect, one flagged line."""
     async with watching() as w:
@@ -171,6 +173,25 @@ async def test_health_checks_are_neither_alerts_nor_requests_but_a_root_exec_ale
         assert before - 1 <= alert.time <= time.time()
         assert len([u for cid in mine for u in w.of(cid) if isinstance(u, ExecStarted)]) == 1
         assert {cid: w.watcher.counts.inspected[cid] for cid in mine} == inspects
+        assert w.watcher.counts.health_runs >= 8
+
+        # The health check's very words, typed with --privileged or as another
+        # user, are somebody's exec, not a health run.
+        await asyncio.to_thread(
+            run_exec, containers.api, shell_form, ["/bin/sh", "-c", "true"], privileged=True
+        )
+        await asyncio.to_thread(
+            run_exec, containers.api, shell_form, ["/bin/sh", "-c", "true"], user="0"
+        )
+
+        def disguised() -> list[str]:
+            return [
+                line.text
+                for line in w.state.lines(flagged_only=True)
+                if line.text.startswith(f"{name}: exec /bin/sh -c true")
+            ]
+
+        await until(lambda: len(disguised()) == 2, LIVE, lambda: disguised())
 
 
 async def test_socket_holder_start_alerts_at_its_start_events_time(
