@@ -157,7 +157,15 @@ def scan(
         fail(str(err))
         return
     try:
-        _write(fleet, fmt, output, verbose=verbose, expanded=expanded, pretty=pretty)
+        _write(
+            fleet,
+            fmt,
+            output,
+            verbose=verbose,
+            expanded=expanded,
+            pretty=pretty,
+            engine_counts=include_engine or not filters,
+        )
     except OSError as err:
         fail(
             f"Cannot write the report to {output or 'standard output'}: "
@@ -227,6 +235,7 @@ def _write(
     verbose: bool,
     expanded: frozenset[str],
     pretty: bool | None,
+    engine_counts: bool = True,
 ) -> None:
     if fmt == "table":
         from rich.console import Console
@@ -235,11 +244,15 @@ def _write(
 
         if output is None:
             console = Console(highlight=False)
-            table.render(fleet, console, verbose=verbose, expand=expanded)
+            table.render(
+                fleet, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
+            )
             return
         with output.open("w", encoding="utf-8") as fh:
             console = Console(file=fh, highlight=False, width=80)
-            table.render(fleet, console, verbose=verbose, expand=expanded)
+            table.render(
+                fleet, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
+            )
         return
     if fmt == "json":
         from dockertui.report.json_report import render

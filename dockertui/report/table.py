@@ -229,11 +229,18 @@ def _title(fleet: FleetReport) -> Text:
     return title
 
 
-def _total(fleet: FleetReport, verbose: bool = False) -> Text:
+def _total(fleet: FleetReport, verbose: bool = False, engine_counts: bool = True) -> Text:
     """The containers' findings and the engine's, as the console's header
-    counts them (audit/totals.py); info ones only with -v, as there."""
-    total = Text("Total: ")
-    total.append_text(counts_text(dict(fleet.by_severity()), with_info=verbose))
+    counts them (audit/totals.py); info ones only with -v, as there. Without
+    `engine_counts` (a --filter without --include-engine, where --fail-on
+    judges the selected containers only) the containers' alone, saying so."""
+    if engine_counts:
+        total = Text("Total: ")
+        counts = fleet.by_severity()
+    else:
+        total = Text("Total of the containers selected (the engine's with --include-engine): ")
+        counts = severity_totals(fleet.containers)
+    total.append_text(counts_text(dict(counts), with_info=verbose))
     if fleet.skipped:
         total.append(f"  ({len(fleet.skipped)} removed during the scan)")
     return total
@@ -245,22 +252,26 @@ def render(
     *,
     verbose: bool = False,
     expand: Collection[str] = (),
+    engine_counts: bool = True,
 ) -> None:
-    """The summary, then the detail of the containers whose id is in `expand`;
-    with `verbose`, the detail of the engine and of every container instead."""
+    """The summary, then the detail of the containers whose id is in `expand`
+    (the summary then holds the engine and those containers only); with
+    `verbose`, the detail of the engine and of every container instead.
+    `engine_counts`: whether the engine's findings count in the total."""
     console.print(_title(fleet))
     if verbose:
-        _render_detail(fleet, console)
+        _render_detail(fleet, console, engine_counts)
         return
+    expanded = [r for r in fleet.containers if r.container.id in expand]
+    rows = summary_rows(fleet)
+    if expanded:
+        rows = [rows[0], *(container_row(r) for r in expanded)]
     console.print()
-    console.print(
-        _summary_table(summary_rows(fleet), console.width), no_wrap=True, overflow="ellipsis"
-    )
+    console.print(_summary_table(rows, console.width), no_wrap=True, overflow="ellipsis")
     if not fleet.containers:
         console.print("No containers matched.")
     console.print()
-    console.print(_total(fleet))
-    expanded = [r for r in fleet.containers if r.container.id in expand]
+    console.print(_total(fleet, engine_counts=engine_counts))
     for report in expanded:
         console.print()
         console.print(container_detail(report))
@@ -270,7 +281,7 @@ def render(
         )
 
 
-def _render_detail(fleet: FleetReport, console: Console) -> None:
+def _render_detail(fleet: FleetReport, console: Console, engine_counts: bool = True) -> None:
     console.print(Rule("Engine", align="left"))
     console.print(counts_text(dict(severity_totals((), fleet.engine_findings))))
     console.print(Padding(Group(*_findings(fleet.engine_findings, True)), (0, 0, 1, 2)))
@@ -279,4 +290,4 @@ def _render_detail(fleet: FleetReport, console: Console) -> None:
         console.print("No containers matched.")
     for report in fleet.containers:
         console.print(container_detail(report))
-    console.print(_total(fleet, verbose=True))
+    console.print(_total(fleet, verbose=True, engine_counts=engine_counts))

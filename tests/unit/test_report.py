@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -160,6 +161,26 @@ def test_expand_shows_every_finding_of_that_container_only(fleet: FleetReport) -
     assert chosen.container.image in detail
     others = [r.container.name for r in fleet.containers if r is not chosen]
     assert [n for n in others if n in detail] == []
+    # The summary holds the engine and the chosen container only: on a big
+    # fleet the one asked for is not buried under a line for every other.
+    assert [n for n in others if f" {n} " in f"{summary} "] == []
+    assert "engine" in summary.lower()
+
+
+def test_total_without_the_engine_when_fail_on_would_not_count_it(fleet: FleetReport) -> None:
+    """A --filter without --include-engine: --fail-on judges the selected
+    containers only, and the total shown says the same."""
+    whole = rendered(fleet, width=120)
+    selected = rendered(fleet, width=120, engine_counts=False)
+    assert "Total: " in whole
+    (line,) = [ln for ln in selected.splitlines() if ln.startswith("Total")]
+    assert "containers selected" in line and "--include-engine" in line
+    containers_only = Counter(f.severity for r in fleet.containers for f in r.findings)
+    engine = Counter(f.severity for f in fleet.engine_findings)
+    assert engine, "the fixture engine has findings, so the two totals differ"
+    for severity in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW):
+        if containers_only[severity]:
+            assert f"{containers_only[severity]} {severity.value}" in line
 
 
 def test_verbose_lists_every_finding_of_everything(fleet: FleetReport) -> None:
