@@ -45,6 +45,8 @@ def _worst(r: ContainerReport, e: EngineInfo) -> Text:
 
 def _state(r: ContainerReport, e: EngineInfo) -> Text:
     state = r.container.state
+    if state == "running" and r.container.health_status == "unhealthy":
+        return Text("unhealthy", style="bold red")  # running, failing its health check
     style = "green" if state == "running" else "yellow" if state == "paused" else "dim"
     return Text(state, style=style)
 

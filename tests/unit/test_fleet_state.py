@@ -18,6 +18,7 @@ from dockertui.engine.watch import (
 )
 from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
 from dockertui.model.exec import command_text, healthcheck_argv, is_healthcheck
+from dockertui.ui import columns
 from dockertui.ui.fleet_state import EventLine, FleetState
 
 CLIENT = ClientFacts(endpoint="unix:///var/run/docker.sock", context="default")
@@ -180,6 +181,12 @@ def test_health_status_updates_the_row_from_the_event_alone(
     # The same status again (e.g. after a reconnect): no second line.
     assert state.apply(event("health_status: unhealthy", healthy, T0 + 1)) == ("none", "")
     assert len(state.lines()) == 1
+    # The table's State says it, as `docker ps` does, not just "running".
+    assert engine_info is not None
+    cell = columns.BY_KEY["state"].cell(state.reports[healthy.id], engine_info)
+    assert cell.plain == "unhealthy"
+    state.apply(event("health_status: healthy", healthy, T0 + 2))
+    assert columns.BY_KEY["state"].cell(state.reports[healthy.id], engine_info).plain == "running"
 
 
 def test_flagged_only_keeps_the_security_relevant_lines(
