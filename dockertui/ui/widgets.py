@@ -135,7 +135,7 @@ class EventsPane(RichLog):
     ones marked; `flagged_only` keeps just those."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_lines=300, wrap=False, markup=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_lines=300, wrap=True, markup=False, **kwargs)  # type: ignore[arg-type]
         self._seen = 0  # state.event_count when last written
         self._last = 0.0  # the time of the latest line written (or left out)
         self.flagged_only = False

@@ -64,3 +64,21 @@ async def test_a_late_line_is_shown_where_its_time_says() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(0.3)
         assert shown(app) == [f"container pause {c.name}", f"container unpause {c.name}"]
+
+
+async def test_a_long_line_wraps_at_80_columns_instead_of_being_cut() -> None:
+    c = showcase.showcase_containers()[0]
+    command = ("sh", "-c", "echo a long command that no 80-column pane can hold on one line")
+    app = console((ExecStarted(ExecSession("e" * 64, c.id, "root", True, command), T0),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("v")  # the pane is hidden by default at 80 columns
+        await pilot.pause(0.3)
+        pane = app.query_one(EventsPane)
+        assert pane.display and pane.lines
+        width = pane.scrollable_content_region.width
+        assert all(strip.cell_length <= width for strip in pane.lines)
+        text = " ".join(strip.text.strip() for strip in pane.lines)
+        assert "no 80-column pane can hold on one line" in text
+        assert "Privileged exec session" in text
+        assert pane.max_scroll_x == 0  # nothing hidden off to the right
