@@ -46,8 +46,9 @@ class ResumeScreen(ModalScreen[FixResult | None]):
         text.append(f"Stopped at {printable(j.step or 'the start')}")
         text.append(f" ({printable(j.phase)})\n\n")
         text.append(
-            "Finish completes the re-create and verifies it; Roll back puts the original "
-            f"container back under its name. The backup stays as {printable(j.backup_name)}."
+            "Finish completes the re-create and verifies it, keeping the original as "
+            f"{printable(j.backup_name)}; Roll back puts the original container back under "
+            "its name."
         )
         with Vertical(id="resume"):
             with KeyScroll(id="resume-body"):

@@ -797,6 +797,9 @@ async def test_an_interrupted_fix_is_followed_to_its_end_and_offered_again_later
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ResumeScreen)
+        # The backup name belongs to Finish: a rollback leaves no backup behind.
+        intro = " ".join(text_of(app.screen.query_one("#resume-text", Static)).split())
+        assert "keeping the original as worker-backup-20261201-120000; Roll back" in intro
         await pilot.press("escape")  # later
         await pilot.pause()
         assert not isinstance(app.screen, ResumeScreen)
