@@ -110,8 +110,11 @@ def scan(
     # A scan builds many objects and lives a few seconds: the cyclic garbage
     # collector would walk them again and again for nothing to free (a
     # tenth of the CPU of a scan of 1,000 containers). Reference counting
-    # still frees what is dropped.
-    gc.disable()
+    # still frees what is dropped. Switched back on when the command ends, for
+    # a caller that runs it in its own process (a test, an embedding tool).
+    if gc.isenabled():
+        gc.disable()
+        ctx.call_on_close(gc.enable)
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.inventory import api_filters
@@ -254,13 +257,16 @@ def _write(
                 fleet, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
             )
         return
-    if fmt == "json":
-        from dockertui.report.json_report import render
-    else:
-        from dockertui.report.sarif import render
     if pretty is None:
         pretty = output is None and sys.stdout.isatty()
-    text = render(fleet, pretty=pretty)
+    if fmt == "json":
+        from dockertui.report import json_report
+
+        text = json_report.render(fleet, pretty=pretty, engine_counts=engine_counts)
+    else:
+        from dockertui.report import sarif
+
+        text = sarif.render(fleet, pretty=pretty)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -6,11 +6,11 @@ only the containers events name (bursts coalesced), and on a dropped stream
 reports `Disconnected`, backs off, reconnects, re-lists and starts over with
 a fresh snapshot. It never polls every container on a timer.
 
-What an event costs is decided here, as early as possible: runs of a
-container's own health check (recognised from the exec_create action's
-command text) and bookkeeping actions are dropped before the console sees
-them; only what changes a container is re-inspected; an exec somebody
-started is inspected once. The console's callback is called outside the
+What an event costs is decided here, as early as possible: bookkeeping
+actions are dropped before the console sees them; only what changes a
+container is re-inspected; every exec is inspected once, and runs of the
+container's own health check (its command, run as the engine runs it) are
+dropped there. The console's callback is called outside the
 handling of I/O errors, so its own failure propagates instead of passing
 for a lost engine.
 """
@@ -36,6 +36,7 @@ from dockertui.engine.inventory import collect, inspect_container
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
 from dockertui.model.exec import exec_from_event, is_health_run, is_healthcheck
 
+#: A re-inspect waits this long for more events naming the same container...
 COALESCE_SECONDS = 0.05
 #: ...and this long while the engine is busy (a re-inspect ran less than
 #: BUSY_SECONDS ago): a restart's kill, die, stop and start then cost one
@@ -291,11 +292,13 @@ class Watcher:
                     continue
                 if action == "destroy":
                     pending.pop(event.actor_id, None)
+                    failed.pop(event.actor_id, None)
                     destroyed.add(event.actor_id)
                     self._containers.pop(event.actor_id, None)
                     self.counts.inspected.pop(event.actor_id, None)
                     await _emit(emit, ContainerRemoved(event.actor_id))
                     continue
+                failed.pop(event.actor_id, None)  # a new event: a fresh set of tries
                 pending[event.actor_id] = max(event.time, pending.get(event.actor_id, 0.0))
                 if flush is None or flush.done():
                     flush = asyncio.create_task(flush_later())
@@ -328,8 +331,8 @@ class Watcher:
         container = self._containers.get(event.actor_id)
         if container is None:
             # Not seen yet (its first re-inspect still on its way): its health
-            # check is needed to judge the exec. Its pending re-inspect still
-            # sends the update.
+            # check is needed to judge the exec, and the console needs its
+            # report to judge the exec against.
             self.counts.container_inspects += 1
             try:
                 container = await inspect_container(client, event.actor_id, processes=False)
@@ -337,6 +340,10 @@ class Watcher:
                 container = None
             if container is not None:
                 self._containers[container.id] = container
+                # The console judges an exec against its container's report:
+                # without this, an exec into a container created a moment ago
+                # (before its re-inspect) would have no owner and no alert.
+                await _emit(emit, ContainerChanged(container, event.time))
         health = container is not None and is_healthcheck(command, container)
         self.counts.exec_inspects += 1
         try:

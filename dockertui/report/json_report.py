@@ -7,6 +7,7 @@ from typing import Any
 
 from dockertui.audit import ContainerReport, FleetReport
 from dockertui.audit.severity import WORST_FIRST
+from dockertui.audit.totals import severity_totals
 
 SCHEMA = "dockertui.scan/1"
 
@@ -26,9 +27,12 @@ def container_dict(report: ContainerReport) -> dict[str, Any]:
     }
 
 
-def fleet_dict(fleet: FleetReport) -> dict[str, Any]:
+def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, Any]:
+    """`engine_counts` False (a --filter without --include-engine): the
+    summary counts the selected containers' findings only, as --fail-on
+    judges them and the table's total shows them."""
     engine = fleet.engine
-    counts = fleet.by_severity()
+    counts = fleet.by_severity() if engine_counts else severity_totals(fleet.containers)
     return {
         "schema": SCHEMA,
         "engine": {
@@ -51,11 +55,11 @@ def fleet_dict(fleet: FleetReport) -> dict[str, Any]:
     }
 
 
-def render(fleet: FleetReport, *, pretty: bool = False) -> str:
+def render(fleet: FleetReport, *, pretty: bool = False, engine_counts: bool = True) -> str:
     """The report as one line of JSON, or indented when `pretty`. The same
     document either way; one line is several times faster to write, since
     any indent makes Python's json fall back to its pure-Python encoder."""
-    return dumps(fleet_dict(fleet), pretty=pretty)
+    return dumps(fleet_dict(fleet, engine_counts=engine_counts), pretty=pretty)
 
 
 def dumps(document: Any, *, pretty: bool) -> str:

@@ -194,6 +194,33 @@ async def test_health_checks_are_neither_alerts_nor_requests_but_a_root_exec_ale
         await until(lambda: len(disguised()) == 2, LIVE, lambda: disguised())
 
 
+async def test_a_privileged_exec_into_a_container_started_a_moment_ago_alerts(
+    containers: harness.Containers,
+) -> None:
+    """The exec may reach the watcher before the new container's first
+    re-inspect: it still has an owner, so it still alerts."""
+    async with watching() as w:
+
+        def run_then_exec() -> str:
+            cid = containers.create("exec-at-once")
+            run_exec(containers.api, cid, ["id"], privileged=True)
+            return cid
+
+        cid = await asyncio.to_thread(run_then_exec)
+        name = containers.name("exec-at-once")
+
+        def alerts() -> list[str]:
+            return [
+                line.text
+                for line in w.state.lines(flagged_only=True)
+                if line.text.startswith(f"{name}: exec id")
+            ]
+
+        await until(lambda: len(alerts()) == 1, LIVE, lambda: w.of(cid))
+        (line,) = [ln for ln in w.state.lines(flagged_only=True) if ln.text == alerts()[0]]
+        assert line.severity is Severity.HIGH  # privileged: worse than a plain root exec
+
+
 async def test_socket_holder_start_alerts_at_its_start_events_time(
     containers: harness.Containers,
 ) -> None:

@@ -167,6 +167,14 @@ def test_expand_shows_every_finding_of_that_container_only(fleet: FleetReport) -
     assert "engine" in summary.lower()
 
 
+def test_json_summary_counts_what_fail_on_judges(fleet: FleetReport) -> None:
+    whole = json.loads(json_report.render(fleet))["summary"]["by_severity"]
+    selected = json.loads(json_report.render(fleet, engine_counts=False))["summary"]["by_severity"]
+    containers_only = Counter(f.severity.value for r in fleet.containers for f in r.findings)
+    assert selected == {s.value: containers_only.get(s.value, 0) for s in Severity}
+    assert whole != selected  # the fixture engine has findings of its own
+
+
 def test_total_without_the_engine_when_fail_on_would_not_count_it(fleet: FleetReport) -> None:
     """A --filter without --include-engine: --fail-on judges the selected
     containers only, and the total shown says the same."""
