@@ -11,7 +11,14 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.audit.confinement import AppArmor, Seccomp, apparmor_state, seccomp_state
+from dockertui.audit.confinement import (
+    AppArmor,
+    Seccomp,
+    SELinux,
+    apparmor_state,
+    seccomp_state,
+    selinux_state,
+)
 from dockertui.audit.ports import exposures
 from dockertui.fixes.names import leftover_of
 from dockertui.model import EngineInfo
@@ -89,14 +96,16 @@ def seccomp_summary(r: ContainerReport, e: EngineInfo = _SECCOMP_ENGINE) -> Text
 
 def mac_summary(r: ContainerReport, e: EngineInfo) -> Text:
     c = r.container
-    if e.has_option("selinux"):
-        return Text(
-            printable(
-                c.process_label.split(":")[2]
-                if c.process_label.count(":") >= 2
-                else c.process_label or "none"
-            )
-        )
+    selinux = selinux_state(c, e)
+    if selinux.kind is not SELinux.NOT_ENFORCED:
+        if selinux.kind is SELinux.DISABLED:
+            return Text("label off", style="red")
+        if selinux.kind is SELinux.PRIVILEGED:
+            return Text("unconfined", style="red")
+        if selinux.kind is SELinux.NO_LABEL:
+            return Text("no label", style="red")
+        label = selinux.label
+        return Text(printable(label.split(":")[2] if label.count(":") >= 2 else label))
     state = apparmor_state(c, e)
     if state.kind is AppArmor.UNCONFINED:
         return Text("unconfined", style="red")

@@ -148,7 +148,8 @@ def test_table_cells_agree_with_the_checks(
         cell = columns.BY_KEY[key].cell(report, engine)
         return cell if isinstance(cell, Text) else Text(cell)
 
-    assert ("unconfined" in cell("mac").plain) is ("apparmor-disabled" in failed)
+    mac_bad = {"apparmor-disabled", "selinux-disabled"} & failed
+    assert (Style.parse("red") == Style.parse(str(cell("mac").style))) is bool(mac_bad)
     assert (cell("seccomp").plain == "off") is ("seccomp-disabled" in failed)
     assert ("+" in cell("caps").plain or "ALL" in cell("caps").plain) is ("cap-added" in failed)
     root_on_host = any(f.check == "root-user" and f.severity is Severity.MEDIUM for f in counted)
