@@ -58,7 +58,6 @@ class FleetState:
     events: deque[EventLine] = field(default_factory=lambda: deque(maxlen=EVENT_HISTORY))
     generation: int = 0  # bumps on every full snapshot
     event_count: int = 0  # every event line ever added, to find the new ones
-    reordered: int = 0  # bumps when a line went in before the last one kept
     # Container id -> time of a start event that came before the container's
     # first inspect answer: its start alert waits for that answer.
     _starts: dict[str, float] = field(default_factory=dict)
@@ -78,7 +77,6 @@ class FleetState:
                 self.events.popleft()
                 at -= 1
             self.events.insert(at, line)
-            self.reordered += 1
         self.event_count += 1
 
     def new_events(self, seen: int) -> list[EventLine]:
