@@ -43,9 +43,10 @@ class FleetReport:
     containers: tuple[ContainerReport, ...]  # worst first
     skipped: tuple[str, ...] = field(default=())  # removed while we looked
 
-    def by_severity(self) -> Counter[Severity]:
-        """The containers' findings and the engine's (audit/totals.py)."""
-        return severity_totals(self.containers, self.engine_findings)
+    def by_severity(self, *, include_engine: bool = True) -> Counter[Severity]:
+        """The containers' findings and (unless not `include_engine`: a
+        --filter without --include-engine) the engine's (audit/totals.py)."""
+        return severity_totals(self.containers, self.engine_findings if include_engine else ())
 
     def all_findings(self) -> Iterable[Finding]:
         yield from self.engine_findings

@@ -7,7 +7,6 @@ from typing import Any
 
 from dockertui.audit import ContainerReport, FleetReport
 from dockertui.audit.severity import WORST_FIRST
-from dockertui.audit.totals import severity_totals
 
 SCHEMA = "dockertui.scan/1"
 
@@ -32,7 +31,7 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
     summary counts the selected containers' findings only, as --fail-on
     judges them and the table's total shows them."""
     engine = fleet.engine
-    counts = fleet.by_severity() if engine_counts else severity_totals(fleet.containers)
+    counts = fleet.by_severity(include_engine=engine_counts)
     return {
         "schema": SCHEMA,
         "engine": {

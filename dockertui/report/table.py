@@ -234,12 +234,12 @@ def _total(fleet: FleetReport, verbose: bool = False, engine_counts: bool = True
     counts them (audit/totals.py); info ones only with -v, as there. Without
     `engine_counts` (a --filter without --include-engine, where --fail-on
     judges the selected containers only) the containers' alone, saying so."""
-    if engine_counts:
-        total = Text("Total: ")
-        counts = fleet.by_severity()
-    else:
-        total = Text("Total of the containers selected (the engine's with --include-engine): ")
-        counts = severity_totals(fleet.containers)
+    total = Text(
+        "Total: "
+        if engine_counts
+        else "Total of the containers selected (the engine's with --include-engine): "
+    )
+    counts = fleet.by_severity(include_engine=engine_counts)
     total.append_text(counts_text(dict(counts), with_info=verbose))
     if fleet.skipped:
         total.append(f"  ({len(fleet.skipped)} removed during the scan)")

@@ -97,6 +97,11 @@ async def watching() -> AsyncIterator[Watched]:
             await task
 
 
+def flagged_texts(state: FleetState, prefix: str) -> list[str]:
+    """The flagged events pane lines that start with `prefix`."""
+    return [line.text for line in state.lines(flagged_only=True) if line.text.startswith(prefix)]
+
+
 def run_exec(
     api: docker.APIClient, cid: str, cmd: list[str], user: str = "", privileged: bool = False
 ) -> bytes:
@@ -160,11 +165,7 @@ async def test_health_checks_are_neither_alerts_nor_requests_but_a_root_exec_ale
         name = containers.name("health-shell")
 
         def root_lines() -> list[str]:
-            return [
-                line.text
-                for line in w.state.lines(flagged_only=True)
-                if line.text.startswith(f"{name}: exec id")
-            ]
+            return flagged_texts(w.state, f"{name}: exec id")
 
         await until(root_lines, LIVE, lambda: [line.text for line in w.state.lines()][-5:])
         assert root_lines() == [f"{name}: exec id (as root, the container's user)"]
@@ -185,11 +186,7 @@ async def test_health_checks_are_neither_alerts_nor_requests_but_a_root_exec_ale
         )
 
         def disguised() -> list[str]:
-            return [
-                line.text
-                for line in w.state.lines(flagged_only=True)
-                if line.text.startswith(f"{name}: exec /bin/sh -c true")
-            ]
+            return flagged_texts(w.state, f"{name}: exec /bin/sh -c true")
 
         await until(lambda: len(disguised()) == 2, LIVE, lambda: disguised())
 
@@ -210,11 +207,7 @@ async def test_a_privileged_exec_into_a_container_started_a_moment_ago_alerts(
         name = containers.name("exec-at-once")
 
         def alerts() -> list[str]:
-            return [
-                line.text
-                for line in w.state.lines(flagged_only=True)
-                if line.text.startswith(f"{name}: exec id")
-            ]
+            return flagged_texts(w.state, f"{name}: exec id")
 
         await until(lambda: len(alerts()) == 1, LIVE, lambda: w.of(cid))
         (line,) = [ln for ln in w.state.lines(flagged_only=True) if ln.text == alerts()[0]]
