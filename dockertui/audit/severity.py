@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from enum import Enum
-from functools import total_ordering
 
 
-@total_ordering
 class Severity(Enum):
     """How bad a finding is. Compare with < and >: CRITICAL is the greatest."""
 
@@ -20,10 +18,27 @@ class Severity(Enum):
     def rank(self) -> int:
         return _RANK[self._value_]
 
+    # All four spelled out (not functools.total_ordering, whose derived ones
+    # cost two calls each): every sort, max and gate compares severities.
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return _RANK[self._value_] < _RANK[other._value_]
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self._value_] <= _RANK[other._value_]
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self._value_] > _RANK[other._value_]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self._value_] >= _RANK[other._value_]
 
     @classmethod
     def parse(cls, text: str) -> Severity:

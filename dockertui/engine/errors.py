@@ -130,6 +130,8 @@ def describe_failure(
     """One sentence on why the engine at `endpoint` cannot be reached."""
     import aiohttp
 
+    from dockertui.engine.unix_http import Disconnected, NotHTTP
+
     where = endpoint.host
     os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
     if isinstance(cause, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
@@ -168,6 +170,16 @@ def describe_failure(
         return (
             f"The engine at {where} refused the connection: nothing listens on that port; "
             "check the address and that dockerd is started with that -H."
+        )
+    if isinstance(cause, NotHTTP):
+        return (
+            f"The server at {where} does not answer in HTTP; it may not be a Docker engine, "
+            "so check --host, DOCKER_HOST or the context."
+        )
+    if isinstance(cause, Disconnected):  # only on a unix socket
+        return (
+            f"The server on {path or where} closed the connection before it answered in "
+            "full; check that it is a Docker engine, and that it is not restarting."
         )
     if isinstance(cause, aiohttp.ServerDisconnectedError):
         return (

@@ -1,15 +1,20 @@
 """The one engine gateway: every Engine API request dockertui makes.
 
-`EngineGateway` opens one aiohttp session per endpoint and offers the
-operations the inventory, the watcher and the fixes need as typed methods.
-Unix sockets and tcp (with or without TLS) get a plain aiohttp connector
-made here; only ssh (and Windows named pipes) go through aiodocker, which
-builds those connectors, and aiodocker is imported only then: it costs a
-tenth of a second of every start. Requests go through the session (for
-aiodocker, the one it exposes as `Docker.session`, never its private
-helpers), and every failure is translated here, once: `EngineError` when
-the engine cannot be reached, `EngineRefused` (or `NotFound` / `Conflict`)
-when it answers with an error status.
+`EngineGateway` offers the operations the inventory, the watcher and the
+fixes need as typed methods, and sends them over one of three transports:
+
+- a unix socket: plain requests (answer read whole) through the lean
+  HTTP/1.1 client of `unix_http.py`; streams (events, archives) through an
+  aiohttp session opened on first use, so a scan never imports aiohttp;
+- tcp, with or without TLS: an aiohttp session with the SSL context the
+  endpoint resolver built;
+- ssh (and Windows named pipes): aiodocker, which builds those connectors,
+  imported only then. Requests go through the session it exposes as
+  `Docker.session`, never its private helpers.
+
+Every failure is translated here, once: `EngineError` when the engine cannot
+be reached, `EngineRefused` (or `NotFound` / `Conflict`) when it answers
+with an error status.
 
 aiohttp is imported without the system's CA bundle for its own default SSL
 contexts (`_without_default_ca_file`), which no request here uses.
@@ -26,7 +31,9 @@ import os
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 from dockertui.engine.endpoint import Endpoint, EndpointError
 from dockertui.engine.errors import (
@@ -39,6 +46,7 @@ from dockertui.engine.errors import (
     describe_refusal,
     describe_ssh_failure,
 )
+from dockertui.engine.unix_http import UnixHTTP
 from dockertui.model import ClientFacts
 
 
@@ -66,11 +74,16 @@ def _without_default_ca_file() -> Iterator[None]:
             os.environ[name] = saved
 
 
-with _without_default_ca_file():
-    import aiohttp  # in the block, on purpose
+def _aiohttp() -> ModuleType:
+    """aiohttp, imported on first use (a tenth of a second) and without the CA bundle."""
+    with _without_default_ca_file():
+        import aiohttp  # in the block, on purpose
+    return aiohttp
+
 
 if TYPE_CHECKING:
     import aiodocker
+    import aiohttp
 
 __all__ = ["CONNECT_TIMEOUT", "READ_TIMEOUT", "EngineGateway", "client_facts"]
 
@@ -99,28 +112,29 @@ def client_facts(endpoint: Endpoint, env: Mapping[str, str]) -> ClientFacts:
 
 
 class EngineGateway:
-    """Typed Engine API operations over one session (see the module doc)."""
+    """Typed Engine API operations over one endpoint (see the module doc)."""
 
     def __init__(
         self,
         endpoint: Endpoint,
-        session: aiohttp.ClientSession,
+        *,
         base: str,
+        session: aiohttp.ClientSession | None = None,
         docker: aiodocker.Docker | None = None,
+        unix: UnixHTTP | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self._session = session
+        self._session = session  # for a unix socket: made by the first stream
         self._base = base  # scheme and host that request paths are appended to
         self._docker = docker  # ours to close, when aiodocker made the session
+        self._unix = unix  # plain requests on a unix socket
         self.api_version = ""  # "v1.41", negotiated by open()
         self.connect_timeout = CONNECT_TIMEOUT
-        self._session_timeout: aiohttp.ClientTimeout | None = None  # for connect_timeout
 
     @classmethod
     async def open(cls, endpoint: Endpoint, *, timeout: float = CONNECT_TIMEOUT) -> EngineGateway:
         """Connect and check that an engine answers GET /version within `timeout` s."""
-        limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=READ_TIMEOUT)
-        gateway = cls._connect(endpoint, limits)
+        gateway = cls._connect(endpoint, timeout)
         gateway.connect_timeout = timeout
         try:
             version = await gateway.get("version", versioned=False, timeout=timeout)
@@ -141,16 +155,16 @@ class EngineGateway:
         return gateway
 
     @classmethod
-    def _connect(cls, endpoint: Endpoint, limits: aiohttp.ClientTimeout) -> EngineGateway:
-        """The session for `endpoint`; no request is made yet. A unix socket
+    def _connect(cls, endpoint: Endpoint, timeout: float) -> EngineGateway:
+        """The gateway for `endpoint`; no request is made yet. A unix socket
         gets no SSL context at all; tcp gets the one the endpoint resolver
         built (or none without TLS), never aiohttp's or aiodocker's default,
         which would switch to TLS on its own when DOCKER_TLS_VERIFY is set,
         against what the resolver decided (e.g. for a plain-tcp context)."""
         if endpoint.transport == "unix" and endpoint.socket_path:
-            connector: aiohttp.BaseConnector = aiohttp.UnixConnector(path=endpoint.socket_path)
-            session = aiohttp.ClientSession(connector=connector, timeout=limits)
-            return cls(endpoint, session, _UNIX_BASE)
+            return cls(endpoint, base=_UNIX_BASE, unix=UnixHTTP(endpoint.socket_path))
+        aiohttp = _aiohttp()
+        limits = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=READ_TIMEOUT)
         if endpoint.transport == "tcp":
             try:
                 ssl_context = endpoint.ssl_context()
@@ -158,7 +172,7 @@ class EngineGateway:
                 raise EngineError(str(err)) from None
             connector = aiohttp.TCPConnector(ssl=ssl_context or False)
             session = aiohttp.ClientSession(connector=connector, timeout=limits)
-            return cls(endpoint, session, endpoint.url.rstrip("/"))
+            return cls(endpoint, base=endpoint.url.rstrip("/"), session=session)
         import aiodocker
 
         try:
@@ -171,20 +185,47 @@ class EngineGateway:
             raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
         except ValueError as err:
             raise EngineError(f"Cannot use the endpoint {endpoint.host}: {err}.") from None
-        return cls(endpoint, docker.session, docker.docker_host, docker)
+        return cls(endpoint, base=docker.docker_host, session=docker.session, docker=docker)
+
+    def _streams(self) -> aiohttp.ClientSession:
+        """The aiohttp session; on a unix socket, made on first use."""
+        if self._session is None:
+            aiohttp = _aiohttp()
+            assert self.endpoint.socket_path is not None
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.UnixConnector(path=self.endpoint.socket_path),
+                timeout=aiohttp.ClientTimeout(total=None, sock_read=READ_TIMEOUT),
+            )
+        return self._session
 
     async def close(self) -> None:
+        if self._unix is not None:
+            await self._unix.close()
         if self._docker is not None:
             await self._docker.close()
-        else:
+        elif self._session is not None:
             await self._session.close()
 
     # --- the one place requests are made and failures translated ---------------------------
 
-    def _url(self, path: str, versioned: bool) -> str:
-        base = self._base
+    def _path(self, path: str, versioned: bool) -> str:
         prefix = f"/{self.api_version}" if versioned and self.api_version else ""
-        return f"{base}{prefix}/{path.lstrip('/')}"
+        return f"{prefix}/{quote(path.lstrip('/'), safe='/:@')}"
+
+    @contextlib.contextmanager
+    def _translated(self, timeout: float | None) -> Iterator[None]:
+        """Turn what any transport raises into EngineError (see errors.py)."""
+        try:
+            yield
+        except TimeoutError:
+            waited = timeout if timeout is not None else self.connect_timeout
+            raise EngineError(describe_failure(self.endpoint, TimeoutError(), waited)) from None
+        except OSError as err:
+            raise EngineError(describe_failure(self.endpoint, err)) from None
+        except Exception as err:
+            if isinstance(err, _aiohttp().ClientError):
+                raise EngineError(describe_failure(self.endpoint, err)) from None
+            raise
 
     @contextlib.asynccontextmanager
     async def _request(
@@ -193,56 +234,86 @@ class EngineGateway:
         path: str,
         *,
         params: Mapping[str, Any] | None = None,
-        body: Any = None,
         data: Any = None,
         content_type: str = "application/json",
-        versioned: bool = True,
-        timeout: float | None = READ_TIMEOUT,
+        timeout: float | None = None,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """One request; the response stays open inside the block. `timeout`
-        bounds the whole exchange (None: no bound, for streams)."""
-        payload = json.dumps(body) if body is not None else data
-        query = {k: _query_value(v) for k, v in params.items() if v is not None} if params else None
-        # A body says what it is; a GET without one needs no header (a
-        # request costs a little less, and an inventory makes a thousand).
-        headers = {"Content-Type": content_type} if payload is not None else None
-        # asyncio.timeout bounds the exchange; the session only bounds connecting.
-        if self._session_timeout is None or self._session_timeout.sock_connect != (
-            self.connect_timeout
-        ):
-            self._session_timeout = aiohttp.ClientTimeout(
-                total=None, sock_connect=self.connect_timeout, sock_read=None
-            )
-        try:
+        """One streamed request through aiohttp; the response stays open
+        inside the block. `timeout` bounds the whole exchange (None: no
+        bound, for streams); the session bounds only connecting."""
+        aiohttp = _aiohttp()
+        query = _query(params)
+        headers = {"Content-Type": content_type} if data is not None else None
+        session_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.connect_timeout, sock_read=None
+        )
+        with self._translated(timeout):
             async with asyncio.timeout(timeout):
-                async with self._session.request(
+                async with self._streams().request(
                     method,
-                    self._url(path, versioned),
+                    self._base + self._path(path, versioned=True),
                     params=query,
-                    data=payload,
+                    data=data,
                     headers=headers,
-                    timeout=self._session_timeout,
+                    timeout=session_timeout,
                 ) as response:
                     if response.status >= 400:
-                        message, from_engine = await _error_message(response)
-                        raise EngineRefused.of(
-                            response.status,
-                            message,
-                            request=f"{method} /{path.lstrip('/')}",
-                            from_engine=from_engine,
-                        )
+                        raw = await response.read()
+                        raise _refusal(method, path, response.status, raw)
                     yield response
-        except TimeoutError:
-            waited = timeout if timeout is not None else self.connect_timeout
-            raise EngineError(describe_failure(self.endpoint, TimeoutError(), waited)) from None
-        except aiohttp.ClientError as err:
-            raise EngineError(describe_failure(self.endpoint, err)) from None
-        except OSError as err:
-            raise EngineError(describe_failure(self.endpoint, err)) from None
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        versioned: bool = True,
+        timeout: float | None = READ_TIMEOUT,
+    ) -> tuple[Mapping[str, str], bytes]:
+        """One request whose answer is read whole: its headers and body. A
+        JSON `body` is sent as such; an error status raises EngineRefused."""
+        payload = json.dumps(body).encode() if body is not None else None
+        # A body says what it is; a GET without one needs no header (a
+        # request costs a little less, and an inventory makes a thousand).
+        headers = {"Content-Type": "application/json"} if payload is not None else None
+        query = _query(params)
+        with self._translated(timeout):
+            async with asyncio.timeout(timeout):
+                if self._unix is not None:
+                    target = self._path(path, versioned)
+                    if query:
+                        target += "?" + urlencode(query, quote_via=quote)
+                    answer = await self._unix.request(
+                        method,
+                        target,
+                        body=payload,
+                        headers=headers,
+                        connect_timeout=self.connect_timeout,
+                    )
+                    status, answer_headers, raw = answer.status, answer.headers, answer.body
+                else:
+                    aiohttp = _aiohttp()
+                    async with self._streams().request(
+                        method,
+                        self._base + self._path(path, versioned),
+                        params=query,
+                        data=payload,
+                        headers=headers,
+                        timeout=aiohttp.ClientTimeout(
+                            total=None, sock_connect=self.connect_timeout, sock_read=None
+                        ),
+                    ) as response:
+                        raw = await response.read()
+                        status = response.status
+                        answer_headers = {k.lower(): v for k, v in response.headers.items()}
+        if status >= 400:
+            raise _refusal(method, path, status, raw)
+        return answer_headers, raw
 
     async def _json(self, method: str, path: str, **kw: Any) -> Any:
-        async with self._request(method, path, **kw) as response:
-            raw = await response.read()
+        _, raw = await self._call(method, path, **kw)
         if not raw.strip():
             return None
         try:
@@ -385,12 +456,12 @@ class EngineGateway:
         """HEAD /containers/{ref}/archive: the path's stat (name, size, mode,
         mtime, linkTarget), or None when it does not exist."""
         try:
-            async with self._request(
+            headers, _ = await self._call(
                 "HEAD", f"containers/{ref}/archive", params={"path": path}
-            ) as r:
-                header = r.headers.get("X-Docker-Container-Path-Stat", "")
+            )
         except NotFound:
             return None
+        header = headers.get("x-docker-container-path-stat", "")
         try:
             return dict(json.loads(base64.b64decode(header)))
         except ValueError:
@@ -408,14 +479,14 @@ class EngineGateway:
     async def put_archive(self, ref: str, path: str, tar: AsyncIterable[bytes]) -> None:
         """PUT /containers/{ref}/archive: extract the tar stream into `path`
         (owners and modes as in the tar)."""
-        await self._json(
+        async with self._request(
             "PUT",
             f"containers/{ref}/archive",
             params={"path": path},
             data=tar,
             content_type="application/x-tar",
-            timeout=None,
-        )
+        ) as response:
+            await response.read()
 
     # --- images and networks ----------------------------------------------------------------
 
@@ -446,19 +517,27 @@ class EngineGateway:
         )
 
 
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+def _query(params: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """The query parameters as strings (booleans as 1 and 0), without the Nones."""
+    if not params:
+        return None
+    return {
+        k: ("1" if v else "0") if isinstance(v, bool) else str(v)
+        for k, v in params.items()
+        if v is not None
+    }
 
 
-async def _error_message(response: aiohttp.ClientResponse) -> tuple[str, bool]:
-    """The error's text, and whether it came as an Engine API error
-    ({"message": "..."}) rather than an empty, plain or HTML body."""
-    raw = await response.read()
+def _refusal(method: str, path: str, status: int, raw: bytes) -> EngineRefused:
+    """The error for an error status, with its text, and whether it came as
+    an Engine API error ({"message": "..."}) rather than an empty, plain or
+    HTML body."""
     text = raw.decode("utf-8", "replace")
+    message, from_engine = text, False
     with contextlib.suppress(ValueError, AttributeError):
-        message = json.loads(text).get("message")
-        if isinstance(message, str) and message.strip():
-            return message, True
-    return text, False
+        said = json.loads(text).get("message")
+        if isinstance(said, str) and said.strip():
+            message, from_engine = said, True
+    return EngineRefused.of(
+        status, message, request=f"{method} /{path.lstrip('/')}", from_engine=from_engine
+    )

@@ -1,8 +1,10 @@
 """What a command loads before it does anything: `dockertui scan` never
-loads Textual, the fixes or aiodocker (only an ssh endpoint needs it), JSON
-output never loads Rich, `--version` loads no HTTP library, and importing
-the gateway leaves the environment as it was. Each case runs in a fresh
-interpreter, so what an earlier test imported does not count."""
+loads Textual, the fixes or aiodocker (only an ssh endpoint needs it) and,
+on a unix socket, not aiohttp either (tests/integration/test_unix_http.py);
+JSON output never loads Rich, `--version` loads no HTTP library, and
+loading aiohttp for the gateway leaves the environment as it was. Each case
+runs in a fresh interpreter, so what an earlier test imported does not
+count."""
 
 from __future__ import annotations
 
@@ -31,7 +33,6 @@ def tops(modules: set[str]) -> set[str]:
 
 def test_scan_loads_neither_textual_nor_the_fixes_nor_aiodocker() -> None:
     loaded = tops(loaded_after(SCAN_JSON))
-    assert "aiohttp" in loaded  # the one HTTP library it needs
     for heavy in ("textual", "aiodocker", "dockertui.fixes", "dockertui.ui", "rich", "docker"):
         assert heavy not in loaded, heavy
 
@@ -55,6 +56,7 @@ def test_gateway_import_leaves_the_environment_as_it_was(preset: str | None) -> 
     code = (
         f"{setup}before = dict(os.environ)\n"
         "import dockertui.engine.gateway\n"
+        "dockertui.engine.gateway._aiohttp()\n"
         "assert dict(os.environ) == before, 'environment changed'\n"
     )
     loaded_after(code)  # raises CalledProcessError if the assertion failed
@@ -65,6 +67,7 @@ def test_tls_endpoint_context_still_trusts_the_system_store() -> None:
     the system's CA bundle (only aiohttp's unused defaults do without)."""
     code = (
         "import dockertui.engine.gateway\n"
+        "dockertui.engine.gateway._aiohttp()\n"
         "from dockertui.engine.endpoint import Endpoint\n"
         "ep = Endpoint('tcp://127.0.0.1:2376', 'default', '--host', 'tcp', True, True, None)\n"
         "ctx = ep.ssl_context()\n"
