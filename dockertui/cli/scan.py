@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -169,22 +170,65 @@ def scan(
             pretty=pretty,
             engine_counts=include_engine or not filters,
         )
+    except BrokenPipeError:
+        if output is not None:
+            raise
+        _stdout_gone()  # `| head`: the reader had what it wanted; the verdict stands
     except OSError as err:
         fail(
             f"Cannot write the report to {output or 'standard output'}: "
             f"{err.strerror or err}; check that its folder exists and is writable."
         )
         return
+    code = 0
     if fail_on:
         from dockertui.audit import Severity
 
         counted = fail_on_findings(fleet, include_engine=include_engine or not filters)
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in counted):
-            sys.exit(EXIT_FINDINGS)
+            code = EXIT_FINDINGS
+    _leave(code)
 
 
 T = TypeVar("T")
+
+
+def _stdout_gone() -> None:
+    """The reader of standard output went away: point it at /dev/null, so
+    that nothing else is written or flushed into the closed pipe (Python's
+    own advice for SIGPIPE), and no error is printed on the way out."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _own_process() -> bool:
+    """This process is dockertui itself (the `dockertui` script or `python
+    -m dockertui`), not a caller that runs the command inside its own (a
+    test, click's CliRunner, an embedding tool)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return getattr(spec, "name", "") == "dockertui.__main__" or (
+        os.path.basename(sys.argv[0] if sys.argv else "") == "dockertui"
+    )
+
+
+def _leave(code: int) -> None:
+    """End the scan with exit `code`. In dockertui's own process, once the
+    output is flushed, without tearing the heap down object by object: for
+    1,000 containers that is some 40 ms of an 0.8 s scan spent freeing what
+    the operating system frees at once. Anywhere else, SystemExit as usual."""
+    if not _own_process():
+        if code:
+            sys.exit(code)
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_gone()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -245,10 +289,17 @@ def _write(
 
         from dockertui.report import table
 
+        class _Console(Console):
+            def on_broken_pipe(self) -> None:
+                raise BrokenPipeError  # ours to handle (Rich would exit 1 here)
+
         if output is None:
-            console = Console(highlight=False)
             table.render(
-                fleet, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
+                fleet,
+                _Console(highlight=False),
+                verbose=verbose,
+                expand=expanded,
+                engine_counts=engine_counts,
             )
             return
         with output.open("w", encoding="utf-8") as fh:

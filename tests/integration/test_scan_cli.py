@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ import jsonschema
 import pytest
 from integration_support import (
     MODULE_LABEL,
+    cli_env,
     create_raw,
     error_lines,
     make_hardened,
@@ -201,6 +203,35 @@ def test_no_fail_on_exits_zero_even_with_critical_findings(fleet: Fleet) -> None
     assert result.returncode == 0
     assert b"CRITICAL" in result.stdout
     assert fleet.names["critical"].encode() in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+@pytest.mark.parametrize(("fail_on", "code"), [(None, 0), ("critical", 1)])
+def test_a_reader_that_went_away_changes_neither_the_verdict_nor_stderr(
+    fleet: Fleet, fmt: str, fail_on: str | None, code: int
+) -> None:
+    """`dockertui scan | head`: the pipe is closed before the report is
+    written. No error and no traceback, and the exit code is the verdict
+    (Rich's own handling would exit 1 whatever the findings)."""
+    import sys
+
+    extra = ["--fail-on", fail_on] if fail_on else []
+    argv = [sys.executable, "-m", "dockertui", "-H", harness.BASE_URL, "scan", "-v"]
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the first write meets a broken pipe
+    try:
+        done = subprocess.run(
+            [*argv, "--format", fmt, *extra, *fleet.only("critical")],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=cli_env(),
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert done.stderr == b""
+    assert done.returncode == code
 
 
 # --- --output -------------------------------------------------------------------------------
