@@ -13,7 +13,9 @@ running, the rest only created), then in one run measures:
               with and without --no-processes (which skips /top);
 
 prints the median of several rounds (taken in turn, so that whatever else
-the machine does weighs on the floor and the scan alike), the scan's CPU
+the machine does weighs on the floor and the scan alike, each after a
+second's rest: dockerd spends CPU for a while after a thousand inspects,
+and on a two-core host that otherwise lands on the next measurement), the scan's CPU
 time, the ratios and the target next to each figure, and removes
 everything it made. The scan runs this checkout's
 code (`python -m dockertui` with the repository first on the path), not
@@ -162,6 +164,12 @@ def main() -> int:
     )
     parser.add_argument("--created", action="store_true", help="start none (same as --running 0)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds, median reported")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=1.0,
+        help="seconds of rest before each measurement (default 1; 0 measures back to back)",
+    )
     args = parser.parse_args()
     wanted_running = (
         0 if args.created else args.n * 4 // 5 if args.running is None else args.running
@@ -211,6 +219,7 @@ def main() -> int:
                 ("fast", lambda: run(fast)),
                 ("start", lambda: run(version)),
             ):
+                time.sleep(args.settle)  # the engine idle again, as a user's scan finds it
                 samples.setdefault(key, []).append(fn())
         med = {key: statistics.median(values) for key, values in samples.items()}
         t_floor, t_top, t_scan, t_fast, t_start = (
