@@ -1,0 +1,139 @@
+"""`dockertui serve`: the live console in a browser (dockertui/web), each
+browser session running `python -m dockertui` with the same engine options,
+read-only unless --allow-fixes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from dockertui.cli.common import fail
+
+
+def console_argv(host: str | None, context: str | None, *, read_only: bool) -> list[str]:
+    """The command each browser session runs: this very console, on the same
+    Python, with the engine options it was given."""
+    argv = [sys.executable, "-m", "dockertui"]
+    if host:
+        argv += ["--host", host]
+    if context:
+        argv += ["--context", context]
+    if read_only:
+        argv.append("--read-only")
+    return argv
+
+
+def serve_argv(
+    argv: list[str],
+    *,
+    bind: str,
+    port: int,
+    max_sessions: int,
+    about: str,
+) -> None:
+    """Serve the console `argv` starts, with the listening rules of browser
+    mode: a warning on stderr when `bind` reaches beyond this machine, and
+    one sentence and exit 2 when it cannot listen. `dockertui demo --serve`
+    calls this with its own argv."""
+    from dockertui.web import ServeError, serve_console
+    from dockertui.web.access import exposure_warning
+
+    if "://" in bind or "/" in bind:
+        fail(
+            f"--host is the address to listen on, such as 127.0.0.1 or 0.0.0.0, not {bind!r}; "
+            "name the engine with -H URL."
+        )
+    warning = exposure_warning(bind)
+    if warning:
+        click.echo(f"dockertui: {warning}", err=True)
+    try:
+        serve_console(argv, host=bind, port=port, max_sessions=max_sessions, about=about)
+    except ServeError as err:
+        fail(str(err))
+    click.echo("dockertui: Stopped; every browser session has ended.", err=True)
+
+
+@click.command()
+@click.option(
+    "-H",
+    "--engine",
+    "engine",
+    metavar="URL",
+    help="Engine endpoint, as -H everywhere else: unix:///path, tcp://host:port, ssh://user@host.",
+)
+@click.option("-c", "--context", metavar="NAME", help="Docker context to use.")
+@click.option(
+    "--host",
+    "bind",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to listen on; one that reaches beyond this machine prints a warning.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on; 0 takes any free one (the URL printed names it).",
+)
+@click.option(
+    "--max-sessions",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Browser sessions at a time; each runs a console process.",
+)
+@click.option(
+    "--allow-fixes",
+    is_flag=True,
+    help="Let browser sessions fix containers (they are read-only otherwise).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    engine: str | None,
+    context: str | None,
+    bind: str,
+    port: int,
+    max_sessions: int,
+    allow_fixes: bool,
+) -> None:
+    """Serve the live console in a web browser.
+
+    Listens on 127.0.0.1 and prints a URL with a random token; nothing is
+    answered without it. Each browser session runs its own console,
+    read-only unless --allow-fixes."""
+    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
+    from dockertui.engine.errors import EngineError
+    from dockertui.engine.gateway import EngineGateway
+
+    obj = ctx.obj or {}
+    host, context = engine or obj.get("host"), context or obj.get("context")
+    read_only = bool(obj.get("read_only")) or not allow_fixes
+    try:
+        endpoint = resolve_endpoint(host=host, context=context)
+    except EndpointError as err:
+        fail(str(err))
+
+    async def reachable() -> None:
+        client = await EngineGateway.open(endpoint)
+        await client.close()
+
+    try:  # one sentence now rather than a blank page in every session
+        asyncio.run(reachable())
+    except EngineError as err:
+        fail(str(err))
+    mode = "read-only" if read_only else "fixes allowed"
+    serve_argv(
+        console_argv(host, context, read_only=read_only),
+        bind=bind,
+        port=port,
+        max_sessions=max_sessions,
+        about=(
+            f"dockertui serve: the console on {endpoint.host}, {mode}, "
+            f"at most {max_sessions} browser sessions at a time."
+        ),
+    )
