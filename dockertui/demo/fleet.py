@@ -66,7 +66,7 @@ class RunState(StrEnum):
     RUNNING = "running"
     CREATED = "created"  # created, never started
     EXITED = "exited"  # ran to its end once
-    CRASH_LOOP = "crash-looping"  # dies a little after every start; the restart policy restarts it
+    CRASH_LOOP = "crash-looping"  # its crash rule always fires: it dies after every start
 
 
 class Health(StrEnum):
@@ -334,6 +334,13 @@ def _wireguard_crash(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _queue_crash(body: Mapping[str, Any]) -> str | None:
+    return (
+        "redis.exceptions.ConnectionError: Error -2 connecting to redis:6379. "
+        "Name or service not known."
+    )
+
+
 def _wordpress_crash(body: Mapping[str, Any]) -> str | None:
     if rules.lacks(body, "NET_BIND_SERVICE"):
         return "(13)Permission denied: AH00072: make_sock: could not bind to address [::]:80"
@@ -514,6 +521,7 @@ FLEET: tuple[Member, ...] = (
         state=RunState.CRASH_LOOP,
         processes=(Process("root", "python -m shop.worker"),),
         exit_code=1,
+        crash_rule=_queue_crash,
     ),
     Member(
         name="db-migrate",
