@@ -74,6 +74,7 @@ class DockerTUI(App[None]):
         ansi: bool = False,
         fixer: Fixer | None = None,
         interrupted: Sequence[Journal] = (),
+        notice: str = "",
     ) -> None:
         """`fixer` previews and applies fix plans, reporting progress lines
         (fixes.session.EngineFixer); without one, or with `read_only`, the
@@ -88,6 +89,8 @@ class DockerTUI(App[None]):
         self.read_only = read_only
         self.fixer = fixer
         self.interrupted = list(interrupted)
+        # Said in the header in every layout (`dockertui demo`: that it is a simulation).
+        self.notice = notice
         self.fixing = False  # a fix is being applied: quitting now would cut it short
         self.state = FleetState(client=source.client)
         self.sort_key: str | None = None
@@ -308,7 +311,12 @@ class DockerTUI(App[None]):
         # disconnected from: the header says where it is connecting.
         connecting = self.state.generation == 0 and not self.state.status.startswith("disconnected")
         self.query_one(StatusHeader).show(
-            self.state, self.source.label, self.read_only, posture, connecting=connecting
+            self.state,
+            self.source.label,
+            self.read_only,
+            posture,
+            connecting=connecting,
+            notice=self.notice,
         )
 
     def _wanted(self) -> list[ContainerReport]:

@@ -42,10 +42,15 @@ class StatusHeader(Static):
         posture: Text,
         *,
         connecting: bool = False,
+        notice: str = "",
     ) -> None:
-        """`connecting`: no snapshot and no failure yet (the first paint)."""
+        """`connecting`: no snapshot and no failure yet (the first paint).
+        `notice`: a warning the caller wants seen in every layout, kept
+        next to the name (the demo's "simulated engine")."""
         # (how soon a piece is left out, text); 0 never.
         identity = [(0, Text(" dockertui ", style="bold reverse"))]
+        if notice:
+            identity.append((0, Text(f" {printable(notice)} ", style="bold black on yellow")))
         if read_only:
             identity.append((0, Text(" read-only ", style="bold cyan")))
         identity.append((1, Text(printable(label))))
