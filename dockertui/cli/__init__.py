@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "scan": ("dockertui.cli.scan", "scan"),
     "fix": ("dockertui.cli.fix", "fix"),
     "checks": ("dockertui.cli.scan", "list_checks"),
+    "demo": ("dockertui.cli.demo", "demo"),
     "serve": ("dockertui.cli.serve", "serve"),
 }
 

@@ -6,6 +6,14 @@ import asyncio
 
 from dockertui.cli.common import fail
 
+#: Added to the sentence that says no engine answers.
+DEMO_HINT = "; `dockertui demo` runs a simulated engine without one."
+
+
+def no_engine(message: str) -> str:
+    """The engine's failure as one sentence that also points at the demo."""
+    return message.rstrip().rstrip(".") + DEMO_HINT
+
 
 def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bool) -> None:
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
@@ -25,7 +33,7 @@ def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bo
     try:  # fail fast with one sentence rather than open a console that only retries
         asyncio.run(reachable())
     except EngineError as err:
-        fail(str(err))
+        fail(no_engine(str(err)))
         return
     from dockertui.engine.watch import Watcher
     from dockertui.fixes.session import EngineFixer
