@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from dockertui.cli.common import fail
+from dockertui.cli.serve import listen_options, serve_demo
 
 #: What the header says in every layout while the demo runs.
 NOTICE = "SIMULATED ENGINE: nothing here is real"
@@ -34,8 +35,23 @@ NOTICE = "SIMULATED ENGINE: nothing here is real"
 )
 @click.option("--read-only", is_flag=True, help="Show no mutating action.")
 @click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours.")
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve it in a browser instead (as `dockertui serve`): a simulated engine per session.",
+)
+@listen_options
 @click.pass_context
-def demo(ctx: click.Context, speed: float, read_only: bool, ansi: bool) -> None:
+def demo(
+    ctx: click.Context,
+    speed: float,
+    read_only: bool,
+    ansi: bool,
+    serve: bool,
+    bind: str,
+    port: int,
+    max_sessions: int,
+) -> None:
     """Open the console on a built-in simulated engine (no Docker needed).
 
     A fleet of about twenty containers shows each risk of running
@@ -47,6 +63,11 @@ def demo(ctx: click.Context, speed: float, read_only: bool, ansi: bool) -> None:
     if obj.get("host") or obj.get("context"):
         fail("dockertui demo runs its own simulated engine, so it takes no --host or --context.")
     read_only = read_only or bool(obj.get("read_only"))
+    if serve:
+        serve_demo(
+            speed=speed, read_only=read_only, bind=bind, port=port, max_sessions=max_sessions
+        )
+        return
 
     from dockertui.demo.run import start_demo_engine
     from dockertui.engine.endpoint import resolve_endpoint

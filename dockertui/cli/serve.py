@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from dockertui.cli.common import fail
+from dockertui.cli.common import F, fail
 
 
 def console_argv(host: str | None, context: str | None, *, read_only: bool) -> list[str]:
@@ -23,6 +23,42 @@ def console_argv(host: str | None, context: str | None, *, read_only: bool) -> l
     if read_only:
         argv.append("--read-only")
     return argv
+
+
+def listen_options(fn: F) -> F:
+    """--host (where to listen), --port and --max-sessions, for `serve` and
+    `demo --serve`."""
+    fn = click.option(
+        "--max-sessions",
+        type=click.IntRange(1, 64),
+        default=4,
+        show_default=True,
+        help="Browser sessions at a time; each runs a console process.",
+    )(fn)
+    fn = click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=8000,
+        show_default=True,
+        help="Port to listen on; 0 takes any free one (the URL printed names it).",
+    )(fn)
+    return click.option(
+        "--host",
+        "bind",
+        default="127.0.0.1",
+        show_default=True,
+        metavar="ADDRESS",
+        help="Address to listen on; one that reaches beyond this machine prints a warning.",
+    )(fn)
+
+
+def check_bind(bind: str) -> None:
+    """--host names where to listen; an engine URL there is a mix-up."""
+    if "://" in bind or "/" in bind:
+        fail(
+            f"--host is the address to listen on, such as 127.0.0.1 or 0.0.0.0, not {bind!r}; "
+            "name the engine with -H URL."
+        )
 
 
 def serve_argv(
@@ -40,11 +76,7 @@ def serve_argv(
     from dockertui.web import ServeError, serve_console
     from dockertui.web.access import exposure_warning
 
-    if "://" in bind or "/" in bind:
-        fail(
-            f"--host is the address to listen on, such as 127.0.0.1 or 0.0.0.0, not {bind!r}; "
-            "name the engine with -H URL."
-        )
+    check_bind(bind)
     warning = exposure_warning(bind)
     if warning:
         click.echo(f"dockertui: {warning}", err=True)
@@ -64,28 +96,7 @@ def serve_argv(
     help="Engine endpoint, as -H everywhere else: unix:///path, tcp://host:port, ssh://user@host.",
 )
 @click.option("-c", "--context", metavar="NAME", help="Docker context to use.")
-@click.option(
-    "--host",
-    "bind",
-    default="127.0.0.1",
-    show_default=True,
-    metavar="ADDRESS",
-    help="Address to listen on; one that reaches beyond this machine prints a warning.",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8000,
-    show_default=True,
-    help="Port to listen on; 0 takes any free one (the URL printed names it).",
-)
-@click.option(
-    "--max-sessions",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Browser sessions at a time; each runs a console process.",
-)
+@listen_options
 @click.option(
     "--allow-fixes",
     is_flag=True,
@@ -110,13 +121,15 @@ def serve(
     from dockertui.engine.errors import EngineError
     from dockertui.engine.gateway import EngineGateway
 
+    check_bind(bind)
     obj = ctx.obj or {}
     host, context = engine or obj.get("host"), context or obj.get("context")
     read_only = bool(obj.get("read_only")) or not allow_fixes
+    # their sentences name the engine's option as --host, which here is -H
     try:
         endpoint = resolve_endpoint(host=host, context=context)
     except EndpointError as err:
-        fail(str(err))
+        fail(str(err).replace("--host", "-H"))
 
     async def reachable() -> None:
         client = await EngineGateway.open(endpoint)
@@ -125,7 +138,7 @@ def serve(
     try:  # one sentence now rather than a blank page in every session
         asyncio.run(reachable())
     except EngineError as err:
-        fail(str(err))
+        fail(str(err).replace("--host", "-H"))
     mode = "read-only" if read_only else "fixes allowed"
     serve_argv(
         console_argv(host, context, read_only=read_only),
@@ -135,5 +148,26 @@ def serve(
         about=(
             f"dockertui serve: the console on {endpoint.host}, {mode}, "
             f"at most {max_sessions} browser sessions at a time."
+        ),
+    )
+
+
+def serve_demo(*, speed: float, read_only: bool, bind: str, port: int, max_sessions: int) -> None:
+    """`dockertui demo --serve`: every browser session runs `dockertui demo`,
+    a simulated engine of its own, so each trainee has a fleet to fix that
+    nobody else's fixes change. Fixes are allowed (nothing real can change)
+    unless --read-only."""
+    argv = [sys.executable, "-m", "dockertui", "demo", "--speed", repr(speed)]
+    if read_only:
+        argv.append("--read-only")
+    mode = "read-only" if read_only else "fixes allowed"
+    serve_argv(
+        argv,
+        bind=bind,
+        port=port,
+        max_sessions=max_sessions,
+        about=(
+            f"dockertui demo --serve: a simulated engine for each browser session, {mode}, "
+            f"at most {max_sessions} at a time."
         ),
     )
