@@ -44,12 +44,20 @@ def _named(engine: DemoEngine, name: str) -> Container | None:
 
 
 def _exec_for(
-    engine: DemoEngine, name: str, argv: list[str], seconds: float, **how: bool | str
+    engine: DemoEngine,
+    name: str,
+    argv: list[str],
+    seconds: float,
+    *,
+    privileged: bool = False,
+    tty: bool = False,
+    stdin: bool = False,
 ) -> None:
+    """`docker exec` of `argv` into `name` (as its own user), ended `seconds` later."""
     c = _named(engine, name)
     if c is None or c.status != Status.RUNNING:
         return
-    session = engine.exec(c, argv, **how)  # type: ignore[arg-type]
+    session = engine.exec(c, argv, privileged=privileged, tty=tty, stdin=stdin)
     engine.later(seconds, lambda: engine.exec_end(session, 0))
 
 

@@ -24,8 +24,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from dockertui.demo import documents, facts, images, rules
-from dockertui.demo.fleet import FLEET, NETWORKS, NEWCOMER, VOLUMES, Member, RunState, member_named
+from dockertui.demo import documents, facts, images, rules, seed
+from dockertui.demo.fleet import FLEET, NEWCOMER, VOLUMES, Member, RunState, member_named
 from dockertui.demo.records import (
     Attachment,
     Container,
@@ -108,9 +108,10 @@ class DemoEngine:
         started = self.now()
         self.started = started
         self.images: dict[str, Image] = images.images_for([*fleet, *_extra()], started)
-        self.networks: dict[str, Network] = _networks(started)
+        self.networks: dict[str, Network] = seed.networks(started)
         self.volumes = {v.name: dict(v.labels) for v in VOLUMES}
-        self._seed(list(fleet), started)
+        seed.seed(self, list(fleet), started)
+        self.events.clear()  # the seeding is the past: nobody saw it happen
 
     # --- looking things up ------------------------------------------------------------------
 
@@ -229,9 +230,7 @@ class DemoEngine:
             aliases = list((config or {}).get("Aliases") or []) or None
         config = images.merge(body, image)
         cid = hex_id("container", name, next(self._serial), self.now())
-        address = ""
-        if network.driver == "bridge":
-            address = _address(network)
+        ip = address(network) if network.driver == "bridge" else ""
         if network.name != "bridge" and network.driver == "bridge":
             aliases = [*(aliases or []), cid[:12]]
         c = Container(
@@ -242,7 +241,7 @@ class DemoEngine:
             image_id=image.id,
             created=self.now() if at is None else at,
             member=_member_for(name),
-            attachments=[Attachment(network.name, address, aliases)],
+            attachments=[Attachment(network.name, ip, aliases)],
             sandbox_id=hex_id("sandbox", cid),
         )
         for path in config.get("Volumes") or {}:
@@ -272,7 +271,7 @@ class DemoEngine:
         """Start `c` now, and schedule what it does next."""
         c.generation += 1
         c.status = Status.RUNNING
-        c.pid = next(self._pids)
+        c.pid = self.next_pid()
         c.started_at = self.now()
         c.exit_code = 0
         c.error = ""
@@ -472,7 +471,7 @@ class DemoEngine:
                 f"container cannot be disconnected from host network or connected to {network.name}",
             )
         aliases = list(config.get("Aliases") or []) or None
-        attachment = Attachment(network.name, _address(network), aliases)
+        attachment = Attachment(network.name, address(network), aliases)
         c.attachments.append(attachment)
         if c.status == Status.RUNNING:
             attachment.endpoint_id = hex_id("endpoint", c.id, network.name, c.generation)
@@ -530,7 +529,7 @@ class DemoEngine:
             privileged=privileged,
             tty=tty,
             stdin=stdin,
-            pid=next(self._pids),
+            pid=self.next_pid(),
         )
         self.execs[session.id] = session
         while len(self.execs) > EXEC_HISTORY:
@@ -627,45 +626,8 @@ class DemoEngine:
 
     # --- the fleet --------------------------------------------------------------------------------
 
-    def _seed(self, fleet: list[Member], now: float) -> None:
-        """Create every member in its state, as if it had been there a while."""
-        for n, member in enumerate(fleet):
-            age = (3 + (n * 5) % 40) * _DAY + n * 3607.0
-            c = self.create(member.create, member.name, at=now - age)
-            c.member = member
-            if member.state == RunState.CREATED:
-                continue
-            c.generation += 1
-            c.ever_started = True
-            c.apparmor = c.apparmor or (
-                "unconfined" if c.host.get("Privileged") else "docker-default"
-            )
-            c.started_at = now - age / (2 + n % 3)
-            c.pid = next(self._pids)
-            for a in c.attachments:
-                a.endpoint_id = hex_id("endpoint", c.id, a.network, c.generation)
-            if member.state == RunState.EXITED:
-                c.status, c.exit_code = Status.EXITED, member.exit_code
-                c.finished_at = c.started_at + 41.3
-                c.pid = 0
-                for a in c.attachments:
-                    a.endpoint_id = ""
-            elif member.state == RunState.CRASH_LOOP:
-                c.status, c.exit_code = Status.RESTARTING, member.exit_code
-                c.restart_count = 14 + n
-                c.started_at = now - 9.0
-                c.finished_at = now - 8.2
-                c.pid = 0
-                for a in c.attachments:
-                    a.endpoint_id = ""
-            else:
-                c.status = Status.RUNNING
-                if c.has_healthcheck:
-                    c.health = "healthy"
-                    c.health_log = []
-            for path, text in _LAYERS.get(member.name, {}).items():
-                c.layer[path] = FileEntry(text.encode(), 0o644, mtime=c.started_at or c.created)
-        self.events.clear()  # the seeding is the past: nobody saw it happen
+    def next_pid(self) -> int:
+        return next(self._pids)
 
     def resume(self) -> None:
         """Schedule what the seeded fleet does next (its crash loops), once
@@ -697,41 +659,12 @@ def _name_conflict(name: str, holder: str) -> str:
     )
 
 
-def _address(network: Network) -> str:
+def address(network: Network) -> str:
+    """The next free IPv4 address of a bridge network."""
     base = network.subnet.split("/")[0].rsplit(".", 2)[0]
     n = network.next_address
     network.next_address += 1
     return f"{base}.{n // 256}.{n % 256}"
-
-
-def _networks(now: float) -> dict[str, Network]:
-    made = [
-        Network(
-            hex_id("network", "bridge"),
-            "bridge",
-            "bridge",
-            "172.17.0.0/16",
-            "172.17.0.1",
-            now - 90 * _DAY,
-            options=dict(facts.BRIDGE_OPTIONS),
-        ),
-        Network(hex_id("network", "host"), "host", "host", "", "", now - 90 * _DAY),
-        Network(hex_id("network", "none"), "none", "null", "", "", now - 90 * _DAY),
-    ]
-    for n, spec in enumerate(NETWORKS):
-        made.append(
-            Network(
-                hex_id("network", spec.name),
-                spec.name,
-                "bridge",
-                spec.subnet,
-                spec.gateway,
-                now - (60 - n) * _DAY,
-                labels=dict(spec.labels),
-                internal=spec.internal,
-            )
-        )
-    return {n.name: n for n in made}
 
 
 def _extra() -> list[Member]:
@@ -742,14 +675,3 @@ _UID_NAMES = {"0": "root", "65534": "nobody", "33": "www-data"}
 _SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15}
 _ADJECTIVES = ("brave", "eager", "quirky", "festive", "jolly", "zealous", "vigilant", "sharp")
 _NAMES = ("hopper", "lovelace", "turing", "curie", "noether", "ritchie", "torvalds", "hamilton")
-
-#: What some members wrote into their writable layer (a re-create must carry it).
-_LAYERS: dict[str, dict[str, str]] = {
-    "web": {"/run/nginx.pid": "1\n", "/var/cache/nginx/client_temp/.keep": ""},
-    "legacy-crm": {
-        "/root/.bash_history": "vi /etc/crm/crm.properties\nservice crm restart\n",
-        "/var/log/crm/crm.log": "2026-11-30 23:59:58 INFO nightly export done (4212 rows)\n",
-        "/etc/crm/crm.properties": "db.host=10.0.4.12\nexport.dir=/var/lib/crm/export\n",
-    },
-    "grafana": {"/usr/share/grafana/plugins-bundled/.installed": "grafana-piechart-panel 1.6.4\n"},
-}

@@ -93,8 +93,9 @@ def merge(body: Mapping[str, Any], image: Image) -> dict[str, Any]:
     for key in ("Labels", "ExposedPorts", "Volumes"):
         joined = {**(own.get(key) or {}), **(config.get(key) or {})}
         config[key] = joined or ({} if key == "Labels" else None)
-    if not config.get("Healthcheck"):
-        config.pop("Healthcheck", None)
+    for key in ("Healthcheck", "ExposedPorts"):  # dockerd leaves them out when empty
+        if not config.get(key):
+            config.pop(key, None)
     for key, default in (
         ("Hostname", ""),
         ("Domainname", ""),
