@@ -69,8 +69,12 @@ async def open_demo_engine(speed: float = 1.0) -> RunningDemo:
     folder = tempfile.mkdtemp(prefix="dockertui-demo-")  # mode 0700: only we may connect
     os.chmod(folder, 0o700)
     path = os.path.join(folder, SOCKET_NAME)
+    # handler_cancellation: an event stream whose client went away ends at once.
     runner = web.AppRunner(
-        DemoAPI(engine).app(), access_log=None, shutdown_timeout=SHUTDOWN_SECONDS
+        DemoAPI(engine).app(),
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        handler_cancellation=True,
     )
     try:
         await runner.setup()

@@ -460,6 +460,8 @@ class DemoAPI:
         until = _time_value(request.query.get("until", ""))
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         live = until is None or until > now
+        # The past and the subscription in one step: no event is sent twice or lost.
+        history = list(engine.events) if since is not None else []
         if live:
             engine.subscribers.append(queue.put_nowait)
         response = web.StreamResponse(headers={**_HEADERS, "Content-Type": "application/json"})
@@ -468,7 +470,7 @@ class DemoAPI:
         try:
             await response.prepare(request)
             if since is not None:
-                for event in list(engine.events):
+                for event in history:
                     when = event["timeNano"] / 1e9
                     in_window = when >= since and (until is None or when <= until)
                     if in_window and event_matches(event, filters):
