@@ -209,8 +209,9 @@ def _own_process() -> bool:
     test, click's CliRunner, an embedding tool)."""
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
+    script = getattr(main, "__file__", None) or ""  # the console script's own file
     return getattr(spec, "name", "") == "dockertui.__main__" or (
-        os.path.basename(sys.argv[0] if sys.argv else "") == "dockertui"
+        os.path.basename(script) == "dockertui"
     )
 
 

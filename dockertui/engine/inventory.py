@@ -4,7 +4,8 @@ concurrently with a bound, and process lists for running containers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -81,6 +82,20 @@ def api_filters(filters: Iterable[str]) -> dict[str, list[str]]:
     return parsed
 
 
+@contextlib.asynccontextmanager
+async def _together() -> AsyncIterator[asyncio.TaskGroup]:
+    """A task group whose first failure is raised as itself. When one
+    request fails the others are cancelled and waited for before the error
+    goes on, so that none outlives the call (asyncio.gather would leave them
+    running, and asyncio.run would report them with a traceback on the way
+    out)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            yield group
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+
+
 async def read_engine(client: EngineGateway) -> EngineInfo:
     """GET /info, /version and /networks/bridge (absent on Podman: None)."""
 
@@ -90,8 +105,11 @@ async def read_engine(client: EngineGateway) -> EngineInfo:
         except EngineRefused:
             return None
 
-    info, version, bridge_doc = await asyncio.gather(client.info(), client.version(), bridge())
-    return engine_from_api(info, version, bridge_doc)
+    async with _together() as group:
+        info = group.create_task(client.info())
+        version = group.create_task(client.version())
+        bridge_doc = group.create_task(bridge())
+    return engine_from_api(info.result(), version.result(), bridge_doc.result())
 
 
 async def inspect_container(
@@ -147,9 +165,10 @@ async def collect(
     bound as the inspects. Each container is complete (inspected, with its
     processes) when `on_container` is called with it, while the others are
     still being read: a caller can audit it in the time spent waiting."""
-    engine, listed = await asyncio.gather(
-        read_engine(client), client.list_containers(filters=filters)
-    )
+    async with _together() as group:
+        reading = group.create_task(read_engine(client))
+        listing = group.create_task(client.list_containers(filters=filters))
+    engine, listed = reading.result(), listing.result()
     entries = [e for e in listed if "Id" in e and not is_lock(e.get("Labels"))]
     ids = [str(e["Id"]) for e in entries]
     local: dict[str, tuple[str, ...]] = {}
@@ -175,7 +194,9 @@ async def collect(
             on_container(container, engine)
         return container
 
-    results = list(await asyncio.gather(*(one(i) for i in ids)))
+    async with _together() as group:
+        tasks = [group.create_task(one(i)) for i in ids]
+    results = [task.result() for task in tasks]
     found = tuple(c for c in results if c is not None)
     skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
     return Inventory(engine=engine, containers=found, skipped=skipped)

@@ -282,3 +282,43 @@ def test_a_scan_on_the_unix_socket_never_loads_aiohttp() -> None:
     loaded = tops(loaded_after(code))
     assert "dockertui.engine" in loaded  # it did talk to the engine
     assert "aiohttp" not in loaded
+
+
+async def test_a_failed_request_leaves_no_other_request_running(short_tmp: Path) -> None:
+    """/info fails at once while the container list is still on its way:
+    collect() raises the failure, and by then it has cancelled and waited
+    for the list, so no task outlives the call (asyncio.run used to report
+    such a task with a traceback on the way out of a failed scan)."""
+    from dockertui.engine.errors import EngineRefused
+    from dockertui.engine.inventory import collect
+
+    path = short_tmp / "slow-list.sock"
+    version = json.dumps({"ApiVersion": "1.41", "Version": "20.10.24"}).encode()
+
+    async def engine(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+        while (request := await read_request(reader)) is not None:
+            target = request[0].split()[1]
+            if target.endswith("/version"):
+                writer.write(answer(version))
+            elif "/containers/json" in target:
+                await asyncio.sleep(5)  # the list is slow
+                writer.write(answer(b"[]"))
+            else:
+                writer.write(answer(b'{"message": "broken"}', status="500 Internal Server Error"))
+            await writer.drain()
+
+    server = await serve(path, engine)
+    serving: set[asyncio.Task[object]] = set()
+    gateway = await EngineGateway.open(resolve_endpoint(host=f"unix://{path}"))
+    try:
+        with pytest.raises(EngineRefused):
+            await collect(gateway)
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        serving = {t for t in others if "on_connect" in t.get_coro().__qualname__}
+        assert serving  # the slow list is still being served...
+        assert not [t for t in others - serving if not t.done()]  # ...but nobody waits for it
+    finally:
+        await gateway.close()
+        server.close()
+        for task in serving:
+            task.cancel()
