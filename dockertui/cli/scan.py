@@ -194,6 +194,10 @@ def scan(
 T = TypeVar("T")
 
 
+def _without_trailing_spaces(text: str) -> str:
+    return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
+
 def _stdout_gone() -> None:
     """The reader of standard output went away: point it at /dev/null, so
     that nothing else is written or flushed into the closed pipe (Python's
@@ -294,20 +298,27 @@ def _write(
             def on_broken_pipe(self) -> None:
                 raise BrokenPipeError  # ours to handle (Rich would exit 1 here)
 
-        if output is None:
-            table.render(
-                fleet,
-                _Console(highlight=False),
-                verbose=verbose,
-                expand=expanded,
-                engine_counts=engine_counts,
-            )
-            return
-        with output.open("w", encoding="utf-8") as fh:
-            console = Console(file=fh, highlight=False, width=80)
+        def render(console: Console) -> None:
             table.render(
                 fleet, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
             )
+
+        if output is None:
+            console = _Console(highlight=False)
+            if console.is_terminal:
+                render(console)
+                return
+            # A file or a pipe: the same text without the spaces Rich pads
+            # each table line with, which diffs and `grep ' $'` trip over.
+            with console.capture() as captured:
+                render(console)
+            sys.stdout.write(_without_trailing_spaces(captured.get()))
+            return
+        with output.open("w", encoding="utf-8") as fh:
+            to_file = Console(file=fh, highlight=False, width=80)
+            with to_file.capture() as captured:
+                render(to_file)
+            fh.write(_without_trailing_spaces(captured.get()))
         return
     if pretty is None:
         pretty = output is None and sys.stdout.isatty()

@@ -392,6 +392,8 @@ def test_table_without_terminal_has_no_escape_bytes(fleet: Fleet) -> None:
         assert result.returncode == 0
         assert b"\x1b" not in result.stdout
         assert b"dockertui scan" in result.stdout
+        padded = [line for line in result.stdout.splitlines() if line.endswith(b" ")]
+        assert not padded  # no line carries the table's padding to its end
 
 
 def _colour_codes(out: bytes) -> set[int]:
