@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "fix": ("dockertui.cli.fix", "fix"),
     "checks": ("dockertui.cli.scan", "list_checks"),
     "demo": ("dockertui.cli.demo", "demo"),
+    "tour": ("dockertui.cli.tour", "tour"),
     "serve": ("dockertui.cli.serve", "serve"),
 }
 

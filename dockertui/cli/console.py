@@ -15,7 +15,16 @@ def no_engine(message: str) -> str:
     return message.rstrip().rstrip(".") + DEMO_HINT
 
 
-def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bool) -> None:
+def _console(
+    host: str | None,
+    context: str | None,
+    *,
+    read_only: bool,
+    ansi: bool,
+    tour: str | None = None,
+) -> None:
+    """The console on the engine `host`/`context` name; `tour`: the guided
+    tour's lesson to open over it (`dockertui tour --lab`)."""
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError
     from dockertui.engine.gateway import EngineGateway
@@ -47,4 +56,5 @@ def _console(host: str | None, context: str | None, *, read_only: bool, ansi: bo
         ansi=ansi,
         fixer=fixer,
         interrupted=fixer.pending() if fixer else [],
+        tour=tour,
     ).run()

@@ -68,7 +68,12 @@ def demo(
             speed=speed, read_only=read_only, bind=bind, port=port, max_sessions=max_sessions
         )
         return
+    demo_console(speed, read_only=read_only, ansi=ansi)
 
+
+def demo_console(speed: float, *, read_only: bool, ansi: bool, tour: str | None = None) -> None:
+    """The console on a simulated engine started for it, stopped when it
+    ends; `tour`: the guided tour's lesson to open over it (`dockertui tour`)."""
     from dockertui.demo.run import start_demo_engine
     from dockertui.engine.endpoint import resolve_endpoint
     from dockertui.engine.watch import Watcher
@@ -89,6 +94,7 @@ def demo(
             ansi=ansi,
             fixer=fixer,
             notice=NOTICE,
+            tour=tour,
         ).run()
     finally:
         stop()

@@ -36,6 +36,7 @@ from dockertui.ui.panel import SecurityPanel
 from dockertui.ui.repaint import RepaintPacer
 from dockertui.ui.resume_screen import ResumeScreen
 from dockertui.ui.scrolling import SCROLL_KEYS
+from dockertui.ui.tour_screen import TourScreen
 from dockertui.ui.widgets import EventsPane, StatusHeader
 from dockertui.ui.workers import failure_text
 
@@ -75,11 +76,13 @@ class DockerTUI(App[None]):
         fixer: Fixer | None = None,
         interrupted: Sequence[Journal] = (),
         notice: str = "",
+        tour: str | None = None,
     ) -> None:
         """`fixer` previews and applies fix plans, reporting progress lines
         (fixes.session.EngineFixer); without one, or with `read_only`, the
         console offers no fix at all. `interrupted` fixes (journals a killed
-        process left) are offered to finish or roll back through it."""
+        process left) are offered to finish or roll back through it. `tour`:
+        a lesson id the guided tour opens at, over the console, at start."""
         super().__init__(ansi_color=ansi)
         if ansi:
             # ansi_color alone keeps the theme's RGB colours (and its shades and
@@ -91,6 +94,7 @@ class DockerTUI(App[None]):
         self.interrupted = list(interrupted)
         # Said in the header in every layout (`dockertui demo`: that it is a simulation).
         self.notice = notice
+        self.tour = tour
         self.fixing = False  # a fix is being applied: quitting now would cut it short
         self.state = FleetState(client=source.client)
         self.sort_key: str | None = None
@@ -131,6 +135,8 @@ class DockerTUI(App[None]):
         self.screen.screen_layout_refresh_signal.subscribe(self, self._layout_done)
         self._show_header()
         self._watch_engine()
+        if self.tour is not None:
+            self.action_tour(self.tour)
         self._offer_next_resume()
 
     # -- workers --------------------------------------------------------------
@@ -372,6 +378,9 @@ class DockerTUI(App[None]):
         screen = self.screen
         if isinstance(screen, ContainerScreen) and screen.container_id in changed:
             screen.show(self.state.reports.get(screen.container_id), self.state.engine)
+        for under in self.screen_stack:  # the tour follows its example under a fix wizard too
+            if isinstance(under, TourScreen):
+                under.fleet_changed()
 
     def _show_panel(self, report: ContainerReport | None) -> None:
         if self.state.engine is not None:
@@ -529,6 +538,14 @@ class DockerTUI(App[None]):
         if report is None:
             self.notify("Select a container to fix first.", timeout=2)
             return
+        self.fix_container(report)
+
+    def fix_container(self, report: ContainerReport, ticked: Sequence[str] | None = None) -> bool:
+        """Open the fix wizard on `report`'s container, with `ticked` (change
+        names) ticked at the start instead of the wizard's own choice (the
+        tour's lesson); False, saying why, when it is not offered."""
+        if not self.can_fix or self.fixer is None or self.state.engine is None:
+            return False
         refusal = not_a_workload(report.container.name)
         if refusal is not None:
             self.notify(
@@ -537,8 +554,18 @@ class DockerTUI(App[None]):
                 timeout=5,
                 markup=False,
             )
-            return
-        self.push_screen(FixWizard(report, self.state.engine, _Guarded(self)))
+            return False
+        self.push_screen(FixWizard(report, self.state.engine, _Guarded(self), ticked=ticked))
+        return True
+
+    def action_tour(self, lesson: str | None = None) -> None:
+        """The guided tour over the console, at `lesson` (an id) or the first."""
+        if not isinstance(self.screen, TourScreen):
+            fix = self.fix_container if self.can_fix else None
+            tour = TourScreen(
+                self.state, lesson, fix=fix, label=self.source.label, notice=self.notice
+            )
+            self.push_screen(tour)
 
     async def action_quit(self) -> None:
         if self.fixing:
@@ -630,6 +657,11 @@ class DockerTUI(App[None]):
                 "Finish or roll back a fix a killed dockertui left half done",
                 self.action_resume,
             )
+        yield SystemCommand(
+            "Guided tour",
+            "One lesson per risk, each on a container of this fleet, with its fix",
+            self.action_tour,
+        )
         yield SystemCommand("Help", "Keys and legend", self.action_help)
 
 

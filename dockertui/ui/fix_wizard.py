@@ -130,7 +130,16 @@ class FixWizard(ModalScreen[FixResult | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, report: ContainerReport, engine: EngineInfo, fixer: Fixer) -> None:
+    def __init__(
+        self,
+        report: ContainerReport,
+        engine: EngineInfo,
+        fixer: Fixer,
+        *,
+        ticked: Sequence[str] | None = None,
+    ) -> None:
+        """`ticked`: the changes ticked at the start (those that apply),
+        instead of the suggested ones that cannot break a service."""
         super().__init__()
         self.report = report
         self.engine = engine
@@ -139,8 +148,12 @@ class FixWizard(ModalScreen[FixResult | None]):
         self.container_name = report.container.name
         self.compose_project = report.container.labels.get(COMPOSE_LABEL)
         self.suggested = suggest(report)
-        self.ticked = preticked(self.suggested)
         self.changes = applicable(self.doc, engine, self.suggested)
+        self.ticked = (
+            preticked(self.suggested)
+            if ticked is None
+            else tuple(name for name in self.changes if name in ticked)
+        )
         self.held = sorted(report.effective_capabilities)
         self.limits = limit_defaults(self.doc)
         self.step = "pick"

@@ -1,0 +1,65 @@
+"""`dockertui tour`: the guided tour, one lesson per risk, over the console.
+
+On the demo engine by default (started as `dockertui demo` starts it);
+`--lab` runs it on a real engine (the one
+--host/--context or the docker CLI's settings name, where `dockertui lab
+up` made the teaching fleet). `--lesson ID` opens one lesson directly."""
+
+from __future__ import annotations
+
+import click
+
+from dockertui.cli.common import endpoint_options, fail
+from dockertui.text import printable
+
+
+@click.command()
+@click.option("--lesson", metavar="ID", help="Open this lesson first (e.g. capabilities).")
+@click.option(
+    "--lab",
+    is_flag=True,
+    help="On a real engine (the lab fleet of `dockertui lab up`) instead of the demo engine.",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0.0, max=100.0),
+    default=1.0,
+    show_default=True,
+    help="How lively the demo engine's fleet is (0: frozen); not with --lab.",
+)
+@endpoint_options
+@click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")
+@click.pass_context
+def tour(
+    ctx: click.Context,
+    lesson: str | None,
+    lab: bool,
+    speed: float,
+    host: str | None,
+    context: str | None,
+    ansi: bool,
+) -> None:
+    """A guided walkthrough of the risks of running containers: each lesson
+    shows a live container with the risk, the docker run flags that cause
+    and fix it, and lets you apply the fix and watch the grade change.
+
+    Keys: n/→ next, p/← back, f fix it, e engine, Escape leaves the tour."""
+    from dockertui.tour.lessons import BY_ID, LESSONS, lesson_ids
+
+    if lesson is not None and lesson not in BY_ID:
+        fail(f"There is no lesson '{printable(lesson)}': the lessons are {lesson_ids()}.")
+    obj = ctx.obj or {}
+    host = host or obj.get("host")
+    context = context or obj.get("context")
+    read_only = bool(obj.get("read_only"))
+    start = lesson or LESSONS[0].id
+    if lab:
+        from dockertui.cli.console import _console
+
+        _console(host, context, read_only=read_only, ansi=ansi, tour=start)
+        return
+    if host or context:
+        fail("The tour runs on the demo engine unless --lab is given: add --lab to use --host.")
+    from dockertui.cli.demo import demo_console
+
+    demo_console(speed, read_only=read_only, ansi=ansi, tour=start)

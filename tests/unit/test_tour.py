@@ -1,0 +1,274 @@
+"""The guided tour without an engine: the lessons against the check registry
+and the fix wizard's changes, the choice of each lesson's example on the
+showcase fleet (held to the check functions themselves, run again on the
+container), and the tour screen driven with Pilot: every lesson reached with
+next and back, the progress text, `--lesson`, `f` opening the wizard with the
+lesson's change ticked, and a hostile container name shown escaped."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+from textual.widgets import Checkbox, Static
+
+from dockertui.audit import CHECKS, ContainerReport, audit_container, audit_engine
+from dockertui.engine.snapshot import SnapshotSource
+from dockertui.fixes.plan import CHANGES
+from dockertui.model import Container, container_from_inspect
+from dockertui.tour.lessons import BY_ID, LESSONS
+from dockertui.tour.pick import about_containers, checks_of, pick
+from dockertui.ui.app import DockerTUI
+from dockertui.ui.fix_wizard import FixWizard
+from dockertui.ui.main_screen import MainScreen
+from dockertui.ui.tour_screen import TourScreen
+
+from showcase import showcase_fixer, showcase_source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+BACKUP_STAMP = "-backup-20261201-101010"
+
+
+def reports(source: SnapshotSource) -> list[ContainerReport]:
+    return [audit_container(c, source.engine) for c in source.containers]
+
+
+def fires(check: str, container: Container, source: SnapshotSource) -> bool:
+    """Whether the check's own function, run again, reports a hit."""
+    fn = CHECKS[check].fn
+    assert fn is not None
+    return bool(fn(container, source.engine))
+
+
+def fixture_container(case: str, name: str, index: int) -> Container:
+    doc = json.loads((FIXTURES / "inspect" / f"{case}.json").read_text())
+    doc["Id"] = f"{index:02d}" + doc["Id"][2:]
+    doc["Name"] = f"/{name}"
+    return container_from_inspect(doc)
+
+
+# -- the lessons -----------------------------------------------------------------------
+
+
+def test_the_twelve_lessons_name_real_checks_and_changes() -> None:
+    assert len(LESSONS) == 12 and len(BY_ID) == 12
+    assert [lesson.id for lesson in LESSONS][:2] == ["root", "capabilities"]
+    for lesson in LESSONS:
+        assert lesson.explanation and lesson.checks and lesson.cures, lesson.id
+        unknown = [c for c in (*lesson.checks, *lesson.not_with) if c not in CHECKS]
+        assert not unknown, (lesson.id, unknown)
+        assert all(c in CHANGES for c in lesson.changes), lesson.id
+        # a lesson the wizard cannot fix says what to do instead
+        assert lesson.changes or lesson.by_hand, lesson.id
+        assert all(CHECKS[c].scope in ("container", "engine") for c in lesson.checks)
+
+
+def test_every_change_a_lesson_offers_clears_one_of_its_checks() -> None:
+    """What `f` ticks must be about the lesson: each change, planned alone on
+    the lesson's example in the showcase, clears a finding of the lesson
+    (or, when it cannot apply to that example, is not offered there)."""
+    from dockertui.fixes.plan import plan
+
+    source = showcase_source()
+    found = reports(source)
+    for lesson in LESSONS:
+        example = pick(lesson, found)
+        if example is None:
+            continue
+        for change in lesson.changes:
+            fix = plan(example.container.raw, [change], source.engine, validate=False)
+            if fix.document == example.container.raw:
+                continue  # nothing to change on this one
+            assert set(fix.cleared) & set(lesson.checks), (lesson.id, change, fix.cleared)
+
+
+# -- choosing the example --------------------------------------------------------------------
+
+
+def test_each_container_lesson_shows_a_container_with_its_finding() -> None:
+    source = showcase_source()
+    found = reports(source)
+    shown = {}
+    for lesson in LESSONS:
+        example = pick(lesson, found)
+        if not about_containers(lesson):
+            assert example is None, lesson.id
+            continue
+        if example is None:
+            # then truly no container of the showcase fires one of its checks
+            for c in source.containers:
+                assert not any(fires(k, c, source) for k in checks_of(lesson, "container"))
+            continue
+        assert any(fires(k, example.container, source) for k in checks_of(lesson, "container"))
+        shown[lesson.id] = example.container.name
+    # the showcase's cases, as a person would pick them
+    assert shown["capabilities"] == "vpn-gateway"  # not the privileged one: it holds all
+    assert shown["privileged"] == "legacy-billing"
+    assert shown["host-namespaces"] == "node-exporter"
+    assert shown["docker-socket"] == "ci-runner"
+    assert shown["network"] == "web"
+    # seccomp is off only on the privileged container here: it is taken after all
+    assert shown["seccomp"] == "legacy-billing"
+
+
+def test_a_fixs_backup_is_never_the_example() -> None:
+    sock = fixture_container("docker-socket", "ci", 1)
+    backup = replace(sock, id="02" + sock.id[2:], name="ci" + BACKUP_STAMP)
+    base = showcase_source()
+    only_backup = SnapshotSource(base.engine, [backup])
+    assert pick(BY_ID["docker-socket"], reports(only_backup)) is None
+    both = SnapshotSource(base.engine, [backup, sock])
+    chosen = pick(BY_ID["docker-socket"], reports(both))
+    assert chosen is not None and chosen.container.name == "ci"
+
+
+def test_a_running_container_is_shown_before_a_stopped_one() -> None:
+    base = showcase_source()
+    running = fixture_container("sshd", "b-running", 1)
+    created = fixture_container("sshd-created", "a-created", 2)
+    assert running.running and not created.running
+    chosen = pick(BY_ID["sshd"], reports(SnapshotSource(base.engine, [created, running])))
+    assert chosen is not None and chosen.container.name == "b-running"
+
+
+# -- the screen ----------------------------------------------------------------------------
+
+
+def text_of(app: DockerTUI, selector: str) -> str:
+    """What a Static of the current screen shows, whitespace collapsed."""
+    content = app.screen.query_one(selector, Static).content
+    if isinstance(content, Text):
+        return " ".join(content.plain.split())
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console.print(content)  # type: ignore[arg-type]
+    return " ".join(console.export_text().split())
+
+
+def title_of(app: DockerTUI) -> str:
+    return text_of(app, "#tour-title")
+
+
+async def test_next_reaches_every_lesson_and_back_returns() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="root")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TourScreen)
+        for number, lesson in enumerate(LESSONS, 1):
+            assert f"lesson {number} of 12: {lesson.title}" in title_of(app)
+            assert lesson.explanation[0][:40] in text_of(app, "#tour-text")
+            await pilot.press("n" if number % 2 else "right")
+        assert "lesson 12 of 12" in title_of(app)  # the last one stays
+        await pilot.press("p")
+        assert "lesson 11 of 12" in title_of(app)
+        await pilot.press("left")
+        assert "lesson 10 of 12" in title_of(app)
+        for _ in range(12):
+            await pilot.press("p")
+        assert "lesson 1 of 12" in title_of(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_lesson_opens_directly_on_its_example() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="capabilities")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "lesson 2 of 12: Capabilities and the default set" in title_of(app)
+        line = text_of(app, "#tour-example")
+        assert "Example: vpn-gateway (running)" in line
+        body = text_of(app, "#tour-text")
+        assert "$ docker run -d --cap-drop ALL --cap-add NET_BIND_SERVICE IMAGE" in body
+        assert "vpn-gateway holds beyond it: NET_ADMIN SYS_PTRACE" in body
+        assert "Holds dangerous capabilities cap-dangerous" in body
+
+
+async def test_f_opens_the_wizard_with_the_lessons_change_ticked() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="capabilities")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        wizard = app.screen
+        assert isinstance(wizard, FixWizard)
+        assert wizard.container_name == "vpn-gateway"
+        ticked = [n for n in wizard.changes if wizard.query_one(f"#change-{n}", Checkbox).value]
+        assert ticked == ["drop-caps"]  # and not the wizard's other suggestions
+        assert wizard.plan.changes == ("drop-caps",)
+        await pilot.press("escape")
+        assert isinstance(app.screen, TourScreen)
+
+
+async def test_a_risky_change_is_offered_not_ticked() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="privileged")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert "Tick “Remove --privileged” yourself" in text_of(app, "#tour-text")
+        await pilot.press("f")
+        await pilot.pause()
+        wizard = app.screen
+        assert isinstance(wizard, FixWizard) and wizard.container_name == "legacy-billing"
+        assert "unprivileged" in wizard.changes
+        assert not wizard.query_one("#change-unprivileged", Checkbox).value
+
+
+async def test_read_only_offers_no_fix() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, read_only=True, tour="capabilities")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "Fixes are off in this console (read-only)." in text_of(app, "#tour-text")
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, TourScreen)
+
+
+async def test_an_engine_lesson_shows_the_engine_findings_and_screen() -> None:
+    from dockertui.ui.engine_screen import EngineScreen
+
+    source = showcase_source()
+    ids = {f.check for f in audit_engine(source.engine, source.client)}
+    assert "engine-outdated" in ids  # the captured 20.10.24 engine
+    app = DockerTUI(source, fixer=showcase_fixer, tour="updates")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "The engine: 2 findings of this lesson" in text_of(app, "#tour-example")
+        assert "engine-outdated" in text_of(app, "#tour-text")
+        await pilot.press("e")
+        assert isinstance(app.screen, EngineScreen)
+        await pilot.press("escape")
+        await pilot.press("n")
+        assert "lesson 11 of 12: TLS for remote clients" in title_of(app)
+        assert "no finding of this lesson" in text_of(app, "#tour-example")
+
+
+async def test_a_hostile_container_name_is_shown_escaped() -> None:
+    evil = "ci[bold red]x[/]\x1b]0;owned\x07"
+    sock = replace(fixture_container("docker-socket", "ci", 1), name=evil)
+    base = showcase_source()
+    app = DockerTUI(SnapshotSource(base.engine, [sock]), fixer=showcase_fixer, tour="docker-socket")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        line = text_of(app, "#tour-example")
+        assert "Example: ci[bold red]x[/]\\x1b]0;owned\\x07 (running)" in line
+        assert "\x1b" not in line and "\x07" not in line
+
+
+def test_an_unknown_lesson_is_one_sentence_and_exit_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dockertui", "tour", "--lesson", "nope\x1b[2J"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and not done.stdout
+    assert lines[0].startswith("dockertui: There is no lesson 'nope\\x1b[2J'")
+    listed = re.findall(r"[a-z-]+", lines[0].split("the lessons are ", 1)[1])
+    assert [w for w in listed if w != "and"] == [lesson.id for lesson in LESSONS]
