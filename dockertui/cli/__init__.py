@@ -22,6 +22,7 @@ LAZY_COMMANDS = {
     "checks": ("dockertui.cli.scan", "list_checks"),
     "demo": ("dockertui.cli.demo", "demo"),
     "tour": ("dockertui.cli.tour", "tour"),
+    "lab": ("dockertui.cli.lab", "lab"),
     "serve": ("dockertui.cli.serve", "serve"),
 }
 

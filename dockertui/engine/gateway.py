@@ -400,9 +400,7 @@ class EngineGateway:
         self, *, filters: Mapping[str, Sequence[str]] | None = None
     ) -> list[dict[str, Any]]:
         """GET /containers/json?all=1, optionally filtered (as `docker ps --filter`)."""
-        params: dict[str, Any] = {"all": "1"}
-        if filters:
-            params["filters"] = json.dumps({k: list(v) for k, v in filters.items()})
+        params = {"all": "1", **_filters(filters)}
         return [e for e in await self.get("containers/json", params) or [] if isinstance(e, dict)]
 
     async def create_container(self, body: Mapping[str, Any], name: str) -> str:
@@ -433,8 +431,8 @@ class EngineGateway:
 
     async def remove_container(self, ref: str, *, volumes: bool = False) -> None:
         """DELETE a stopped container (never forced). dockertui removes only
-        its own never-started lock containers, with the anonymous volumes
-        their creation made (`volumes`)."""
+        containers it made: its never-started lock containers and a lab's
+        (`lab down`), with the anonymous volumes their creation made (`volumes`)."""
         await self._json("DELETE", f"containers/{ref}", params={"v": volumes, "force": False})
 
     async def container_changes(self, ref: str) -> list[dict[str, Any]]:
@@ -515,6 +513,44 @@ class EngineGateway:
             f"networks/{network}/connect",
             body={"Container": container, "EndpointConfig": dict(endpoint_config)},
         )
+
+    async def list_networks(
+        self, *, filters: Mapping[str, Sequence[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """GET /networks, optionally filtered (label=, name=, ...)."""
+        found = await self.get("networks", _filters(filters))
+        return [e for e in found or [] if isinstance(e, dict)]
+
+    async def create_network(self, body: Mapping[str, Any]) -> str:
+        """POST /networks/create (with CheckDuplicate: a taken name is Conflict); its id."""
+        answer = await self._json(
+            "POST", "networks/create", body={"CheckDuplicate": True, **dict(body)}
+        )
+        return str(answer["Id"])
+
+    async def remove_network(self, ref: str) -> None:
+        await self._json("DELETE", f"networks/{ref}")
+
+    async def list_volumes(
+        self, *, filters: Mapping[str, Sequence[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """GET /volumes, optionally filtered: the Volumes list of the answer."""
+        answer = await self.get("volumes", _filters(filters))
+        volumes = answer.get("Volumes") if isinstance(answer, dict) else None
+        return [e for e in volumes or [] if isinstance(e, dict)]
+
+    async def create_volume(self, body: Mapping[str, Any]) -> None:
+        """POST /volumes/create (an existing name is taken as it is, as the engine does)."""
+        await self._json("POST", "volumes/create", body=dict(body))
+
+    async def remove_volume(self, name: str) -> None:
+        """DELETE /volumes/{name} (never forced: a volume in use is Conflict)."""
+        await self._json("DELETE", f"volumes/{name}")
+
+
+def _filters(filters: Mapping[str, Sequence[str]] | None) -> dict[str, str]:
+    """The `filters` query parameter the engine reads ({} for none)."""
+    return {"filters": json.dumps({k: list(v) for k, v in filters.items()})} if filters else {}
 
 
 def _query(params: Mapping[str, Any] | None) -> dict[str, str] | None:

@@ -166,7 +166,10 @@ def test_status_says_why_a_member_could_not_start(load_inspect: Callable[[str], 
     assert member_status(running, "t1-x", doc).why == "created, not started yet; lab up starts it"
     # A failed start leaves the engine's error in State.Error (edited in: the
     # capture never tried to start it).
-    message = "OCI runtime create failed: unable to apply caps: operation not permitted: unknown"
+    message = (  # what dockerd 20.10 said on the capture machine for a privileged start
+        "failed to create shim task: OCI runtime create failed: runc create failed: unable to "
+        "start container process: unable to apply caps: operation not permitted: unknown"
+    )
     doc["State"].update(Error=message, ExitCode=128)
     found = member_status(running, "t1-x", doc)
     assert found.cannot_start and found.state == "created" and message in found.why
