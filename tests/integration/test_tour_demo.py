@@ -1,0 +1,145 @@
+"""The guided tour on the demo engine, as `dockertui tour` runs it by
+default: the Watcher, the EngineGateway and the EngineFixer on the demo's
+socket (frozen: speed 0), so the fleet is the teaching fleet and nothing
+touches a real engine.
+
+Every container lesson's example has the lesson's finding (the check's own
+function, run again on the container the console holds); the capabilities
+lesson's fix, applied from the tour through the real executor, re-creates
+vpn-gateway with the hardening list dropped and the lesson shows the
+grade it had and the better one it has now; the tour's header carries the
+demo's notice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from console_support import until, widget_text
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox, Input
+
+from dockertui.audit import CHECKS
+from dockertui.cli.demo import NOTICE
+from dockertui.demo.run import demo_engine
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.watch import Watcher
+from dockertui.fixes.session import EngineFixer
+from dockertui.fixes.state import State
+from dockertui.tour.lessons import LESSONS
+from dockertui.tour.pick import about_containers, checks_of
+from dockertui.ui.app import DockerTUI
+from dockertui.ui.fix_wizard import FixWizard
+from dockertui.ui.tour_screen import TourScreen
+
+WAIT = 30.0
+#: The demo fleet's size at start (it grows only with its activity, frozen here).
+FLEET = 21
+
+
+@pytest.fixture
+async def socket() -> AsyncIterator[str]:
+    async with demo_engine(0.0) as path:
+        yield path
+
+
+def tour_app(socket: str, state: Path, lesson: str) -> DockerTUI:
+    endpoint = resolve_endpoint(host=f"unix://{socket}", env={})
+    fixer = EngineFixer(endpoint, State(state), verify_seconds=1.0)
+    return DockerTUI(Watcher(endpoint), fixer=fixer, notice=NOTICE, tour=lesson)
+
+
+def tour_of(app: DockerTUI) -> TourScreen:
+    found = [s for s in app.screen_stack if isinstance(s, TourScreen)]
+    assert found
+    return found[0]
+
+
+async def test_every_lesson_shows_a_demo_container_with_its_finding(
+    socket: str, tmp_path: Path
+) -> None:
+    app = tour_app(socket, tmp_path, "root")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.state.reports) >= FLEET, WAIT, "the fleet")
+        tour = tour_of(app)
+        tour.show_lesson(0)
+        assert "SIMULATED ENGINE" in widget_text(tour.query_one("#tour-notice"))
+        engine = app.state.engine
+        assert engine is not None
+        shown = {}
+        for number, lesson in enumerate(LESSONS, 1):
+            await pilot.pause()
+            assert f"lesson {number} of 12" in widget_text(tour.query_one("#tour-title"))
+            example = tour.example()
+            if about_containers(lesson):
+                # the teaching fleet has an example of every container lesson
+                assert example is not None, lesson.id
+                fn = [CHECKS[c].fn for c in checks_of(lesson, "container")]
+                assert any(f(example.container, engine) for f in fn if f), lesson.id
+                shown[lesson.id] = example.container.name
+            else:
+                assert example is None
+            await pilot.press("right")
+    assert shown["capabilities"] == "vpn-gateway"
+    assert shown["privileged"] == "monitoring-agent"
+    assert shown["docker-socket"] == "ci-runner"
+    assert shown["sshd"] == "legacy-crm"
+
+
+async def press_on(pilot: Pilot[None], widget: Button | Checkbox, key: str) -> None:
+    widget.focus()
+    await pilot.pause()
+    while isinstance(widget, Button) and widget.has_class("-active"):
+        await pilot.pause(0.05)  # a button ignores presses during its press animation
+    await pilot.press(key)
+    await pilot.pause()
+
+
+async def test_the_capabilities_fix_from_the_tour_changes_the_grade(
+    socket: str, tmp_path: Path
+) -> None:
+    app = tour_app(socket, tmp_path, "capabilities")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: len(app.state.reports) >= FLEET, WAIT, "the fleet")
+        tour = tour_of(app)
+        tour.show_lesson(1)
+        assert tour.example_name == "vpn-gateway"
+        before = tour.example()
+        assert before is not None
+        assert "cap-dangerous" in {f.check for f in before.findings}
+
+        await pilot.press("f")
+        await pilot.pause()
+        wizard = app.screen
+        assert isinstance(wizard, FixWizard) and wizard.container_name == "vpn-gateway"
+        assert wizard.plan.changes == ("drop-caps",)
+        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
+        await until(pilot, lambda: wizard.preview is not None, WAIT, "no preview came back")
+        assert wizard.preview is not None and wizard.preview.refusal is None
+        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
+        wizard.query_one("#confirm-name", Input).value = "vpn-gateway"
+        await pilot.pause()
+        await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
+        await until(pilot, lambda: wizard.result is not None, WAIT, "the fix never ended")
+        result = wizard.result
+        assert result is not None and result.status == "applied", result and result.message
+        await press_on(pilot, wizard.query_one("#fix-close", Button), "enter")
+        assert app.screen is tour
+
+        def replaced() -> bool:
+            now = tour.example()
+            return now is not None and now.container.id != before.container.id
+
+        await until(pilot, replaced, WAIT, "the tour never saw the re-created vpn-gateway")
+        now = tour.example()
+        assert now is not None and now.score > before.score
+        # the wizard's default preset drops the hardening list: some of the
+        # lesson's findings go (what vpn-gateway needs for its work may stay)
+        lesson = set(tour.lesson.checks)
+        gone = sorted(lesson & {f.check for f in before.findings} - {f.check for f in now.findings})
+        assert gone
+        line = " ".join(widget_text(tour.query_one("#tour-example")).split())
+        assert f"grade {before.grade} {before.score} → now {now.grade} {now.score}" in line
+        body = " ".join(widget_text(tour.query_one("#tour-text")).split())
+        assert f"✔ cleared since the lesson opened: {', '.join(gone)}" in body
