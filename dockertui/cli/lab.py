@@ -141,8 +141,8 @@ def up(
     made = report.made
     cannot = sum(m.cannot_start for m in report.status.members) if report.status else 0
     click.echo(
-        f"Lab {lab_name}: made {made['network']} networks, {made['volume']} volumes and "
-        f"{made['container']} containers; started {report.started}"
+        f"Lab {lab_name}: made {_counts(made, 'network', 'volume', 'container')}; "
+        f"started {report.started}"
         + (f"; {cannot} cannot start on this engine (see why)." if cannot else ".")
     )
     if report.status is not None:
@@ -162,10 +162,7 @@ def down(ctx: click.Context, host: str | None, context: str | None, lab_name: st
     names = _names(lab_name)
     report = _run(ctx, host, context, lambda g: lab_down(g, names, click.echo))
     removed = report.removed
-    click.echo(
-        f"Lab {lab_name}: removed {removed['container']} containers, {removed['network']} "
-        f"networks and {removed['volume']} volumes."
-    )
+    click.echo(f"Lab {lab_name}: removed {_counts(removed, 'container', 'network', 'volume')}.")
     if report.left:
         fail(
             f"Could not remove {'; '.join(report.left)}; see what uses them, then run lab down again."
@@ -187,6 +184,14 @@ def status(ctx: click.Context, host: str | None, context: str | None, lab_name: 
         click.echo(f"There is no lab {lab_name} on this engine; make it with lab up --image IMAGE.")
         return
     _print_status(found)
+
+
+def _counts(counts: dict[str, int], *kinds: str) -> str:
+    """'2 networks, 1 volume and 0 containers'."""
+    from dockertui.lab.ops import plural
+
+    said = [plural(counts[k], k) for k in kinds]
+    return ", ".join(said[:-1]) + " and " + said[-1]
 
 
 def _print_status(found: LabStatus) -> None:

@@ -113,7 +113,8 @@ async def _bounded(jobs: Iterable[Awaitable[T]]) -> list[T]:
     return list(await asyncio.gather(*(one(j) for j in jobs)))
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 container', '3 containers'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -134,7 +135,7 @@ async def up(
     others = [c for c in containers if LAB_LABEL not in _labels(c) and not is_lock(_labels(c))]
     if others and not force:
         raise LabError(
-            f"The engine at {where} already has {_plural(len(others), 'container')} that "
+            f"The engine at {where} already has {plural(len(others), 'container')} that "
             "no lab made; lab up puts the teaching fleet next to them only with --force."
         )
     if gateway.endpoint.transport != "unix" and not i_know:
