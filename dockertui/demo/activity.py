@@ -9,7 +9,9 @@ and recovering, a crash and the restart policy bringing the service back,
 an operator restarting the web server, and someone's `docker run` of a
 hotfix build appearing in the fleet. Each is carried out through the
 engine's own operations, so the console sees the same events a real
-engine sends. At speed 0 nothing happens: the fleet is frozen.
+engine sends. While a guided fix holds its lock the beats are skipped, so
+the demo never fails a fix it is verifying. At speed 0 nothing happens:
+the fleet is frozen.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from dockertui.demo.engine import DemoEngine, EngineFault
 from dockertui.demo.fleet import NEWCOMER
 from dockertui.demo.records import Container, Status
+from dockertui.model import is_lock
 
 #: Seconds of one pass over the timeline at speed 1.
 CYCLE_SECONDS = 90.0
@@ -120,6 +123,13 @@ TIMELINE: tuple[Beat, ...] = (
 )
 
 
+def fix_in_progress(engine: DemoEngine) -> bool:
+    """Whether a guided fix holds its lock on the engine now (its lock
+    container exists): the timeline then skips its beats, so the demo's
+    own activity never fails a fix that is being verified."""
+    return any(is_lock(c.labels) for c in engine.containers.values())
+
+
 async def run_timeline(engine: DemoEngine) -> None:
     """Play the timeline in a loop until cancelled (nothing at speed 0)."""
     if engine.speed <= 0:
@@ -129,6 +139,8 @@ async def run_timeline(engine: DemoEngine) -> None:
         for beat in TIMELINE:
             await asyncio.sleep((beat.at - elapsed) / engine.speed)
             elapsed = beat.at
+            if fix_in_progress(engine):
+                continue  # a restart or a crash now would fail a trainee's verification
             with contextlib.suppress(EngineFault):  # the trainer removed or stopped it
                 beat.act(engine)
         await asyncio.sleep((CYCLE_SECONDS - elapsed) / engine.speed)

@@ -1,0 +1,113 @@
+"""`dockertui demo` as a user runs it, with no Docker engine anywhere:
+DOCKER_HOST points at a socket that does not exist, the console runs in a
+pseudo-terminal of 80x24, shows the simulated fleet under a header that
+says it is a simulation, quits on `q` and leaves no socket folder behind.
+And `dockertui` itself, finding no engine, says in its one sentence that
+the demo runs without one."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import os
+import pty
+import re
+import select
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+from integration_support import ERROR_PREFIX, cli_env, run_cli
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+def _folders() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "dockertui-demo-*")))
+
+
+def run_demo_in_pty(args: list[str], env: dict[str, str], wanted: list[bytes]) -> tuple[int, bytes]:
+    """`python -m dockertui ARGS` in an 80x24 pseudo-terminal: read until every
+    `wanted` text has appeared on screen (escape sequences removed), then
+    press q; (exit code, the text it wrote)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the console
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "dockertui", *args], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    raw = bytearray()
+
+    def text() -> bytes:
+        return CSI.sub(b"", bytes(raw))
+
+    def read(until: float) -> bool:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            raw.extend(chunk)
+        return time.monotonic() < until
+
+    code = -1
+    try:
+        deadline = time.monotonic() + 60
+        while not all(w in text() for w in wanted) and read(deadline):
+            pass
+        os.write(fd, b"q")
+        deadline = time.monotonic() + 20
+        while read(deadline):
+            pass
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return code, text()
+
+
+def test_the_demo_runs_with_no_docker_at_80x24(tmp_path: Path) -> None:
+    env = cli_env(
+        {
+            "DOCKER_HOST": f"unix://{tmp_path}/no-such/docker.sock",
+            "DOCKERTUI_STATE_DIR": str(tmp_path / "state"),
+            "TERM": "xterm-256color",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    before = _folders()
+    # worst first: the rows that fit in 24 lines (payments-api, grade A, is further down)
+    wanted = [b"SIMULATED ENGINE", b"monitoring-agent", b"debug-shell", b"ci-runner"]
+    code, shown = run_demo_in_pty(["demo", "--speed", "0"], env, wanted)
+    missing = [w for w in wanted if w not in shown]
+    assert not missing, (missing, shown[-3000:])
+    assert code == 0, shown[-2000:]
+    assert not (_folders() - before), "the demo left its socket folder behind"
+    assert not (tmp_path / "state").exists()  # a demo writes nothing to the user's state
+
+
+def test_no_engine_points_at_the_demo(tmp_path: Path) -> None:
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/missing.sock"}
+    done = run_cli([], env=env, timeout=60)
+    err = done.stderr.decode()
+    assert done.returncode == 2
+    (line,) = err.strip().splitlines()  # still one sentence
+    assert line.startswith(ERROR_PREFIX)
+    assert f"{tmp_path}/missing.sock" in line and "`dockertui demo`" in line
+    assert line.count(". ") == 0 and line.endswith(".")
+
+
+def test_the_demo_takes_no_engine_options() -> None:
+    done = run_cli(["-H", "unix:///var/run/docker.sock", "demo"], timeout=60)
+    assert done.returncode == 2
+    assert "simulated engine" in done.stderr.decode()
