@@ -43,7 +43,8 @@ def tour(
     shows a live container with the risk, the docker run flags that cause
     and fix it, and lets you apply the fix and watch the grade change.
 
-    Keys: n/→ next, p/← back, f fix it, e engine, Escape leaves the tour."""
+    Keys: n/→ next, p/← back, f fix it, e engine, Escape leaves the tour
+    for the console, q quits."""
     from dockertui.tour.lessons import BY_ID, LESSONS, lesson_ids
 
     if lesson is not None and lesson not in BY_ID:
@@ -59,7 +60,7 @@ def tour(
         _console(host, context, read_only=read_only, ansi=ansi, tour=start)
         return
     if host or context:
-        fail("The tour runs on the demo engine unless --lab is given: add --lab to use --host.")
+        fail("The tour runs on the demo engine: add --lab to run it on the engine --host names.")
     from dockertui.cli.demo import demo_console
 
     demo_console(speed, read_only=read_only, ansi=ansi, tour=start)

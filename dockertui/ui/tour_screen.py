@@ -13,7 +13,7 @@ on screen next to the grade it has now. `f` opens the console's fix wizard
 (`fix`, the app's `fix_container`) on it with the lesson's changes ticked
 (not those that can break a service: the wizard offers those with their
 warning). Keys: n/→ next, p/← back, f fix, e the engine screen, Escape
-leaves the tour for the console. Everything from a container goes through
+leaves the tour for the console, q quits. Everything from a container goes through
 `printable` into Text, never into markup. Styles live in css/tour.tcss."""
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class TourScreen(Screen[None]):
         Binding("f", "fix", "Fix it"),
         Binding("e", "engine", "Engine"),
         Binding("escape", "leave", "Leave the tour"),
+        Binding("q", "app.quit", "Quit", show=False),
         Binding("question_mark", "app.help", "Help"),
     ]
 

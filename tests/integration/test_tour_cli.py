@@ -1,0 +1,43 @@
+"""`dockertui tour` as a user runs it: on the demo engine with no Docker
+anywhere (DOCKER_HOST at a socket that does not exist), in an 80x24
+pseudo-terminal, `--lesson capabilities` opens that lesson on the demo's
+vpn-gateway under the simulation notice, and q quits; the endpoint options
+without --lab, and --lab on a missing engine, end in one sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from integration_support import ERROR_PREFIX, cli_env, run_cli
+from test_demo_cli import ROOT, run_demo_in_pty
+
+
+def test_the_tour_opens_a_lesson_on_the_demo_at_80x24(tmp_path: Path) -> None:
+    env = cli_env(
+        {
+            "DOCKER_HOST": f"unix://{tmp_path}/no-such/docker.sock",
+            "DOCKERTUI_STATE_DIR": str(tmp_path / "state"),
+            "TERM": "xterm-256color",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    wanted = [b"SIMULATED ENGINE", b"lesson 2 of 12", b"Example: vpn-gateway", b"Next"]
+    code, shown = run_demo_in_pty(["tour", "--lesson", "capabilities", "--speed", "0"], env, wanted)
+    missing = [w for w in wanted if w not in shown]
+    assert not missing, (missing, shown[-3000:])
+    assert code == 0, shown[-2000:]
+    assert not (tmp_path / "state").exists()  # the demo's fixes keep their state in its folder
+
+
+def test_engine_options_need_lab() -> None:
+    done = run_cli(["tour", "-H", "unix:///var/run/docker.sock"], timeout=60)
+    assert done.returncode == 2
+    (line,) = done.stderr.decode().strip().splitlines()
+    assert line.startswith(ERROR_PREFIX) and "--lab" in line
+
+
+def test_lab_on_a_missing_engine_is_one_sentence(tmp_path: Path) -> None:
+    done = run_cli(["tour", "--lab", "-H", f"unix://{tmp_path}/missing.sock"], timeout=60)
+    assert done.returncode == 2
+    (line,) = done.stderr.decode().strip().splitlines()
+    assert line.startswith(ERROR_PREFIX) and f"{tmp_path}/missing.sock" in line
