@@ -253,7 +253,16 @@ async def down(gateway: EngineGateway, names: Names, say: Say) -> DownReport:
 
     await _bounded(remove(e) for e in await gateway.list_containers(filters=_lab_filter(names)))
     for net in await gateway.list_networks(filters=_lab_filter(names)):
-        await _remove(report, "network", str(net.get("Name")), gateway.remove_network)
+        name = str(net.get("Name"))
+        # The engine removes a network that only stopped containers are
+        # attached to, and they would not start again: leave it to them.
+        # By name: a created container's attachment has no network id yet.
+        users = await gateway.list_containers(filters={"network": [name]})
+        if users:
+            listed = ", ".join(printable(_name(u)) for u in users)
+            report.left.append(f"network {printable(name)} (still attached to {listed})")
+            continue
+        await _remove(report, "network", name, gateway.remove_network)
     for vol in await gateway.list_volumes(filters=_lab_filter(names)):
         await _remove(report, "volume", str(vol.get("Name")), gateway.remove_volume)
     return report

@@ -23,7 +23,7 @@ import pytest
 from integration_support import error_lines, run_cli, text
 
 from dockertui.audit import capabilities as caps
-from dockertui.demo.fleet import FLEET, VOLUMES, RunState
+from dockertui.demo.fleet import FLEET, NETWORKS, VOLUMES, RunState
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.gateway import EngineGateway
 from dockertui.lab import ops
@@ -317,10 +317,12 @@ def test_a_remote_engine_gets_host_reaching_members_only_with_i_know(
     assert docs[privileged.name]["HostConfig"]["Privileged"] is True
 
 
-async def _up_subset(host: str, lab_name: str, members: list[Any]) -> ops.UpReport:
+async def _up_subset(
+    host: str, lab_name: str, members: list[Any], networks: tuple[Any, ...] = ()
+) -> ops.UpReport:
     gateway = await EngineGateway.open(resolve_endpoint(host=host))
     try:
-        subset = plan(harness.IMAGE, Names(lab_name), fleet=members, networks=(), volumes=())
+        subset = plan(harness.IMAGE, Names(lab_name), fleet=members, networks=networks, volumes=())
         return await ops.up(gateway, subset, force=True, i_know=True)
     finally:
         await gateway.close()
@@ -337,3 +339,30 @@ def test_status_says_when_the_image_has_no_sshd(
     assert f"{Names(lab_name).container(member.name)} running" in out
     assert "the image has no /usr/sbin/sshd" in out
     assert "not created; lab up makes it" in out  # the other members
+
+
+def test_down_leaves_what_another_container_still_uses_and_says_so(
+    docker_api: docker.APIClient, containers: harness.Containers, lab_name: str
+) -> None:
+    network = next(
+        n for n in NETWORKS if n.name in {m.create["HostConfig"]["NetworkMode"] for m in FLEET}
+    )
+    member = next(m for m in FLEET if m.create["HostConfig"]["NetworkMode"] == network.name)
+    asyncio.run(_up_subset(harness.BASE_URL, lab_name, [member], (network,)))
+    lab_network = Names(lab_name).network(network.name)
+    foreign = containers.create("lab-foreign", start=False)
+    docker_api.connect_container_to_network(foreign, lab_network)
+    result = lab_cli("down", "--name", lab_name)
+    assert result.returncode == 2
+    lines = error_lines(result)
+    assert len(lines) == 1 and f"network {lab_network}" in lines[0], lines
+    assert leftovers(docker_api, lab_name) == {
+        "containers": [],
+        "networks": [lab_network],
+        "volumes": [],
+    }
+    docker_api.inspect_container(foreign)  # not the lab's: never touched
+    docker_api.disconnect_container_from_network(foreign, lab_network)
+    again = lab_cli("down", "--name", lab_name)
+    assert again.returncode == 0, text(again.stderr)
+    assert leftovers(docker_api, lab_name) == {"containers": [], "networks": [], "volumes": []}
