@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate the SVG screenshots in screenshots/ from the showcase fleet
-(tests/showcase.py: captured inspect documents, no engine needed).
+(tests/showcase.py: captured inspect documents, no engine needed), and the
+tour's from the demo engine (frozen), as `dockertui tour` shows it.
 
     python scripts/screenshots.py
 """
@@ -35,6 +36,26 @@ async def shoot(name: str, size: tuple[int, int], steps: list[str], *, busy: boo
         app.save_screenshot(str(OUT / f"{name}.svg"))
 
 
+async def shoot_tour(name: str, size: tuple[int, int], lesson: str) -> None:
+    """The tour at `lesson` on a frozen demo engine of its own."""
+    from dockertui.cli.demo import NOTICE
+    from dockertui.demo.run import demo_engine
+    from dockertui.engine.endpoint import resolve_endpoint
+    from dockertui.engine.watch import Watcher
+    from dockertui.ui.tour_screen import TourScreen
+
+    async with demo_engine(0.0) as socket_path:
+        endpoint = resolve_endpoint(host=f"unix://{socket_path}", env={})
+        app = DockerTUI(Watcher(endpoint), fixer=showcase_fixer, notice=NOTICE, tour=lesson)
+        async with app.run_test(size=size) as pilot:
+            for _ in range(100):  # until the fleet is in
+                if app.state.reports and isinstance(app.screen, TourScreen):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.3)
+            app.save_screenshot(str(OUT / f"{name}.svg"))
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     await shoot("console-wide", (160, 48), [])
@@ -49,6 +70,8 @@ async def main() -> None:
     await shoot("filter", (160, 48), ["slash", *"docker-socket", "enter"])
     await shoot("fix-wizard", (160, 48), ["f"])
     await shoot("fix-review", (160, 48), ["f", "next"])
+    await shoot_tour("tour-80x24", (80, 24), "capabilities")
+    await shoot_tour("tour-wide", (160, 48), "seccomp")
     print(f"wrote {len(list(OUT.glob('*.svg')))} screenshots to {OUT}")
 
 

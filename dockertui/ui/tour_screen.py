@@ -282,7 +282,11 @@ class TourScreen(Screen[None]):
         if not commands:
             rows.append(Text().append(empty, style=MUTED))
         for command in commands:
-            rows.append(Text().append("$ ", style=MUTED).append(command, style=COMMAND))
+            typed, hash_, comment = command.partition("  #")
+            line = Text().append("$ ", style=MUTED).append(typed, style=COMMAND)
+            if hash_:  # what the command means, after its own "#"
+                line.append(f"  #{comment}", style=MUTED)
+            rows.append(line)
         rows.append(Text())
         return Group(*rows)
 
