@@ -1,5 +1,6 @@
 """The console on the showcase fleet, as `dockertui` runs it: `--ansi` when
-given, `--disconnected` to follow the snapshot with a lost engine. Run by
+given, `--disconnected` to follow the snapshot with a lost engine, `--tour
+LESSON` to open the guided tour at that lesson. Run by
 test_ansi_output.py in a pseudo-terminal."""
 
 from __future__ import annotations
@@ -18,4 +19,5 @@ if __name__ == "__main__":
     source = showcase_source()
     if "--disconnected" in sys.argv:
         source.updates = (Disconnected("The engine went away.", 5),)
-    DockerTUI(source, fixer=showcase_fixer, ansi="--ansi" in sys.argv).run()
+    tour = sys.argv[sys.argv.index("--tour") + 1] if "--tour" in sys.argv else None
+    DockerTUI(source, fixer=showcase_fixer, ansi="--ansi" in sys.argv, tour=tour).run()
