@@ -25,14 +25,18 @@ from dockertui.cli.serve import listen_options, serve_demo
 NOTICE = "SIMULATED ENGINE: nothing here is real"
 
 
-@click.command()
-@click.option(
+#: --speed, for every command that runs the demo engine (demo, tour).
+speed_option = click.option(
     "--speed",
     type=click.FloatRange(min=0.0, max=100.0),
     default=1.0,
     show_default=True,
     help="How lively the simulated fleet is: 2 twice as busy, 0 frozen (screenshots).",
 )
+
+
+@click.command()
+@speed_option
 @click.option("--read-only", is_flag=True, help="Show no mutating action.")
 @click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours.")
 @click.option(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from dockertui.cli.common import endpoint_options, fail
+from dockertui.cli.demo import speed_option
 from dockertui.text import printable
 
 
@@ -20,13 +21,7 @@ from dockertui.text import printable
     is_flag=True,
     help="On a real engine (the lab fleet of `dockertui lab up`) instead of the demo engine.",
 )
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0.0, max=100.0),
-    default=1.0,
-    show_default=True,
-    help="How lively the demo engine's fleet is (0: frozen); not with --lab.",
-)
+@speed_option
 @endpoint_options
 @click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")
 @click.pass_context

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, RichLog, Static
+from textual.widgets import Button, DataTable, Input, RichLog, Static
 
 STEP = 0.05
 
@@ -127,3 +127,41 @@ def describe(app: Any, ids: Iterable[str]) -> str:
         f"connected={app.state.connected} status={app.state.status!r} "
         f"stale={fleet(app).has_class('stale')}; " + "; ".join(rows)
     )
+
+
+async def press_on(pilot: Pilot[Any], widget: Widget, key: str) -> None:
+    """Focus `widget` and press `key` on it (a button once its press animation is over)."""
+    widget.focus()
+    await pilot.pause()
+    while isinstance(widget, Button) and widget.has_class("-active"):
+        await pilot.pause(0.05)  # a button ignores presses during its press animation
+    await pilot.press(key)
+    await pilot.pause()
+
+
+async def apply_in_wizard(pilot: Pilot[Any], wizard: Any, timeout: float) -> Any:
+    """Take a fix wizard at its pick step through review (waiting for the
+    preview, which must find nothing to refuse), confirm (the name typed for
+    a re-create) and apply; close it once the result is in. The FixResult."""
+    await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
+    await until(pilot, lambda: wizard.preview is not None, timeout, "no preview came back")
+    assert wizard.preview.refusal is None, wizard.preview.refusal
+    await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
+    assert wizard.step == "confirm"
+    if wizard.plan.recreate:
+        wizard.query_one("#confirm-name", Input).value = wizard.container_name
+        await pilot.pause()
+    await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
+    await until(pilot, lambda: wizard.result is not None, timeout, "the fix never ended")
+    result = wizard.result
+    await press_on(pilot, wizard.query_one("#fix-close", Button), "enter")
+    return result
+
+
+def tour_screen(app: Any) -> Any:
+    """The guided tour's screen, wherever it is in the app's stack."""
+    from dockertui.ui.tour_screen import TourScreen
+
+    found = [s for s in app.screen_stack if isinstance(s, TourScreen)]
+    assert found, f"no tour screen in {app.screen_stack}"
+    return found[0]

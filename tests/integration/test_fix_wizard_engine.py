@@ -11,7 +11,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from console_support import fleet, row_ids, until
+from console_support import fleet, press_on, row_ids, until
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox
 
@@ -49,15 +49,6 @@ async def select(pilot: Pilot[None], container_id: str) -> None:
         return False
 
     await until(pilot, selected, CONNECT, "the container's row never became the selection")
-
-
-async def press_on(pilot: Pilot[None], widget: Button | Checkbox, key: str) -> None:
-    widget.focus()
-    await pilot.pause()
-    while isinstance(widget, Button) and widget.has_class("-active"):
-        await pilot.pause(0.05)  # a button ignores presses during its press animation
-    await pilot.press(key)
-    await pilot.pause()
 
 
 async def test_live_limits_fix_through_the_wizard(

@@ -16,9 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from console_support import until, widget_text
-from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, Input
+from console_support import apply_in_wizard, tour_screen, until, widget_text
 
 from dockertui.audit import CHECKS
 from dockertui.cli.demo import NOTICE
@@ -31,7 +29,6 @@ from dockertui.tour.lessons import LESSONS
 from dockertui.tour.pick import about_containers, checks_of
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.fix_wizard import FixWizard
-from dockertui.ui.tour_screen import TourScreen
 
 WAIT = 30.0
 #: The demo fleet's size at start (it grows only with its activity, frozen here).
@@ -50,19 +47,13 @@ def tour_app(socket: str, state: Path, lesson: str) -> DockerTUI:
     return DockerTUI(Watcher(endpoint), fixer=fixer, notice=NOTICE, tour=lesson)
 
 
-def tour_of(app: DockerTUI) -> TourScreen:
-    found = [s for s in app.screen_stack if isinstance(s, TourScreen)]
-    assert found
-    return found[0]
-
-
 async def test_every_lesson_shows_a_demo_container_with_its_finding(
     socket: str, tmp_path: Path
 ) -> None:
     app = tour_app(socket, tmp_path, "root")
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: len(app.state.reports) >= FLEET, WAIT, "the fleet")
-        tour = tour_of(app)
+        tour = tour_screen(app)
         tour.show_lesson(0)
         assert "SIMULATED ENGINE" in widget_text(tour.query_one("#tour-notice"))
         engine = app.state.engine
@@ -87,22 +78,13 @@ async def test_every_lesson_shows_a_demo_container_with_its_finding(
     assert shown["sshd"] == "legacy-crm"
 
 
-async def press_on(pilot: Pilot[None], widget: Button | Checkbox, key: str) -> None:
-    widget.focus()
-    await pilot.pause()
-    while isinstance(widget, Button) and widget.has_class("-active"):
-        await pilot.pause(0.05)  # a button ignores presses during its press animation
-    await pilot.press(key)
-    await pilot.pause()
-
-
 async def test_the_capabilities_fix_from_the_tour_changes_the_grade(
     socket: str, tmp_path: Path
 ) -> None:
     app = tour_app(socket, tmp_path, "capabilities")
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: len(app.state.reports) >= FLEET, WAIT, "the fleet")
-        tour = tour_of(app)
+        tour = tour_screen(app)
         tour.show_lesson(1)
         assert tour.example_name == "vpn-gateway"
         before = tour.example()
@@ -114,17 +96,8 @@ async def test_the_capabilities_fix_from_the_tour_changes_the_grade(
         wizard = app.screen
         assert isinstance(wizard, FixWizard) and wizard.container_name == "vpn-gateway"
         assert wizard.plan.changes == ("drop-caps",)
-        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
-        await until(pilot, lambda: wizard.preview is not None, WAIT, "no preview came back")
-        assert wizard.preview is not None and wizard.preview.refusal is None
-        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
-        wizard.query_one("#confirm-name", Input).value = "vpn-gateway"
-        await pilot.pause()
-        await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
-        await until(pilot, lambda: wizard.result is not None, WAIT, "the fix never ended")
-        result = wizard.result
+        result = await apply_in_wizard(pilot, wizard, WAIT)
         assert result is not None and result.status == "applied", result and result.message
-        await press_on(pilot, wizard.query_one("#fix-close", Button), "enter")
         assert app.screen is tour
 
         def replaced() -> bool:

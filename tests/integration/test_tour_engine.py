@@ -22,9 +22,8 @@ from pathlib import Path
 import docker
 import docker.errors
 import pytest
-from console_support import until, widget_text
-from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, Input
+from console_support import apply_in_wizard, tour_screen, until, widget_text
+from textual.widgets import Checkbox
 
 from dockertui.audit import CHECKS
 from dockertui.engine.endpoint import resolve_endpoint
@@ -44,7 +43,6 @@ from dockertui.tour.lessons import LESSONS
 from dockertui.tour.pick import about_containers, checks_of
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.fix_wizard import FixWizard
-from dockertui.ui.tour_screen import TourScreen
 
 import harness
 
@@ -103,12 +101,6 @@ def tour_app(tag: str, state: State) -> DockerTUI:
     return DockerTUI(OwnFleet(Watcher(endpoint), tag), fixer=fixer, tour="root")
 
 
-def tour_of(app: DockerTUI) -> TourScreen:
-    found = [s for s in app.screen_stack if isinstance(s, TourScreen)]
-    assert found, f"no tour screen: {app.screen_stack}"
-    return found[0]
-
-
 async def test_every_lesson_shows_a_container_that_has_its_finding(
     containers: harness.Containers,
     docker_api: docker.APIClient,
@@ -144,7 +136,7 @@ async def test_every_lesson_shows_a_container_that_has_its_finding(
                 f"the fleet shows {sorted(r.container.name for r in app.state.reports.values())}"
             ),
         )
-        tour = tour_of(app)
+        tour = tour_screen(app)
         tour.show_lesson(0)  # chosen again, now that the whole fleet is in
         chosen: dict[str, str] = {}
         for number, lesson in enumerate(LESSONS, 1):
@@ -171,15 +163,6 @@ async def test_every_lesson_shows_a_container_that_has_its_finding(
         assert chosen[lesson_id] == lesson_id
 
 
-async def press_on(pilot: Pilot[None], widget: Button | Checkbox, key: str) -> None:
-    widget.focus()
-    await pilot.pause()
-    while isinstance(widget, Button) and widget.has_class("-active"):
-        await pilot.pause(0.05)  # a button ignores presses during its press animation
-    await pilot.press(key)
-    await pilot.pause()
-
-
 async def test_a_fix_from_the_tour_changes_the_grade(
     containers: harness.Containers,
     docker_api: docker.APIClient,
@@ -193,7 +176,7 @@ async def test_a_fix_from_the_tour_changes_the_grade(
     app = tour_app(tag, State())
     async with app.run_test(size=(160, 48)) as pilot:
         await until(pilot, lambda: cid in app.state.reports, CONNECT, "the container never showed")
-        tour = tour_of(app)
+        tour = tour_screen(app)
         tour.show_lesson(0)
         assert tour.example_name == name
         before = app.state.reports[cid]
@@ -207,18 +190,8 @@ async def test_a_fix_from_the_tour_changes_the_grade(
         assert wizard.plan.changes == ("no-new-privileges",) and wizard.plan.recreate
         assert not wizard.query_one("#change-non-root", Checkbox).value
 
-        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
-        await until(pilot, lambda: wizard.preview is not None, APPLIED, "no preview came back")
-        assert wizard.preview is not None and wizard.preview.refusal is None
-        await press_on(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
-        assert wizard.step == "confirm"
-        wizard.query_one("#confirm-name", Input).value = name
-        await pilot.pause()
-        await press_on(pilot, wizard.query_one("#fix-apply", Button), "enter")
-        await until(pilot, lambda: wizard.result is not None, APPLIED, "the fix never ended")
-        result = wizard.result
+        result = await apply_in_wizard(pilot, wizard, APPLIED)
         assert result is not None and result.status == "applied", result and result.message
-        await press_on(pilot, wizard.query_one("#fix-close", Button), "enter")
         assert app.screen is tour
 
         # the engine holds the option on the container that now has the name
