@@ -147,7 +147,7 @@ LESSONS: tuple[Lesson, ...] = (
         cures=(
             "docker run -d IMAGE            # docker-default or container_t",
             "docker run -d --security-opt apparmor=my-profile IMAGE",
-            "docker run -d --security-opt label=type:svirt_apache_t IMAGE",
+            "docker run -d --security-opt label=level:s0:c100,c200 IMAGE",
         ),
         by_hand="The wizard has no change for this: re-create the container without "
         "the --security-opt that switches its profile off.",
@@ -187,7 +187,8 @@ LESSONS: tuple[Lesson, ...] = (
             "container sees, and can signal, every process on the machine; with the "
             "host's network it listens on the host's interfaces and reaches services "
             "bound to the host's loopback; with the host's IPC it shares memory with "
-            "host programs; with the host's UTS it can rename the host.",
+            "host programs; with the host's UTS it shares the host's name, and with "
+            "enough privilege can change it.",
             "Monitoring agents ask for these most. Give the one agent that needs it "
             "the one namespace it needs, and nothing else in the fleet.",
         ),

@@ -272,3 +272,32 @@ def test_an_unknown_lesson_is_one_sentence_and_exit_2() -> None:
     assert lines[0].startswith("dockertui: There is no lesson 'nope\\x1b[2J'")
     listed = re.findall(r"[a-z-]+", lines[0].split("the lessons are ", 1)[1])
     assert [w for w in listed if w != "and"] == [lesson.id for lesson in LESSONS]
+
+
+async def test_help_lists_the_tours_keys() -> None:
+    from dockertui.ui.help_screen import HelpScreen
+
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="root")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = dict(app.keys_of(app.screen_stack[-2]))
+        assert keys["n"] == "Next" and keys["p"] == "Back" and keys["f"] == "Fix it"
+        assert keys["escape"] == "Leave the tour"
+        await pilot.press("escape")
+        assert isinstance(app.screen, TourScreen)
+
+
+async def test_the_palette_opens_the_tour_from_the_console() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        commands["Guided tour"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, TourScreen)
+        assert "lesson 1 of 12: Root in a container is root on the host" in title_of(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
