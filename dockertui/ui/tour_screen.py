@@ -189,7 +189,7 @@ class TourScreen(Screen[None]):
         shown = now or self._last or self.before
         line.append("Example: ", style="bold")
         line.append(printable(self.example_name), style="bold")
-        line.append(f" ({shown.container.state})", style=MUTED)
+        line.append(f" ({printable(shown.container.state)})", style=MUTED)
         line.append(" · grade ")
         line.append_text(grade_text(self.before.grade, self.before.score))
         if now is None:
@@ -272,7 +272,8 @@ class TourScreen(Screen[None]):
         if shown is not None:
             extra = sorted(shown.effective_capabilities - caps.DOCKER_DEFAULT)
             text.append(f"\n{printable(self.example_name)} holds beyond it: ", style="bold")
-            text.append(" ".join(extra) if extra else "nothing", style="" if extra else GOOD)
+            held = printable(" ".join(extra)) if extra else "nothing"
+            text.append(held, style="" if extra else GOOD)
         text.append("\n")
         return text
 

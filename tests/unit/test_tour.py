@@ -259,6 +259,19 @@ async def test_a_hostile_container_name_is_shown_escaped() -> None:
         assert "\x1b" not in line and "\x07" not in line
 
 
+async def test_hostile_capabilities_and_state_are_shown_escaped() -> None:
+    plain = fixture_container("plain", "odd", 1)
+    odd = replace(plain, cap_add=("NET_ADMIN", "X\x1b[2J"), state="running\x1b[31m")
+    base = showcase_source()
+    app = DockerTUI(SnapshotSource(base.engine, [odd]), fixer=showcase_fixer, tour="capabilities")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = text_of(app, "#tour-example") + text_of(app, "#tour-text")
+        assert "(running\\x1b[31m)" in shown
+        assert "\\x1b[2J" in shown  # the capability it claims to hold, as it is named
+        assert "\x1b" not in shown
+
+
 def test_an_unknown_lesson_is_one_sentence_and_exit_2() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "dockertui", "tour", "--lesson", "nope\x1b[2J"],
