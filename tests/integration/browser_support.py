@@ -76,6 +76,7 @@ class Browser:
             "--disable-sync",
         ):
             options.add_argument(argument)
+        self.profile = profile
         self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
         self.driver.execute_cdp_cmd(
             "Page.addScriptToEvaluateOnNewDocument", {"source": NOTE_XTERM_OPTIONS}
@@ -102,7 +103,11 @@ class Browser:
             if predicate(text):
                 return text
             time.sleep(0.2)
-        raise AssertionError(f"the browser never showed {what}; its screen was:\n{text}")
+        shot = self.profile.parent / "browser-failure.png"
+        self.driver.save_screenshot(str(shot))
+        raise AssertionError(
+            f"the browser never showed {what} (screenshot: {shot}); its screen was:\n{text}"
+        )
 
     def press(self, keys: str) -> None:
         """Type into the terminal, as a person at the keyboard."""
