@@ -299,6 +299,14 @@ class TourScreen(Screen[None]):
             return text.append(lesson.by_hand)
         if now is None:
             return text.append("There is no container here to fix.", MUTED)
+        if not lesson_findings(lesson, now.findings):
+            text.append(f"Nothing of this lesson is left to fix on {printable(self.example_name)}")
+            if self.before is not None:
+                text.append(": its grade went from ")
+                text.append_text(grade_text(self.before.grade, self.before.score))
+                text.append(" to ")
+                text.append_text(grade_text(now.grade, now.score))
+            return text.append(".")
         if self.fix is None:
             return text.append("Fixes are off in this console (read-only).", MUTED)
         ticked = self.ticked()
@@ -323,7 +331,13 @@ class TourScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "fix":
-            return bool(self.lesson.changes) and self.fix is not None and self.example() is not None
+            now = self.example()
+            return (
+                bool(self.lesson.changes)
+                and self.fix is not None
+                and now is not None
+                and bool(lesson_findings(self.lesson, now.findings))
+            )
         if action == "engine":
             return self.state.engine is not None
         return True
@@ -340,7 +354,7 @@ class TourScreen(Screen[None]):
 
     def action_fix(self) -> None:
         report = self.example()
-        if report is not None and self.fix is not None and self.lesson.changes:
+        if report is not None and self.fix is not None and self.check_action("fix", ()):
             self.fix(report, self.ticked())
 
     def action_engine(self) -> None:

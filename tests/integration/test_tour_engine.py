@@ -211,3 +211,5 @@ async def test_a_fix_from_the_tour_changes_the_grade(
         assert f"grade {before.grade} {before.score} → now {now.grade} {now.score}" in line
         body = " ".join(widget_text(tour.query_one("#tour-text")).split())
         assert "✔ cleared since the lesson opened: no-new-privileges" in body
+        # root-user is still there, so f still offers the lesson's other change
+        assert tour.check_action("fix", ()) is True

@@ -314,3 +314,41 @@ async def test_the_palette_opens_the_tour_from_the_console() -> None:
         assert "lesson 1 of 12: Root in a container is root on the host" in title_of(app)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_example_is_followed_by_name_through_a_re_create() -> None:
+    """What a re-create looks like to the console: the container goes, and
+    one of the same name (a new id) comes with the fix in it."""
+    from dockertui.engine.watch import ContainerChanged, ContainerRemoved
+
+    unconfined = fixture_container("seccomp-unconfined", "renderer", 1)
+    fixed = fixture_container("plain", "renderer", 2)
+    base = showcase_source()
+    app = DockerTUI(SnapshotSource(base.engine, [unconfined]), fixer=showcase_fixer, tour="seccomp")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tour = app.screen
+        assert isinstance(tour, TourScreen) and tour.example_name == "renderer"
+        before = tour.before
+        assert before is not None and tour.check_action("fix", ()) is True
+
+        app._on_engine_update(ContainerRemoved(unconfined.id))
+        await pilot.pause(0.3)
+        assert "not in the fleet right now" in text_of(app, "#tour-example")
+        assert tour.check_action("fix", ()) is False
+
+        app._on_engine_update(ContainerChanged(fixed))
+        await pilot.pause(0.3)
+        now = tour.example()
+        assert now is not None and now.container.id == fixed.id and now.score > before.score
+        grades = f"{before.grade} {before.score} → now {now.grade} {now.score}"
+        assert f"Example: renderer (running) · grade {grades}" in text_of(app, "#tour-example")
+        body = text_of(app, "#tour-text")
+        assert "✔ cleared since the lesson opened: seccomp-disabled" in body
+        assert (
+            f"Nothing of this lesson is left to fix on renderer: its grade went from "
+            f"{before.grade} {before.score} to {now.grade} {now.score}." in body
+        )
+        await pilot.press("f")  # nothing left: no wizard
+        await pilot.pause()
+        assert app.screen is tour
