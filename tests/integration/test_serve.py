@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import os
 import re
 import signal
 import socket
@@ -351,13 +350,3 @@ def test_an_unreachable_engine_is_one_sentence_before_anything_listens(tmp_path:
     error = one_sentence(result)
     assert str(missing) in error
     assert "Open http" not in result.stdout
-
-
-def test_the_console_command_keeps_the_engine_options() -> None:
-    from dockertui.cli.serve import console_argv
-
-    argv = console_argv("unix:///run/other.sock", "lab", read_only=True)
-    assert argv[:3] == [sys.executable, "-m", "dockertui"]
-    assert argv[3:] == ["--host", "unix:///run/other.sock", "--context", "lab", "--read-only"]
-    assert "--read-only" not in console_argv(None, None, read_only=False)
-    assert os.path.isabs(argv[0])

@@ -1,10 +1,15 @@
-"""Browser mode's access rules, without a server: the token, the cookie's
-name, the websocket's origin, and what an address exposes."""
+"""Browser mode without a server: the access rules (the token, the
+cookie's name, the websocket's origin, what an address exposes) and the
+command each browser session runs."""
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
+from dockertui.cli.serve import console_argv
 from dockertui.web.access import Access, Pass, exposure_warning, is_loopback, same_origin
 
 
@@ -85,3 +90,11 @@ def test_only_loopback_addresses_listen_without_a_warning(host: str, loopback: b
     assert (warning is None) is loopback
     if warning:
         assert "token" in warning and "plain HTTP" in warning
+
+
+def test_the_console_command_keeps_the_engine_options() -> None:
+    argv = console_argv("unix:///run/other.sock", "lab", read_only=True)
+    assert argv[:3] == [sys.executable, "-m", "dockertui"]
+    assert argv[3:] == ["--host", "unix:///run/other.sock", "--context", "lab", "--read-only"]
+    assert "--read-only" not in console_argv(None, None, read_only=False)
+    assert os.path.isabs(argv[0])
