@@ -553,8 +553,8 @@ def network_doc(network: Network, members: Sequence[Container]) -> dict[str, Any
                     "Name": c.name,
                 }
     ipam = [{"Subnet": network.subnet, "Gateway": network.gateway}] if network.subnet else []
-    if network.name == "bridge":
-        ipam = [{"Subnet": network.subnet, "Gateway": network.gateway}]
+    if network.name == "bridge":  # the default bridge lists its subnet alone
+        ipam = [{"Subnet": network.subnet}]
     return {
         "Name": network.name,
         "Id": network.id,
