@@ -34,6 +34,7 @@ from dockertui.audit import capabilities as caps
 from dockertui.fixes.plan import CHANGES
 from dockertui.report.style import GRADE_STYLE, severity_label
 from dockertui.text import printable
+from dockertui.tour.flags import flag_change
 from dockertui.tour.lessons import BY_ID, LESSONS, Extra, Lesson
 from dockertui.tour.pick import about_containers, checks_of, lesson_findings, pick
 from dockertui.ui.engine_screen import EngineScreen
@@ -46,6 +47,7 @@ FixOpener = Callable[[ContainerReport, Sequence[str]], bool]
 
 MUTED = "dim"
 GOOD = "green"
+BAD = "red"
 HEAD = "bold underline"
 COMMAND = "bold"
 NOTICE = "bold black on yellow"  # as the console's header shows it
@@ -252,6 +254,8 @@ class TourScreen(Screen[None]):
         if own:
             rows.append(Text().append(f"{name}:", style="bold"))
             rows.append(_findings_table(own))
+            if self.state.engine is not None:
+                rows.append(self._its_flags(shown))
         else:
             rows.append(
                 Text().append(f"{name} has no finding of this lesson any more.", style=GOOD)
@@ -265,6 +269,24 @@ class TourScreen(Screen[None]):
                     Text().append(f"✔ cleared since the lesson opened: {', '.join(gone)}", GOOD)
                 )
         return Group(*rows)
+
+    def _its_flags(self, shown: ContainerReport) -> RenderableType:
+        """Its own flags the lesson's changes take away and add."""
+        assert self.state.engine is not None
+        found = flag_change(self.lesson, shown, self.state.engine)
+        if found is None or not (found.removed or found.added):
+            return Text()
+        head = Text().append(
+            f"Its docker run flags, with the lesson's {', '.join(found.changes)}:", style="bold"
+        )
+        table = Table.grid(padding=(0, 1))
+        table.add_column(width=3, no_wrap=True, justify="right")
+        table.add_column(ratio=1)
+        for sign, style, some in (("-", BAD, found.removed), ("+", GOOD, found.added)):
+            if some:
+                flags = Text().append(printable("  ".join(some)), style=COMMAND)
+                table.add_row(Text().append(sign, style=style), flags)
+        return Group(head, table)
 
     def _default_caps(self, shown: ContainerReport | None) -> RenderableType:
         text = Text().append(f"Docker's default set ({len(caps.DOCKER_DEFAULT)}): ", style="bold")

@@ -352,3 +352,17 @@ async def test_the_example_is_followed_by_name_through_a_re_create() -> None:
         await pilot.press("f")  # nothing left: no wizard
         await pilot.pause()
         assert app.screen is tour
+
+
+async def test_a_lesson_shows_the_examples_own_flags_its_fix_changes() -> None:
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="privileged")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        body = text_of(app, "#tour-text")
+        assert "Its docker run flags, with the lesson's unprivileged:" in body
+        assert "- --privileged --security-opt label=disable" in body
+        await pilot.press("n", "n", "n")  # network: web publishes on every interface
+        body = text_of(app, "#tour-text")
+        assert "with the lesson's localhost-ports:" in body
+        assert "- -p 18083:53/udp -p 0.0.0.0:18082:8080/tcp" in body
+        assert "+ -p 127.0.0.1:18083:53/udp -p 127.0.0.1:18082:8080/tcp" in body
