@@ -11,9 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from console_support import until
-from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, DataTable, Input, RadioButton
+from console_support import apply_in_wizard, press_on, until
+from textual.widgets import Checkbox, DataTable, RadioButton
 
 from dockertui.audit import ContainerReport
 from dockertui.cli.demo import NOTICE
@@ -111,15 +110,6 @@ async def test_a_fix_in_the_console_changes_the_grade_live(socket: str, tmp_path
         await until(pilot, graded_a, WAIT, lambda: _report(app, "cache"))
 
 
-async def _press(pilot: Pilot[None], widget: Button | Checkbox, key: str) -> None:
-    widget.focus()
-    await pilot.pause()
-    while isinstance(widget, Button) and widget.has_class("-active"):
-        await pilot.pause(0.05)  # a button ignores presses during its press animation
-    await pilot.press(key)
-    await pilot.pause()
-
-
 async def test_the_wizard_rolls_back_a_plan_that_crashes_the_service(
     frozen: str, tmp_path: Path
 ) -> None:
@@ -149,19 +139,12 @@ async def test_the_wizard_rolls_back_a_plan_that_crashes_the_service(
         for name in wizard.changes:
             box = wizard.query_one(f"#change-{name}", Checkbox)
             if box.value != (name == "drop-caps"):
-                await _press(pilot, box, "space")
+                await press_on(pilot, box, "space")
         wizard.query_one("#preset-strict", RadioButton).value = True
         await pilot.pause()
         assert wizard.plan.changes == ("drop-caps",) and wizard.plan.recreate
-        await _press(pilot, wizard.query_one("#fix-next", Button), "enter")  # review
-        await until(pilot, lambda: wizard.preview is not None, WAIT, "no preview came back")
-        await _press(pilot, wizard.query_one("#fix-next", Button), "enter")  # confirm
-        wizard.query_one("#confirm-name", Input).value = "web"
-        await pilot.pause()
-        await _press(pilot, wizard.query_one("#fix-apply", Button), "enter")
-        await until(pilot, lambda: wizard.result is not None, WAIT, "no result")
-        assert wizard.result is not None
-        assert wizard.result.status == "rolled-back", wizard.result.message
+        result = await apply_in_wizard(pilot, wizard, WAIT)
+        assert result.status == "rolled-back", result.message
 
         def web_back() -> bool:
             now = _report(app, "web")
