@@ -76,8 +76,10 @@ def run_demo_in_pty(args: list[str], env: dict[str, str], wanted: list[bytes]) -
     return code, text()
 
 
-def test_the_demo_runs_with_no_docker_at_80x24(tmp_path: Path) -> None:
-    env = cli_env(
+def no_docker_env(tmp_path: Path) -> dict[str, str]:
+    """A terminal's environment where no Docker engine can be found: DOCKER_HOST
+    at a socket that does not exist, the state folder under `tmp_path`."""
+    return cli_env(
         {
             "DOCKER_HOST": f"unix://{tmp_path}/no-such/docker.sock",
             "DOCKERTUI_STATE_DIR": str(tmp_path / "state"),
@@ -85,6 +87,10 @@ def test_the_demo_runs_with_no_docker_at_80x24(tmp_path: Path) -> None:
             "PYTHONPATH": str(ROOT),
         }
     )
+
+
+def test_the_demo_runs_with_no_docker_at_80x24(tmp_path: Path) -> None:
+    env = no_docker_env(tmp_path)
     before = _folders()
     # worst first: the rows that fit in 24 lines (payments-api, grade A, is further down)
     wanted = [b"SIMULATED ENGINE", b"monitoring-agent", b"debug-shell", b"ci-runner"]
