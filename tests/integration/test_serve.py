@@ -91,13 +91,13 @@ class Served:
         return self.process.returncode
 
 
-def start_serve(*args: str) -> Served:
+def start_serve(*args: str, env: dict[str, str] | None = None) -> Served:
     process = subprocess.Popen(
         [sys.executable, "-m", "dockertui", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=harness.env_without_docker(),
+        env=env or harness.env_without_docker(),
     )
     assert process.stdout is not None and process.stderr is not None
     for line in process.stdout:
@@ -120,8 +120,8 @@ def serve(docker_api: object) -> Iterator[Serve]:
     """start(*args) -> Served; every server started is stopped afterwards."""
     started: list[Served] = []
 
-    def start(*args: str) -> Served:
-        served = start_serve(*args)
+    def start(*args: str, env: dict[str, str] | None = None) -> Served:
+        served = start_serve(*args, env=env)
         started.append(served)
         return served
 
@@ -187,11 +187,16 @@ def test_the_browser_shows_the_fleet_read_only_and_keys_reach_the_console(
         assert not FIX_KEY.search(help_text), help_text  # no fix action in a read-only console
 
 
-def test_browser_sessions_may_fix_only_with_allow_fixes(serve: Serve, tmp_path: Path) -> None:
-    served = serve("--allow-fixes")
+def test_browser_sessions_may_fix_only_with_allow_fixes_on_the_engine_named(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # DOCKER_HOST names no engine: the sessions reach one only through -H
+    env = {**harness.env_without_docker(), "DOCKER_HOST": f"unix://{tmp_path}/none.sock"}
+    served = serve("-H", harness.BASE_URL, "--allow-fixes", env=env)
     with browser(tmp_path / "profile") as window:
         window.open(served.url)
         screen = window.wait_for(lambda text: "containers + engine" in text, "the live console")
+        assert harness.BASE_URL in screen.splitlines()[0]
         assert "read-only" not in screen.splitlines()[0]
         assert "Fix" in screen.strip().splitlines()[-1]
         window.press("?")
