@@ -366,3 +366,19 @@ async def test_a_lesson_shows_the_examples_own_flags_its_fix_changes() -> None:
         assert "with the lesson's localhost-ports:" in body
         assert "- -p 18083:53/udp -p 0.0.0.0:18082:8080/tcp" in body
         assert "+ -p 127.0.0.1:18083:53/udp -p 127.0.0.1:18082:8080/tcp" in body
+
+
+def test_flag_change_is_none_when_no_lesson_change_applies() -> None:
+    from dockertui.tour.flags import flag_change
+
+    source = showcase_source()
+    by_name = {r.container.name: r for r in reports(source)}
+    # seccomp is off on legacy-billing because it is privileged: removing a
+    # seccomp option it does not have changes nothing
+    assert flag_change(BY_ID["seccomp"], by_name["legacy-billing"], source.engine) is None
+    found = flag_change(BY_ID["root"], by_name["worker"], source.engine)
+    assert found is not None and found.changes == ("non-root", "no-new-privileges")
+    assert found.removed == () and found.added == (
+        "--user 1000:1000",
+        "--security-opt no-new-privileges:true",
+    )
