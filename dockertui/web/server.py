@@ -304,8 +304,9 @@ def listen(host: str, port: int) -> socket.socket:
             where, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except (socket.gaierror, UnicodeError) as err:
+        reason = getattr(err, "strerror", None) or err
         raise ServeError(
-            f"Cannot listen on {where!r}: it is not a known address or name ({err})."
+            f"Cannot listen on {where!r}: it is not a known address or name ({reason})."
         ) from None
     try:
         return socket.create_server(address, family=family)
