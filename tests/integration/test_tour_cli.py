@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from integration_support import ERROR_PREFIX, cli_env, run_cli
-from test_demo_cli import ROOT, run_demo_in_pty
+from integration_support import ERROR_PREFIX, run_cli
+from test_demo_cli import no_docker_env, run_demo_in_pty
 
 
 def test_the_tour_opens_a_lesson_on_the_demo_at_80x24(tmp_path: Path) -> None:
-    env = cli_env(
-        {
-            "DOCKER_HOST": f"unix://{tmp_path}/no-such/docker.sock",
-            "DOCKERTUI_STATE_DIR": str(tmp_path / "state"),
-            "TERM": "xterm-256color",
-            "PYTHONPATH": str(ROOT),
-        }
-    )
+    env = no_docker_env(tmp_path)
     wanted = [b"SIMULATED ENGINE", b"lesson 2 of 12", b"Example: vpn-gateway", b"Next"]
     code, shown = run_demo_in_pty(["tour", "--lesson", "capabilities", "--speed", "0"], env, wanted)
     missing = [w for w in wanted if w not in shown]
