@@ -432,7 +432,10 @@ def list_entry(
         "State": c.status.value,
         "Status": status_text(c, now),
         "HostConfig": {"NetworkMode": c.host.get("NetworkMode") or "default"},
-        "NetworkSettings": {"Networks": settings["Networks"]},
+        # the list leaves the aliases out (null), which only the inspect carries
+        "NetworkSettings": {
+            "Networks": {n: {**e, "Aliases": None} for n, e in settings["Networks"].items()}
+        },
         "Mounts": mounts(c),
     }
 
@@ -468,7 +471,8 @@ def exec_doc(session: ExecSession) -> dict[str, Any]:
             "entrypoint": session.argv[0] if session.argv else "",
             "privileged": session.privileged,
             "tty": session.tty,
-            "user": session.user,
+            # left out when the exec runs as the container's own user, as dockerd does
+            **({"user": session.user} if session.user else {}),
         },
         "Running": session.running,
         "Pid": session.pid if session.running else 0,
@@ -564,7 +568,7 @@ def network_doc(network: Network, members: Sequence[Container]) -> dict[str, Any
         "EnableIPv6": False,
         "IPAM": {
             "Driver": "default",
-            "Options": None if network.name == "bridge" else {},
+            "Options": None,
             "Config": ipam,
         },
         "Internal": network.internal,
