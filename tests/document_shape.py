@@ -26,6 +26,7 @@ MAPS = {
     "Plugins",
     "RegistryConfig.IndexConfigs",
     "Runtimes",
+    "Actor.Attributes",  # an event's: the container's labels among them
 }
 #: Per path: the types seen, the keys seen anywhere, the keys seen every time.
 Schema = dict[str, tuple[set[str], set[str] | None, set[str] | None]]

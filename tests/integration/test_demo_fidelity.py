@@ -8,6 +8,7 @@ type of the demo's answer must be one the real engine gives there."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,3 +96,51 @@ async def test_images_networks_and_version_have_the_engines_shape(
     assert not shape_errors(ours, schema_of([real_network]))
     real_version = await _get(harness.SOCKET, "version")
     assert not shape_errors(await _get(demo, "version"), schema_of([real_version]))
+
+
+async def test_events_have_the_engines_shape(
+    demo: str, containers: harness.Containers, docker_api: docker.APIClient
+) -> None:
+    """A container's create, start, exec, kill, die, stop and destroy, and a
+    network connect, on both engines, read from GET /events since..until."""
+    since = time.time() - 1
+    cid = containers.create("demo-events")
+    exec_id = docker_api.exec_create(cid, ["true"])["Id"]
+    docker_api.exec_start(exec_id)
+    docker_api.stop(cid, timeout=1)
+    until = time.time() + 1
+    params = {"since": f"{since:.6f}", "until": f"{until:.6f}"}
+    real = [e for e in docker_api.events(decode=True, **params) if e.get("Type") != "image"]
+    actions = {e["Action"].partition(":")[0] for e in real if e["Type"] == "container"}
+    assert {"create", "start", "exec_create", "exec_die", "die", "stop"} <= actions
+
+    since = time.time() - 1
+    gateway = await EngineGateway.open(resolve_endpoint(host=f"unix://{demo}", env={}))
+    try:
+        await gateway.stop_container("cache", seconds=1)
+        await gateway.start_container("cache")
+        ours = await gateway.get_json_lines(
+            "events", {"since": f"{since:.6f}", "until": f"{time.time() + 0.5:.6f}"}
+        )
+    finally:
+        await gateway.close()
+    ours += _demo_exec_events()
+    by_kind = {
+        kind: schema_of([e for e in real if e["Type"] == kind]) for kind in ("container", "network")
+    }
+    assert {e["Type"] for e in ours} == {"container", "network"}
+    for event in ours:
+        assert not shape_errors(event, by_kind[event["Type"]]), event
+        if event["Type"] == "container":  # what the watcher reads from them
+            assert {"name", "image"} <= set(event["Actor"]["Attributes"]), event
+
+
+def _demo_exec_events() -> list[dict[str, Any]]:
+    from dockertui.demo.engine import DemoEngine
+
+    engine = DemoEngine(speed=0)
+    seen: list[dict[str, Any]] = []
+    engine.subscribers.append(seen.append)
+    session = engine.exec(engine.find("web"), ["nginx", "-s", "reload"])
+    engine.exec_end(session, 0)
+    return seen
