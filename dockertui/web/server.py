@@ -133,9 +133,18 @@ class ConsoleServer:
     fonts), every one behind the token."""
 
     def __init__(
-        self, argv: Sequence[str], access: Access, *, max_sessions: int, title: str
+        self,
+        argv: Sequence[str],
+        access: Access,
+        *,
+        max_sessions: int,
+        title: str,
+        say: Callable[[str], None] = print,
     ) -> None:
+        """`say` tells the operator what a browser cannot be told: a
+        session refused for want of a slot."""
         self.argv = tuple(argv)
+        self.say = say
         self.access = access
         self.max_sessions = max_sessions
         self.title = title
@@ -212,6 +221,8 @@ class ConsoleServer:
         if not same_origin(request.headers.get("Origin"), request.host):
             return _text(403, OTHER_ORIGIN)
         if not await self._wait_for_slot(take=True):
+            if not self.stopping:
+                self.say(f"Refused a browser session: {self.no_slot.partition(': ')[2]}")
             return _text(503, self.no_slot)
         try:
             websocket = web.WebSocketResponse(heartbeat=15)
@@ -337,11 +348,12 @@ def serve_console(
     """Serve the console that `argv` starts (one process per browser session)
     until SIGINT or SIGTERM; print the URL with the token once listening.
     Raises ServeError (one sentence) when it cannot listen."""
+    say = print_line or _say
     sock = listen(host, port)
     server = ConsoleServer(
-        argv, Access(port=sock.getsockname()[1]), max_sessions=max_sessions, title=title
+        argv, Access(port=sock.getsockname()[1]), max_sessions=max_sessions, title=title, say=say
     )
-    asyncio.run(_serve(server, sock, host, about, print_line or _say))
+    asyncio.run(_serve(server, sock, host, about, say))
 
 
 def _say(line: str) -> None:

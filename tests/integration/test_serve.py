@@ -269,6 +269,10 @@ def test_sessions_beyond_max_sessions_are_refused_clearly(serve: Serve) -> None:
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await client.ws_connect(ws_url)
             assert refused.value.status == 503
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not any("Refused a browser session: all 1" in line for line in served.stdout):
+                assert time.monotonic() < deadline, "the operator was not told of the refusal"
+                await asyncio.sleep(0.1)
             async with client.get(page_url) as page:
                 assert page.status == 503
                 text = await page.text()
