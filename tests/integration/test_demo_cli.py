@@ -31,16 +31,18 @@ def _folders() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "dockertui-demo-*")))
 
 
-def run_demo_in_pty(args: list[str], env: dict[str, str], wanted: list[bytes]) -> tuple[int, bytes]:
+def run_demo_in_pty(
+    args: list[str], env: dict[str, str], wanted: list[bytes], raw: bytearray | None = None
+) -> tuple[int, bytes]:
     """`python -m dockertui ARGS` in an 80x24 pseudo-terminal: read until every
     `wanted` text has appeared on screen (escape sequences removed), then
-    press q; (exit code, the text it wrote)."""
+    press q; (exit code, the text it wrote). `raw` receives the bytes as written."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console
         os.chdir(ROOT)
         os.execve(sys.executable, [sys.executable, "-m", "dockertui", *args], env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    raw = bytearray()
+    raw = bytearray() if raw is None else raw
 
     def text() -> bytes:
         return CSI.sub(b"", bytes(raw))
@@ -100,6 +102,18 @@ def test_the_demo_runs_with_no_docker_at_80x24(tmp_path: Path) -> None:
     assert code == 0, shown[-2000:]
     assert not (_folders() - before), "the demo left its socket folder behind"
     assert not (tmp_path / "state").exists()  # a demo writes nothing to the user's state
+
+
+def test_the_demo_read_only_in_the_terminals_own_colours(tmp_path: Path) -> None:
+    """--read-only says so in the header; --ansi writes no 256-colour or RGB
+    code, the notice included."""
+    raw = bytearray()
+    wanted = [b"SIMULATED ENGINE", b"read-only", b"monitoring-agent"]
+    args = ["demo", "--speed", "0", "--read-only", "--ansi"]
+    code, shown = run_demo_in_pty(args, no_docker_env(tmp_path), wanted, raw)
+    assert code == 0 and all(w in shown for w in wanted), shown[-2000:]
+    codes = re.findall(rb"\x1b\[([0-9;:]*)m", bytes(raw))
+    assert codes and not [c for c in codes if re.search(rb"(^|;)[34]8;[25](;|$)", c)]
 
 
 def test_no_engine_points_at_the_demo(tmp_path: Path) -> None:
