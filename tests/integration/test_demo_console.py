@@ -72,6 +72,13 @@ async def test_the_demos_activity_reaches_the_console(socket: str, tmp_path: Pat
 
         await until(pilot, grafana_unhealthy, WAIT, "grafana unhealthy")
         await until(pilot, lambda: _report(app, "hotfix-test") is not None, WAIT, "hotfix-test")
+        # The health checks ran meanwhile, as execs the engine makes: the
+        # watcher told them from people's and showed none of them.
+        watcher = app.source
+        assert isinstance(watcher, Watcher)
+        await until(pilot, lambda: watcher.counts.health_runs > 0, WAIT, "no health run seen")
+        shown = [line.text for line in app.state.lines()]
+        assert not [t for t in shown if "pg_isready" in t or "healthz" in t or "/probe.sh" in t]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)])
