@@ -821,7 +821,9 @@ FLEET: tuple[Member, ...] = (
                 "PHP_VERSION=8.2.13",
             ],
             labels=_compose("blog", "wordpress", depends_on="mariadb:service_started:false"),
-            ports={"80/tcp": [("0.0.0.0", "8080")]},
+            # 8088, not 8080: payments-api holds 127.0.0.1:8080, and a real
+            # engine (the lab) cannot give 0.0.0.0:8080 to a second container.
+            ports={"80/tcp": [("0.0.0.0", "8088")]},
             binds=["blog_wp:/var/www/html:rw"],
             network="blog_default",
             aliases=["blog-wordpress-1", "wordpress"],
@@ -867,7 +869,9 @@ FLEET: tuple[Member, ...] = (
             "memcached:1.6.22-alpine",
             ["memcached", "-m", "64"],
             entrypoint=["docker-entrypoint.sh"],
-            user="memcache",
+            # By number, as the image's own USER would be: a name the lab's image
+            # does not know stops the container from starting on a real engine.
+            user="11211:11211",
             env=[_PATH, "MEMCACHED_VERSION=1.6.22"],
             labels=_compose("blog", "memcached"),
             expose=["11211/tcp"],
@@ -875,7 +879,7 @@ FLEET: tuple[Member, ...] = (
             aliases=["blog-memcached-1", "memcached"],
             restart=("unless-stopped", 0),
         ),
-        processes=(Process("memcache", "memcached -m 64"),),
+        processes=(Process("11211", "memcached -m 64"),),
     ),
 )
 
