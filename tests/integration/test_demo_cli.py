@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import os
 import pty
 import re
@@ -25,10 +24,6 @@ from integration_support import ERROR_PREFIX, cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
-
-
-def _folders() -> set[str]:
-    return set(glob.glob(os.path.join(tempfile.gettempdir(), "dockertui-demo-*")))
 
 
 def run_demo_in_pty(
@@ -93,14 +88,19 @@ def no_docker_env(tmp_path: Path) -> dict[str, str]:
 
 def test_the_demo_runs_with_no_docker_at_80x24(tmp_path: Path) -> None:
     env = no_docker_env(tmp_path)
-    before = _folders()
+    # A temporary folder of this run's own (short: a socket path has a limit),
+    # so that another demo running meanwhile cannot make it look left behind.
+    own_tmp = tempfile.mkdtemp(prefix="dtui-")
+    env["TMPDIR"] = own_tmp
     # worst first: the rows that fit in 24 lines (payments-api, grade A, is further down)
     wanted = [b"SIMULATED ENGINE", b"monitoring-agent", b"debug-shell", b"ci-runner"]
     code, shown = run_demo_in_pty(["demo", "--speed", "0"], env, wanted)
     missing = [w for w in wanted if w not in shown]
     assert not missing, (missing, shown[-3000:])
     assert code == 0, shown[-2000:]
-    assert not (_folders() - before), "the demo left its socket folder behind"
+    left = os.listdir(own_tmp)
+    assert not left, f"the demo left {left} behind"
+    os.rmdir(own_tmp)
     assert not (tmp_path / "state").exists()  # a demo writes nothing to the user's state
 
 
