@@ -30,9 +30,9 @@ from typing import Any
 
 from dockertui.audit.processes import program
 from dockertui.demo.fleet import FLEET, NETWORKS, VOLUMES, Member, Network, RunState, Volume
+from dockertui.model.container import LAB_LABEL as LAB_LABEL
 
 #: Every container, network and volume of a lab carries this label, valued with the lab's name.
-LAB_LABEL = "dockertui.lab"
 #: Which fleet member a container is, which fleet network or volume an object stands for.
 MEMBER_LABEL = "dockertui.lab.member"
 NETWORK_LABEL = "dockertui.lab.network"

@@ -19,6 +19,9 @@ from dockertui.model._json import (
 #: The label of dockertui's own never-started lock containers (fixes/lock.py):
 #: they are bookkeeping, not workloads, and are left out of every inventory.
 LOCK_LABEL = "dockertui.lock"
+#: The label `dockertui lab up` puts on the teaching fleet it makes: the tour
+#: on a lab takes its examples from these containers only.
+LAB_LABEL = "dockertui.lab"
 
 
 def is_lock(labels: Any) -> bool:

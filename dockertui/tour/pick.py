@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from dockertui.audit import CHECKS, ContainerReport, Finding
 from dockertui.fixes.names import not_a_workload
+from dockertui.model.container import LAB_LABEL
 from dockertui.tour.lessons import Lesson
 
 
@@ -53,10 +54,15 @@ def _rank(lesson: Lesson, report: ContainerReport) -> tuple[bool, int, bool, int
 
 def pick(lesson: Lesson, reports: Iterable[ContainerReport]) -> ContainerReport | None:
     """The container that shows the lesson's risk best, or None when none
-    of the fleet's containers has a finding of the lesson's checks."""
+    of the fleet's containers has a finding of the lesson's checks. On an
+    engine that holds a lab (`dockertui lab up`), only the lab's containers
+    are examples: the tour must not offer to fix someone else's service."""
+    fleet = list(reports)
+    if any(LAB_LABEL in r.container.labels for r in fleet):
+        fleet = [r for r in fleet if LAB_LABEL in r.container.labels]
     examples = [
         r
-        for r in reports
+        for r in fleet
         if not_a_workload(r.container.name) is None and lesson_findings(lesson, r.findings)
     ]
     if not examples:

@@ -23,6 +23,7 @@ from dockertui.audit import CHECKS, ContainerReport, audit_container, audit_engi
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.fixes.plan import CHANGES
 from dockertui.model import Container, container_from_inspect
+from dockertui.model.container import LAB_LABEL
 from dockertui.tour.lessons import BY_ID, LESSONS
 from dockertui.tour.pick import about_containers, checks_of, pick
 from dockertui.ui.app import DockerTUI
@@ -127,6 +128,21 @@ def test_a_fixs_backup_is_never_the_example() -> None:
     both = SnapshotSource(base.engine, [backup, sock])
     chosen = pick(BY_ID["docker-socket"], reports(both))
     assert chosen is not None and chosen.container.name == "ci"
+
+
+def test_on_a_lab_only_the_labs_containers_are_examples() -> None:
+    """A worse case outside the lab (someone's own service on the same
+    engine) is never offered; with no lab on the engine, it is."""
+    base = showcase_source()
+    theirs = fixture_container("docker-socket", "their-ci", 1)
+    ours = fixture_container("docker-socket-ro", "lab-ci-runner", 2)
+    ours = replace(ours, labels={**ours.labels, LAB_LABEL: "lab"})
+    lesson = BY_ID["docker-socket"]
+    both = reports(SnapshotSource(base.engine, [theirs, ours]))
+    chosen = pick(lesson, both)
+    assert chosen is not None and chosen.container.name == "lab-ci-runner"
+    alone = pick(lesson, reports(SnapshotSource(base.engine, [theirs])))
+    assert alone is not None and alone.container.name == "their-ci"
 
 
 def test_a_running_container_is_shown_before_a_stopped_one() -> None:
