@@ -134,15 +134,16 @@ def test_on_a_lab_only_the_labs_containers_are_examples() -> None:
     """A worse case outside the lab (someone's own service on the same
     engine) is never offered; with no lab on the engine, it is."""
     base = showcase_source()
-    theirs = fixture_container("docker-socket", "their-ci", 1)
-    ours = fixture_container("docker-socket-ro", "lab-ci-runner", 2)
+    # the same risk, and a name that would win the tie: only the label decides
+    theirs = fixture_container("docker-socket", "a-their-ci", 1)
+    ours = fixture_container("docker-socket", "lab-ci-runner", 2)
     ours = replace(ours, labels={**ours.labels, LAB_LABEL: "lab"})
     lesson = BY_ID["docker-socket"]
     both = reports(SnapshotSource(base.engine, [theirs, ours]))
     chosen = pick(lesson, both)
     assert chosen is not None and chosen.container.name == "lab-ci-runner"
     alone = pick(lesson, reports(SnapshotSource(base.engine, [theirs])))
-    assert alone is not None and alone.container.name == "their-ci"
+    assert alone is not None and alone.container.name == "a-their-ci"
 
 
 def test_a_running_container_is_shown_before_a_stopped_one() -> None:
