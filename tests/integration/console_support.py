@@ -129,6 +129,24 @@ def describe(app: Any, ids: Iterable[str]) -> str:
     )
 
 
+async def select(pilot: Pilot[Any], container_id: str, timeout: float) -> None:
+    """Move the table's cursor to a container's row until the app takes it
+    (again on each try: other runs' containers on a shared engine can
+    reorder the rows meanwhile)."""
+    app: Any = pilot.app
+    table = fleet(app)
+    table.focus()
+
+    def selected() -> bool:
+        if app._selected == container_id:
+            return True
+        if container_id in row_ids(app):
+            table.move_cursor(row=row_ids(app).index(container_id))
+        return False
+
+    await until(pilot, selected, timeout, lambda: f"selection stayed on {app._selected!r}")
+
+
 async def press_on(pilot: Pilot[Any], widget: Widget, key: str) -> None:
     """Focus `widget` and press `key` on it (a button once its press animation is over)."""
     widget.focus()

@@ -21,10 +21,10 @@ import pytest
 from console_support import (
     cell,
     describe,
-    fleet,
     header_text,
     mine,
     row_ids,
+    select,
     squash,
     until,
     widget_text,
@@ -91,23 +91,6 @@ def tag() -> str:
 async def create(made: harness.Containers, name: str, **kwargs: object) -> str:
     """Create (and by default start) a container without blocking the app's loop."""
     return await asyncio.to_thread(made.create, name, **kwargs)  # type: ignore[arg-type]
-
-
-async def select(pilot: Pilot[None], container_id: str) -> None:
-    """Move the table's cursor to a container's row and wait for the app to
-    take it (again on each try: other runs' containers can reorder the rows)."""
-    app = pilot.app
-    table = fleet(app)
-    table.focus()
-
-    def selected() -> bool:
-        if app._selected == container_id:
-            return True
-        if container_id in row_ids(app):
-            table.move_cursor(row=row_ids(app).index(container_id))
-        return False
-
-    await until(pilot, selected, LIVE, lambda: f"selection stayed on {app._selected!r}")
 
 
 def report_state(app: DockerTUI, container_id: str) -> str | None:
@@ -298,7 +281,7 @@ async def test_panel_shows_dangerous_capability_and_docker_socket(
         panel = app.query_one("#panel", SecurityPanel)
         assert panel.display
 
-        await select(pilot, cap)
+        await select(pilot, cap, LIVE)
         await until(
             pilot,
             lambda: panel.report is not None and panel.report.container.id == cap,
@@ -310,7 +293,7 @@ async def test_panel_shows_dangerous_capability_and_docker_socket(
         assert squash(CAPABILITIES["SYS_ADMIN"]) in text
         assert "Can control the Docker engine" not in text
 
-        await select(pilot, sock)
+        await select(pilot, sock, LIVE)
         await until(
             pilot,
             lambda: panel.report is not None and panel.report.container.id == sock,
@@ -335,7 +318,7 @@ async def test_narrow_layout_opens_the_panel_as_a_screen(containers: harness.Con
         assert not app.query_one("#panel", SecurityPanel).display
         main = app.screen
 
-        await select(pilot, cid)
+        await select(pilot, cid, LIVE)
         await pilot.press("enter")
         await until(
             pilot,

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from console_support import fleet, press_on, row_ids, until
-from textual.pilot import Pilot
+from console_support import press_on, select, until
 from textual.widgets import Button, Checkbox
 
 from dockertui.engine.endpoint import resolve_endpoint
@@ -34,23 +33,6 @@ CONNECT = 15.0
 APPLIED = 10.0
 
 
-async def select(pilot: Pilot[None], container_id: str) -> None:
-    """Move the table's cursor to a container's row until the app takes it
-    (other runs' containers can reorder the rows meanwhile)."""
-    app = pilot.app
-    table = fleet(app)
-    table.focus()
-
-    def selected() -> bool:
-        if app._selected == container_id:  # type: ignore[attr-defined]
-            return True
-        if container_id in row_ids(app):
-            table.move_cursor(row=row_ids(app).index(container_id))
-        return False
-
-    await until(pilot, selected, CONNECT, "the container's row never became the selection")
-
-
 async def test_live_limits_fix_through_the_wizard(
     containers: harness.Containers,
     docker_api: docker.APIClient,
@@ -70,7 +52,7 @@ async def test_live_limits_fix_through_the_wizard(
         await until(pilot, lambda: cid in app.state.reports, CONNECT, "the container never showed")
         checks = {f.check for f in app.state.reports[cid].findings}
         assert {"memory-unlimited", "pids-unlimited"} <= checks
-        await select(pilot, cid)
+        await select(pilot, cid, CONNECT)
 
         await pilot.press("f")
         await pilot.pause()
