@@ -24,10 +24,13 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import glob
 import os
 import shutil
+import socket
 import tempfile
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -38,6 +41,10 @@ from dockertui.demo.engine import DemoEngine
 from dockertui.demo.server import DemoAPI
 
 SOCKET_NAME = "docker.sock"
+#: Each demo engine's folder is named so, in the system's temporary folder.
+FOLDER_PREFIX = "dockertui-demo-"
+#: A folder with no socket this old is a demo that died before serving.
+STALE_SECONDS = 60.0
 #: Seconds a stop waits for open event streams before it closes them.
 SHUTDOWN_SECONDS = 0.5
 
@@ -62,11 +69,43 @@ class RunningDemo:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
+def sweep_stale_folders(under: str | None = None) -> list[str]:
+    """Remove the folders of demo engines that died without cleaning up (a
+    SIGKILL, a power cut): ours, and with a socket nobody listens on any
+    more. A folder whose socket still answers, or that another user owns,
+    is left alone. Returns the folders removed."""
+    removed: list[str] = []
+    for folder in glob.glob(os.path.join(under or tempfile.gettempdir(), FOLDER_PREFIX + "*")):
+        try:
+            made = os.stat(folder)
+        except OSError:
+            continue
+        if made.st_uid != os.getuid():
+            continue
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(os.path.join(folder, SOCKET_NAME))
+        except FileNotFoundError:
+            # No socket: gone, or a demo starting this very moment; only an old one is stale.
+            if time.time() - made.st_mtime > STALE_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except ConnectionRefusedError:
+            shutil.rmtree(folder, ignore_errors=True)  # a socket nobody listens on
+            removed.append(folder)
+        except OSError:
+            pass  # cannot tell: leave it
+        finally:
+            probe.close()
+    return removed
+
+
 async def open_demo_engine(speed: float = 1.0) -> RunningDemo:
     """Serve a new demo engine in the running loop; close() stops it and removes its folder."""
+    sweep_stale_folders()
     loop = asyncio.get_running_loop()
     engine = DemoEngine(speed=speed, later=lambda delay, action: loop.call_later(delay, action))
-    folder = tempfile.mkdtemp(prefix="dockertui-demo-")  # mode 0700: only we may connect
+    folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)  # mode 0700: only we may connect
     os.chmod(folder, 0o700)
     path = os.path.join(folder, SOCKET_NAME)
     # handler_cancellation: an event stream whose client went away ends at once.

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import stat
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,3 +214,32 @@ def test_nothing_of_a_stopped_demo_remains() -> None:
     stop()
     stop()  # twice is harmless
     assert not os.path.exists(path)
+
+
+def test_a_dead_demos_folder_is_swept_and_a_live_ones_is_not() -> None:
+    """A demo killed with SIGKILL cannot remove its folder; the next demo
+    removes it: a socket nobody listens on, or no socket for a minute.
+    A folder whose socket answers, or one that is just being made, stays."""
+    from dockertui.demo.run import FOLDER_PREFIX, SOCKET_NAME, sweep_stale_folders
+
+    with tempfile.TemporaryDirectory(prefix="dtui-") as under:
+        dead, live, empty_old, empty_new = (
+            os.path.join(under, FOLDER_PREFIX + name) for name in ("dead", "live", "old", "new")
+        )
+        for folder in (dead, live, empty_old, empty_new):
+            os.mkdir(folder, 0o700)
+        gone = socket.socket(socket.AF_UNIX)
+        gone.bind(os.path.join(dead, SOCKET_NAME))
+        gone.close()  # the file stays, nobody listens: a killed demo
+        listening = socket.socket(socket.AF_UNIX)
+        listening.bind(os.path.join(live, SOCKET_NAME))
+        listening.listen(1)
+        an_hour_ago = time.time() - 3600
+        os.utime(empty_old, (an_hour_ago, an_hour_ago))
+        try:
+            removed = sweep_stale_folders(under)
+        finally:
+            listening.close()
+        assert sorted(removed) == sorted([dead, empty_old])
+        assert os.path.isdir(live) and os.path.isdir(empty_new)
+        assert not os.path.exists(dead) and not os.path.exists(empty_old)
