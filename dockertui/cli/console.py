@@ -24,10 +24,13 @@ def _console(
     tour: str | None = None,
 ) -> None:
     """The console on the engine `host`/`context` name; `tour`: the guided
-    tour's lesson to open over it (`dockertui tour --lab`)."""
+    tour's lesson to open over it (`dockertui tour --lab`), which needs a
+    lab on that engine: without one, the tour would take its examples, and
+    offer its fixes, from whatever services the engine runs."""
     from dockertui.engine.endpoint import EndpointError, resolve_endpoint
-    from dockertui.engine.errors import EngineError
+    from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.gateway import EngineGateway
+    from dockertui.model.container import LAB_LABEL
 
     try:
         endpoint = resolve_endpoint(host=host, context=context)
@@ -35,14 +38,29 @@ def _console(
         fail(str(err))
         return
 
-    async def reachable() -> None:
+    async def reachable() -> bool:
+        """Whether the engine answers with what we need (a lab, for the tour)."""
         client = await EngineGateway.open(endpoint)
-        await client.close()
+        try:
+            if tour is None:
+                return True
+            return bool(await client.list_containers(filters={"label": [LAB_LABEL]}))
+        finally:
+            await client.close()
 
     try:  # fail fast with one sentence rather than open a console that only retries
-        asyncio.run(reachable())
+        has_what_it_needs = asyncio.run(reachable())
     except EngineError as err:
         fail(no_engine(str(err)))
+        return
+    except EngineRefused as err:
+        fail(describe_refusal(endpoint, err))
+        return
+    if not has_what_it_needs:
+        fail(
+            f"There is no lab on the engine at {endpoint.host}: make one with "
+            "`dockertui lab up --image IMAGE`, or leave out --lab to tour the demo engine."
+        )
         return
     from dockertui.engine.watch import Watcher
     from dockertui.fixes.session import EngineFixer
