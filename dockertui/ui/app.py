@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import time
 from collections.abc import Iterable, Sequence
 from typing import Protocol
@@ -95,6 +98,7 @@ class DockerTUI(App[None]):
         # Said in the header in every layout (`dockertui demo`: that it is a simulation).
         self.notice = notice
         self.tour = tour
+        self._caught: list[int] = []  # the signals _catch_termination handles
         self.fixing = False  # a fix is being applied: quitting now would cut it short
         self.state = FleetState(client=source.client)
         self.sort_key: str | None = None
@@ -131,6 +135,7 @@ class DockerTUI(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._catch_termination()
         self._layout(self.size.width)
         self.screen.screen_layout_refresh_signal.subscribe(self, self._layout_done)
         self._show_header()
@@ -138,6 +143,24 @@ class DockerTUI(App[None]):
         if self.tour is not None:
             self.action_tour(self.tour)
         self._offer_next_resume()
+
+    def _catch_termination(self) -> None:
+        """SIGTERM and SIGHUP (a `kill`, a closed SSH session) end the app as
+        `q` does, so that the terminal is given back (alternate screen left,
+        mouse reporting off) and cleanup runs, instead of the process dying
+        where it stands. A fix under way is left to its journal, as after a
+        kill: the next start offers to finish or roll it back."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.exit)
+                self._caught.append(signum)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in self._caught:
+            loop.remove_signal_handler(signum)
+        self._caught.clear()
 
     # -- workers --------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import sys
 import tempfile
@@ -20,6 +21,7 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
 from integration_support import ERROR_PREFIX, cli_env, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -27,11 +29,17 @@ CSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
 
 def run_demo_in_pty(
-    args: list[str], env: dict[str, str], wanted: list[bytes], raw: bytearray | None = None
+    args: list[str],
+    env: dict[str, str],
+    wanted: list[bytes],
+    raw: bytearray | None = None,
+    *,
+    end_with: int | None = None,
 ) -> tuple[int, bytes]:
     """`python -m dockertui ARGS` in an 80x24 pseudo-terminal: read until every
     `wanted` text has appeared on screen (escape sequences removed), then
-    press q; (exit code, the text it wrote). `raw` receives the bytes as written."""
+    press q (or send the signal `end_with`); (exit code, the text it wrote).
+    `raw` receives the bytes as written."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console
         os.chdir(ROOT)
@@ -59,7 +67,10 @@ def run_demo_in_pty(
         deadline = time.monotonic() + 60
         while not all(w in text() for w in wanted) and read(deadline):
             pass
-        os.write(fd, b"q")
+        if end_with is None:
+            os.write(fd, b"q")
+        else:
+            os.kill(pid, end_with)
         deadline = time.monotonic() + 20
         while read(deadline):
             pass
@@ -131,3 +142,28 @@ def test_the_demo_takes_no_engine_options() -> None:
     done = run_cli(["-H", "unix:///var/run/docker.sock", "demo"], timeout=60)
     assert done.returncode == 2
     assert "simulated engine" in done.stderr.decode()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_kill_or_a_closed_session_gives_the_terminal_back(tmp_path: Path, signum: int) -> None:
+    """`kill PID`, or an SSH session that drops: the console ends as q ends
+    it, leaving the alternate screen and mouse reporting (the terminal was
+    left unusable before) and removing the demo's folder."""
+    env = no_docker_env(tmp_path)
+    own_tmp = tempfile.mkdtemp(prefix="dtui-")
+    env["TMPDIR"] = own_tmp
+    raw = bytearray()
+    code, shown = run_demo_in_pty(
+        ["demo", "--speed", "0"],
+        env,
+        [b"SIMULATED ENGINE", b"monitoring-agent"],
+        raw,
+        end_with=signum,
+    )
+    assert b"monitoring-agent" in shown
+    assert code == 0, shown[-2000:]
+    tail = bytes(raw[raw.rfind(b"monitoring-agent") :])
+    assert b"\x1b[?1049l" in tail  # the alternate screen left
+    assert b"\x1b[?1000l" in tail  # mouse reporting off
+    assert not os.listdir(own_tmp)
+    os.rmdir(own_tmp)
