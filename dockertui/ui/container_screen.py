@@ -12,6 +12,7 @@ from textual.widgets import Footer
 from dockertui.audit import ContainerReport
 from dockertui.model import EngineInfo
 from dockertui.ui.panel import SecurityPanel
+from dockertui.ui.widgets import NoticeBar
 
 
 class ContainerScreen(Screen[None]):
@@ -29,6 +30,7 @@ class ContainerScreen(Screen[None]):
         self._engine = engine
 
     def compose(self) -> ComposeResult:
+        yield NoticeBar()
         yield SecurityPanel(id="screen-panel")
         yield Footer()
 

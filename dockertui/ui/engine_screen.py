@@ -23,6 +23,7 @@ from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, not
 from dockertui.ui.finding_view import findings_group
 from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.sections import facts_table
+from dockertui.ui.widgets import NoticeBar
 
 
 def engine_posture(findings: Sequence[Finding]) -> Text:
@@ -145,6 +146,7 @@ class EngineScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         summary, found = engine_report(self.engine, self.client, self.findings)
+        yield NoticeBar()
         with KeyScroll(id="engine-body"):
             yield Static(summary, id="engine-summary")
             yield Static(found, id="engine-findings")

@@ -103,7 +103,7 @@ from dockertui.ui.fix_text import (
     titled,
 )
 from dockertui.ui.scrolling import KeyScroll
-from dockertui.ui.widgets import Choice, Picks, Tick
+from dockertui.ui.widgets import Choice, NoticeBar, Picks, Tick
 from dockertui.ui.workers import forward_failure
 
 COMPOSE_LABEL = "com.docker.compose.project"
@@ -171,6 +171,7 @@ class FixWizard(ModalScreen[FixResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="fix-dialog"):
+            yield NoticeBar()
             yield Static(id="fix-title")
             yield Static(id="fix-grade")
             with ContentSwitcher(initial="fix-pick", id="fix-steps"):

@@ -40,6 +40,7 @@ from dockertui.tour.pick import about_containers, checks_of, lesson_findings, pi
 from dockertui.ui.engine_screen import EngineScreen
 from dockertui.ui.fleet_state import FleetState
 from dockertui.ui.scrolling import KeyScroll
+from dockertui.ui.widgets import NOTICE_STYLE
 
 #: Opens the fix wizard on a container with these changes ticked; False
 #: when the console does not offer it (it then says why).
@@ -50,7 +51,7 @@ GOOD = "green"
 BAD = "red"
 HEAD = "bold underline"
 COMMAND = "bold"
-NOTICE = "bold black on yellow"  # as the console's header shows it
+NOTICE = NOTICE_STYLE  # as the console's header shows it
 
 
 def grade_text(grade: str, score: int) -> Text:

@@ -1,5 +1,6 @@
-"""Small widgets: the main screen's status header and events pane, and the
-wizard's tick boxes and radio buttons."""
+"""Small widgets: the main screen's status header and events pane, the
+notice bar of the other screens, and the wizard's tick boxes and radio
+buttons."""
 
 from __future__ import annotations
 
@@ -19,6 +20,23 @@ from dockertui.audit.totals import severity_totals
 from dockertui.report.style import counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui.fleet_state import EventLine, FleetState
+
+#: How a notice the command line passes in (the demo: that it is simulated) looks.
+NOTICE_STYLE = "bold black on yellow"
+
+
+class NoticeBar(Static):
+    """One line at the top of a screen with the app's notice (`DockerTUI(notice=)`),
+    so that the container, engine and fix screens say it too; hidden when
+    there is none."""
+
+    DEFAULT_CSS = "NoticeBar { height: 1; dock: top; }"
+
+    def on_mount(self) -> None:
+        notice = str(getattr(self.app, "notice", "") or "")
+        self.display = bool(notice)
+        if notice:
+            self.update(Text(f" {printable(notice)} ", style=NOTICE_STYLE))
 
 
 class StatusHeader(Static):
@@ -50,7 +68,7 @@ class StatusHeader(Static):
         # (how soon a piece is left out, text); 0 never.
         identity = [(0, Text(" dockertui ", style="bold reverse"))]
         if notice:
-            identity.append((0, Text(f" {printable(notice)} ", style="bold black on yellow")))
+            identity.append((0, Text(f" {printable(notice)} ", style=NOTICE_STYLE)))
         if read_only:
             identity.append((0, Text(" read-only ", style="bold cyan")))
         identity.append((1, Text(printable(label))))

@@ -94,6 +94,28 @@ async def test_the_header_says_it_is_a_simulation(
         assert NOTICE in first_line, first_line
 
 
+async def test_every_screen_says_it_is_a_simulation(frozen: str, tmp_path: Path) -> None:
+    """The container, engine and fix screens at 80x24 carry the notice too:
+    a fix dialog on a simulated engine must not look like one on a real one."""
+    from dockertui.ui.widgets import NoticeBar
+
+    app = _app(frozen, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.state.reports) >= 21, WAIT, "the fleet")
+        for opening, screen in (
+            ("enter", "ContainerScreen"),
+            ("e", "EngineScreen"),
+            ("f", "FixWizard"),
+        ):
+            await pilot.press(opening)
+            await until(pilot, lambda s=screen: type(app.screen).__name__ == s, WAIT, screen)
+            await pilot.pause(0.1)
+            bar = app.screen.query_one(NoticeBar)
+            assert bar.display and NOTICE in str(bar.render()), screen
+            await pilot.press("escape")
+            await until(pilot, lambda: type(app.screen).__name__ == "MainScreen", WAIT, "back")
+
+
 async def test_a_fix_in_the_console_changes_the_grade_live(socket: str, tmp_path: Path) -> None:
     app = _app(socket, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
