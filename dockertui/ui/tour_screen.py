@@ -31,7 +31,7 @@ from textual.widgets import Footer, Static
 
 from dockertui.audit import ContainerReport, Finding
 from dockertui.audit import capabilities as caps
-from dockertui.fixes.plan import CHANGES
+from dockertui.fixes.plan import CHANGES, suggest
 from dockertui.report.style import GRADE_STYLE, severity_label
 from dockertui.text import printable
 from dockertui.tour.flags import flag_change
@@ -332,23 +332,36 @@ class TourScreen(Screen[None]):
             return text.append(".")
         if self.fix is None:
             return text.append("Fixes are off in this console (read-only).", MUTED)
-        ticked = self.ticked()
+        ticked = self.ticked(now)
+        risky = [c for c in self.applying(now) if CHANGES[c].risky]
         text.append("Press f: the fix wizard opens on ")
         text.append(printable(self.example_name), style="bold")
         if ticked:
             text.append(" with ")
             text.append("; ".join(CHANGES[c].summary for c in ticked), style="bold")
             text.append(" ticked")
-        text.append(". Review, confirm, and watch the grade above change.")
-        for name in lesson.changes:
-            if CHANGES[name].risky:
-                text.append(f"\nTick “{CHANGES[name].summary}” yourself if it fits: ", MUTED)
-                text.append(f"{CHANGES[name].risky}.", MUTED)
+        text.append(".")
+        for name in risky:
+            text.append(" This lesson's change “")
+            text.append(CHANGES[name].summary, style="bold")
+            text.append(f"” can break a service ({CHANGES[name].risky}), so it is not ticked: ")
+            text.append("tick it yourself if it fits.")
+        text.append(" Review, confirm, and watch the score and grade above.")
         return text
 
-    def ticked(self) -> tuple[str, ...]:
-        """The lesson's changes the wizard opens with: not the risky ones."""
-        return tuple(c for c in self.lesson.changes if not CHANGES[c].risky)
+    def applying(self, now: ContainerReport | None) -> tuple[str, ...]:
+        """The lesson's changes that would clear one of the example's findings
+        (the wizard's own suggestion): a lesson's change that does not apply
+        to this container is neither ticked nor talked about."""
+        if now is None:
+            return ()
+        wanted = set(suggest(now))
+        return tuple(c for c in self.lesson.changes if c in wanted)
+
+    def ticked(self, now: ContainerReport | None = None) -> tuple[str, ...]:
+        """The lesson's changes the wizard opens with: those that apply to
+        the example and cannot break a service."""
+        return tuple(c for c in self.applying(now or self.example()) if not CHANGES[c].risky)
 
     # -- keys ---------------------------------------------------------------------
 

@@ -226,13 +226,34 @@ async def test_a_risky_change_is_offered_not_ticked() -> None:
     app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="privileged")
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
-        assert "Tick “Remove --privileged” yourself" in text_of(app, "#tour-text")
+        shown = text_of(app, "#tour-text")
+        assert "This lesson's change “Remove --privileged” can break a service" in shown
+        assert "so it is not ticked: tick it yourself" in shown
         await pilot.press("f")
         await pilot.pause()
         wizard = app.screen
         assert isinstance(wizard, FixWizard) and wizard.container_name == "legacy-billing"
         assert "unprivileged" in wizard.changes
         assert not wizard.query_one("#change-unprivileged", Checkbox).value
+
+
+async def test_a_change_that_does_not_apply_to_the_example_is_not_mentioned() -> None:
+    """The root lesson's changes include leaving the host's namespaces; its
+    example shares none of them, so the lesson neither ticks nor mentions it."""
+    from dockertui.fixes.plan import CHANGES
+
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, tour="root")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TourScreen)
+        example = screen.example()
+        assert example is not None
+        assert not {f.check for f in example.findings} & {"host-network", "host-pid", "host-ipc"}
+        assert "host-namespaces" in screen.lesson.changes  # the lesson has it...
+        shown = text_of(app, "#tour-text")
+        assert CHANGES["host-namespaces"].summary not in shown  # ...but not for this container
+        assert "host-namespaces" not in screen.ticked()
 
 
 async def test_read_only_offers_no_fix() -> None:
