@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 #: secrets.token_urlsafe(32): 32 random bytes, 43 URL-safe characters.
 TOKEN_BYTES = 32
 #: The addresses that reach every interface of this host.
-_EVERY_INTERFACE = ("0.0.0.0", "::", "")
+EVERY_INTERFACE = ("0.0.0.0", "::", "")
 
 
 class Pass(enum.Enum):
@@ -82,7 +82,7 @@ def is_loopback(host: str) -> bool:
 def url_host(host: str) -> str:
     """`host` as it goes in a URL: IPv6 in brackets; an address meaning every
     interface as 127.0.0.1, which reaches it from this machine."""
-    if host in _EVERY_INTERFACE:
+    if host in EVERY_INTERFACE:
         return "127.0.0.1"
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
@@ -91,7 +91,7 @@ def exposure_warning(host: str) -> str | None:
     """What to say when the console listens beyond this machine."""
     if is_loopback(host):
         return None
-    where = "every interface" if host in _EVERY_INTERFACE else host
+    where = "every interface" if host in EVERY_INTERFACE else host
     return (
         f"Warning: serving on {where} exposes the console to the network: whoever gets the "
         "URL with its token controls it, with the engine's power, and the traffic is plain "

@@ -31,7 +31,7 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from dockertui.web.access import Access, Pass, same_origin
+from dockertui.web.access import EVERY_INTERFACE, Access, Pass, same_origin
 
 #: How long a session (or the page) waits for a slot before it is refused: a
 #: reload closes its old session a moment after it asks for the new one.
@@ -378,6 +378,8 @@ async def _serve(
         if about:
             print_line(about)
         print_line(f"Open {server.access.start_url(host)}")
+        if host in EVERY_INTERFACE:  # the room's machines reach it by this host's name
+            print_line(f"From another machine: {server.access.start_url(socket.gethostname())}")
         print_line("Ctrl-C stops the server and every session.")
         await stop.wait()
     finally:
