@@ -36,7 +36,6 @@ from dockertui.audit.capabilities import CAPABILITIES
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
 from dockertui.ui.app import DockerTUI
-from dockertui.ui.container_screen import ContainerScreen
 from dockertui.ui.engine_screen import EngineScreen
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.panel import SecurityPanel
@@ -306,44 +305,8 @@ async def test_panel_shows_dangerous_capability_and_docker_socket(
         assert squash(CAPABILITIES["SYS_ADMIN"]) not in text
 
 
-# -- 6. narrow terminals -------------------------------------------------------------
-
-
-async def test_narrow_layout_opens_the_panel_as_a_screen(containers: harness.Containers) -> None:
-    cid = await create(containers, "narrow", host={"cap_add": ["SYS_ADMIN"]})
-    async with console(NARROW) as pilot:
-        app: DockerTUI = pilot.app  # type: ignore[assignment]
-        await shown(pilot, [cid])
-        assert app.screen.has_class("narrow")
-        assert not app.query_one("#panel", SecurityPanel).display
-        main = app.screen
-
-        await select(pilot, cid, LIVE)
-        await pilot.press("enter")
-        await until(
-            pilot,
-            lambda: isinstance(app.screen, ContainerScreen),
-            LIVE,
-            lambda: f"screen is {app.screen!r}",
-        )
-        screen = app.screen
-        assert isinstance(screen, ContainerScreen)
-        assert screen.container_id == cid
-        panel = screen.query_one(SecurityPanel)
-        await until(
-            pilot,
-            lambda: containers.name("narrow") in widget_text(panel),
-            LIVE,
-            lambda: f"panel shows: {widget_text(panel)[:400]!r}",
-        )
-        assert squash(CAPABILITIES["SYS_ADMIN"]) in squash(widget_text(panel))
-        # The panel screen's keys are its own: Enter, / and e do nothing here.
-        await pilot.press("enter", "slash", "e")
-        await pilot.pause()
-        assert app.screen_stack == [main, screen]
-
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
+# -- 6. narrow terminals: in test_console_both_engines.py (Enter opens the panel
+# as a screen of its own keys), on the real engine and the demo alike.
 
 
 # -- 7. exec sessions ------------------------------------------------------------------
