@@ -67,6 +67,16 @@ def demo(
     if obj.get("host") or obj.get("context"):
         fail("dockertui demo runs its own simulated engine, so it takes no --host or --context.")
     read_only = read_only or bool(obj.get("read_only"))
+    if not serve:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("bind", "port", "max_sessions")
+            if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+        ]
+        if given:
+            shown = " and ".join(given).replace("--bind", "--host")
+            verb = "applies" if len(given) == 1 else "apply"
+            fail(f"{shown} only {verb} with --serve (the demo in a browser); add --serve.")
     if serve:
         serve_demo(
             speed=speed, read_only=read_only, bind=bind, port=port, max_sessions=max_sessions

@@ -42,8 +42,11 @@ def tour(
     for the console, q quits."""
     from dockertui.tour.lessons import BY_ID, LESSONS, lesson_ids
 
-    if lesson is not None and lesson not in BY_ID:
-        fail(f"There is no lesson '{printable(lesson)}': the lessons are {lesson_ids()}.")
+    asked = lesson
+    if lesson is not None:
+        lesson = lesson.strip().lower()  # "Capabilities" names it as well
+    if asked is not None and lesson not in BY_ID:
+        fail(f"There is no lesson '{printable(asked)}': the lessons are {lesson_ids()}.")
     obj = ctx.obj or {}
     host = host or obj.get("host")
     context = context or obj.get("context")

@@ -167,3 +167,18 @@ def test_a_kill_or_a_closed_session_gives_the_terminal_back(tmp_path: Path, sign
     assert b"\x1b[?1000l" in tail  # mouse reporting off
     assert not os.listdir(own_tmp)
     os.rmdir(own_tmp)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--port", "5"], "--port only applies"),
+        (["--host", "0.0.0.0", "--max-sessions", "2"], "--host and --max-sessions only apply"),
+    ],
+)
+def test_browser_options_without_serve_are_one_sentence(args: list[str], named: str) -> None:
+    """They would be ignored without a word: the user meant --serve."""
+    done = run_cli(["demo", *args], timeout=60)
+    assert done.returncode == 2
+    (line,) = done.stderr.decode().strip().splitlines()
+    assert line.startswith(ERROR_PREFIX) and named in line and "--serve" in line

@@ -64,3 +64,11 @@ def test_lab_on_an_engine_without_a_lab_refuses(tmp_path: Path) -> None:
         assert code == 0, shown[-2000:]
     finally:
         stop()
+
+
+def test_a_lesson_id_in_capitals_opens_that_lesson(tmp_path: Path) -> None:
+    env = no_docker_env(tmp_path)
+    wanted = [b"lesson 2 of 12"]
+    code, shown = run_demo_in_pty(["tour", "--lesson", "Capabilities", "--speed", "0"], env, wanted)
+    assert b"lesson 2 of 12" in shown, shown[-2000:]
+    assert code == 0
