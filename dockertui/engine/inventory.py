@@ -4,11 +4,11 @@ concurrently with a bound, and process lists for running containers."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from dockertui.engine.concurrency import together
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.procfs import processes_by_container
@@ -82,20 +82,6 @@ def api_filters(filters: Iterable[str]) -> dict[str, list[str]]:
     return parsed
 
 
-@contextlib.asynccontextmanager
-async def _together() -> AsyncIterator[asyncio.TaskGroup]:
-    """A task group whose first failure is raised as itself. When one
-    request fails the others are cancelled and waited for before the error
-    goes on, so that none outlives the call (asyncio.gather would leave them
-    running, and asyncio.run would report them with a traceback on the way
-    out)."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            yield group
-    except BaseExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-
-
 async def read_engine(client: EngineGateway) -> EngineInfo:
     """GET /info, /version and /networks/bridge (absent on Podman: None)."""
 
@@ -105,7 +91,7 @@ async def read_engine(client: EngineGateway) -> EngineInfo:
         except EngineRefused:
             return None
 
-    async with _together() as group:
+    async with together() as group:
         info = group.create_task(client.info())
         version = group.create_task(client.version())
         bridge_doc = group.create_task(bridge())
@@ -165,7 +151,7 @@ async def collect(
     bound as the inspects. Each container is complete (inspected, with its
     processes) when `on_container` is called with it, while the others are
     still being read: a caller can audit it in the time spent waiting."""
-    async with _together() as group:
+    async with together() as group:
         reading = group.create_task(read_engine(client))
         listing = group.create_task(client.list_containers(filters=filters))
     engine, listed = reading.result(), listing.result()
@@ -194,7 +180,7 @@ async def collect(
             on_container(container, engine)
         return container
 
-    async with _together() as group:
+    async with together() as group:
         tasks = [group.create_task(one(i)) for i in ids]
     results = [task.result() for task in tasks]
     found = tuple(c for c in results if c is not None)

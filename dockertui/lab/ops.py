@@ -11,12 +11,12 @@ their anonymous volumes), then its networks and volumes, and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from dockertui.demo.fleet import RunState
+from dockertui.engine.concurrency import bounded
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.fixes.container_ops import ContainerOps, StepFailed, retrying
@@ -104,13 +104,8 @@ def _lab_filter(names: Names) -> dict[str, list[str]]:
 
 
 async def _bounded(jobs: Iterable[Awaitable[T]]) -> list[T]:
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(job: Awaitable[T]) -> T:
-        async with gate:
-            return await job
-
-    return list(await asyncio.gather(*(one(j) for j in jobs)))
+    """The jobs, CONCURRENCY at a time; the first failure cancels the rest."""
+    return await bounded(jobs, CONCURRENCY)
 
 
 def plural(count: int, word: str) -> str:
