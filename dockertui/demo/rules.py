@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockertui.audit import capabilities as caps
+from dockertui.audit.identity import is_root
 
 
 def host_config(body: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -17,9 +18,8 @@ def host_config(body: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def runs_as_root(body: Mapping[str, Any]) -> bool:
-    """User empty, root or uid 0 (any group)."""
-    user = str(body.get("User") or "").partition(":")[0].strip()
-    return user in ("", "0", "root")
+    """User empty, root or uid 0 (any group): the audit's own judgement."""
+    return is_root(str(body.get("User") or ""))
 
 
 def uid(body: Mapping[str, Any]) -> str:
@@ -68,8 +68,3 @@ def cannot_write(body: Mapping[str, Any], *paths: str) -> list[str]:
 
 def security_opts(body: Mapping[str, Any]) -> list[str]:
     return [str(o) for o in host_config(body).get("SecurityOpt") or []]
-
-
-def default_seccomp(body: Mapping[str, Any]) -> bool:
-    """True when no seccomp option replaces Docker's default profile."""
-    return not any(o.replace(":", "=", 1).startswith("seccomp=") for o in security_opts(body))

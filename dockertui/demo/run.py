@@ -179,9 +179,11 @@ def start_demo_engine(speed: float = 1.0) -> tuple[str, Callable[[], None]]:
         if stopped.is_set():
             return
         stopped.set()
-        if loop.is_running():
+        # Always: `ready` is set just before run_forever, and a stop in that
+        # gap must still end the loop (a stop queued early runs once it starts).
+        with contextlib.suppress(RuntimeError):  # the loop already ended and closed
             loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=5)
+        thread.join(timeout=5)
         shutil.rmtree(demo._folder, ignore_errors=True)
 
     atexit.register(stop)
