@@ -36,7 +36,6 @@ from dockertui.audit.capabilities import CAPABILITIES
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
 from dockertui.ui.app import DockerTUI
-from dockertui.ui.engine_screen import EngineScreen
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.panel import SecurityPanel
 
@@ -363,7 +362,7 @@ async def test_exec_as_root_is_flagged_in_the_events(containers: harness.Contain
 # -- 8. read-only header, help and engine screens ---------------------------------------
 
 
-async def test_read_only_header_help_and_engine_screens() -> None:
+async def test_read_only_header_and_help() -> None:
     async with console(read_only=True) as pilot:
         app: DockerTUI = pilot.app  # type: ignore[assignment]
         assert "read-only" in header_text(app)
@@ -382,17 +381,4 @@ async def test_read_only_header_help_and_engine_screens() -> None:
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
 
-        await pilot.press("e")
-        await until(
-            pilot,
-            lambda: isinstance(app.screen, EngineScreen),
-            LIVE,
-            lambda: f"screen is {app.screen!r}",
-        )
-        engine_text = squash(widget_text(app.screen))
-        assert "User namespace remapping is off" in engine_text
-        await pilot.press("e")  # no second engine screen over the first
-        await pilot.pause()
-        assert len(app.screen_stack) == 2
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
+        # The engine screen (and that it does not stack): test_console_both_engines.py.

@@ -286,6 +286,9 @@ async def test_engine_screen_shows_the_engine_findings(bed: Bed) -> None:
         text = squash(widget_text(app.screen))
         assert "User namespace remapping is off" in text
         assert bed.api.version()["Version"] in text
+        await pilot.press("e")  # no second engine screen over the first
+        await pilot.pause()
+        assert app.screen_stack == [main, app.screen] and isinstance(app.screen, EngineScreen)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is main, LIVE, lambda: f"screen is {app.screen!r}")
 
