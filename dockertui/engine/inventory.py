@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dockertui.engine.concurrency import together
+from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.procfs import processes_by_container
@@ -95,7 +96,9 @@ async def read_engine(client: EngineGateway) -> EngineInfo:
         info = group.create_task(client.info())
         version = group.create_task(client.version())
         bridge_doc = group.create_task(bridge())
-    return engine_from_api(info.result(), version.result(), bridge_doc.result())
+        daemon = group.create_task(read_settings(client.endpoint.socket_path))
+    engine = engine_from_api(info.result(), version.result(), bridge_doc.result())
+    return with_settings(engine, daemon.result(), client.endpoint.transport)
 
 
 async def inspect_container(

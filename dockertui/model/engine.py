@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from dockertui.model._json import flag, integer, mappings, obj, strings, text
+from dockertui.model.daemon import DaemonSettings
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class EngineInfo:
     icc: bool | None = None  # None: unknown (no bridge network, or not Docker)
     cpus: int = 0  # NCPU: the CPUs the engine can give a container (0: not reported)
     memory_total: int = 0  # MemTotal in bytes (0: not reported)
+    #: dockerd's own settings (command line and daemon.json), when this host
+    #: runs it and lets them be read; else None and `daemon_unread` says why
+    #: ("" when nobody tried: an engine built from API documents alone).
+    daemon: DaemonSettings | None = None
+    daemon_unread: str = ""
 
     def _options(self) -> dict[str, dict[str, str]]:
         return self._parsed_options

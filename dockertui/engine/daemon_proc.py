@@ -1,0 +1,201 @@
+"""Find the dockerd that serves a local unix socket, and read its settings:
+its command line (/proc/<pid>/cmdline) and the configuration file it reads
+(its --config-file, else /etc/docker/daemon.json).
+
+The dockerd is the process holding the listening socket bound at that path:
+/proc/net/unix gives the socket's inode, and that dockerd's /proc/<pid>/fd
+has a link to `socket:[inode]`. Where its descriptors cannot be read (not
+root), a dockerd whose -H names the path is taken, and for the default
+socket the only dockerd that names no other socket. Anything else says why
+the settings are not verifiable here, in one sentence. One pass over /proc,
+blocking: callers on an event loop run it in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dockertui.model import EngineInfo
+from dockertui.model.daemon import DaemonSettings, config_path, daemon_settings, parse_argv
+
+DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+_LISTENING = 0x10000  # __SO_ACCEPTCON in /proc/net/unix's Flags column
+
+
+@dataclass(frozen=True)
+class UnixSocket:
+    inode: int
+    path: str
+    listening: bool
+
+
+def parse_proc_net_unix(text: str) -> list[UnixSocket]:
+    """The bound sockets of /proc/net/unix (unnamed ones are left out; an
+    abstract name keeps its leading @). Malformed lines are skipped."""
+    found = []
+    for line in text.splitlines()[1:]:
+        fields = line.split(None, 7)
+        if len(fields) < 8:
+            continue
+        try:
+            flags, inode = int(fields[3], 16), int(fields[6])
+        except ValueError:
+            continue
+        found.append(UnixSocket(inode, fields[7], bool(flags & _LISTENING)))
+    return found
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _argv(proc: Path, pid: int) -> list[str] | None:
+    try:
+        raw = (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+    return [a.decode(errors="replace") for a in raw.rstrip(b"\0").split(b"\0")] if raw else None
+
+
+def _dockerds(proc: Path) -> dict[int, list[str]]:
+    """pid -> argv of every process named dockerd."""
+    found: dict[int, list[str]] = {}
+    try:
+        entries = [e for e in os.listdir(proc) if e.isdigit()]
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            comm = (proc / entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm == "dockerd":
+            argv = _argv(proc, int(entry))
+            if argv:
+                found[int(entry)] = argv
+    return found
+
+
+def _holds(proc: Path, pid: int, links: set[str]) -> bool | None:
+    """True when the process has one of the socket links open; None when its
+    descriptors cannot be read."""
+    fd_dir = proc / str(pid) / "fd"
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            if os.readlink(fd_dir / fd) in links:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _names(argv: list[str], real: str) -> bool:
+    hosts = parse_argv(argv).values.get("hosts", ())
+    assert isinstance(hosts, tuple)
+    return any(h.startswith("unix://") and _real(h[len("unix://") :]) == real for h in hosts)
+
+
+def find_dockerd(socket_path: str, proc: Path = Path("/proc")) -> tuple[int, list[str]] | str:
+    """(pid, argv) of the dockerd serving `socket_path`, or why none was found."""
+    real = _real(socket_path)
+    dockerds = _dockerds(proc)
+    if not dockerds:
+        return (
+            "no dockerd process is visible from here (the engine may run on another host, "
+            "in a VM, or dockertui in a container)"
+        )
+    try:
+        sockets = parse_proc_net_unix((proc / "net" / "unix").read_text())
+    except OSError:
+        sockets = []
+    links = {
+        f"socket:[{s.inode}]"
+        for s in sockets
+        if s.listening and not s.path.startswith("@") and _real(s.path) == real
+    }
+    unreadable = False
+    if links:
+        for pid in sorted(dockerds):
+            held = _holds(proc, pid, links)
+            if held:
+                return pid, dockerds[pid]
+            unreadable = unreadable or held is None
+        if not unreadable:
+            return f"the process serving {socket_path} is not a dockerd (Podman, or a forwarder)"
+    named = [pid for pid, argv in dockerds.items() if _names(argv, real)]
+    if len(named) == 1:
+        return named[0], dockerds[named[0]]
+    if real in {_real(p) for p in DEFAULT_SOCKETS}:
+        plain = [pid for pid, argv in dockerds.items() if not _other_socket(argv)]
+        if len(plain) == 1:
+            return plain[0], dockerds[plain[0]]
+    if unreadable:
+        return f"cannot tell which dockerd serves {socket_path} without reading its descriptors"
+    return f"no dockerd on this host serves {socket_path}"
+
+
+def _other_socket(argv: list[str]) -> bool:
+    """The dockerd names a unix socket of its own (-H unix://…) other than the
+    default ones; fd:// (systemd) and tcp hosts leave the default in doubt."""
+    hosts = parse_argv(argv).values.get("hosts", ())
+    assert isinstance(hosts, tuple)
+    defaults = {_real(p) for p in DEFAULT_SOCKETS}
+    return any(
+        h.startswith("unix://") and _real(h[len("unix://") :]) not in defaults for h in hosts
+    )
+
+
+def read_daemon(socket_path: str, proc: Path = Path("/proc")) -> DaemonSettings | str:
+    """The settings of the dockerd serving `socket_path`, or why they are not
+    verifiable here (one sentence). A missing configuration file is no error:
+    it sets nothing."""
+    found = find_dockerd(socket_path, proc)
+    if isinstance(found, str):
+        return f"Settings not verifiable here: {found}."
+    pid, argv = found
+    path = config_path(argv)
+    # The file as dockerd sees it (its root, and its working directory for a
+    # relative --config-file); where that is closed to us, the path as it is here.
+    base = proc / str(pid) / ("root" if os.path.isabs(path) else "cwd")
+    text: str | None = None
+    for file in (base / path.lstrip("/"), Path(path)):
+        try:
+            text = file.read_text(errors="replace")
+        except FileNotFoundError:
+            break
+        except PermissionError:
+            continue
+        except OSError as err:
+            return f"Settings not verifiable here: cannot read {path} ({err.strerror or err})."
+        break
+    else:
+        return f"Settings not verifiable here: no permission to read {path}."
+    return daemon_settings(pid, argv, text)
+
+
+async def read_settings(socket_path: str | None) -> DaemonSettings | str:
+    """`read_daemon` off the event loop, for a unix socket endpoint; for any
+    other, why the settings are not verifiable here."""
+    if socket_path is None:
+        return ""  # with_settings says why, from the transport
+    return await asyncio.to_thread(read_daemon, socket_path)
+
+
+def with_settings(engine: EngineInfo, found: DaemonSettings | str, transport: str) -> EngineInfo:
+    """`engine` with the settings read (or the reason they were not)."""
+    if engine.podman:
+        found = "Settings not verifiable here: Podman has no dockerd command line or daemon.json."
+    elif transport != "unix":
+        found = (
+            f"Settings not verifiable here: the engine is reached over {transport}, so its "
+            "command line and daemon.json are on another host."
+        )
+    if isinstance(found, str):
+        return replace(engine, daemon=None, daemon_unread=found)
+    return replace(engine, daemon=found, daemon_unread="")
