@@ -25,6 +25,10 @@ SOCKET = "/var/run/docker.sock"
 BASE_URL = f"unix://{SOCKET}"
 IMAGE = "dockertui-test/busybox:1"
 SSHD_IMAGE = "dockertui-test/sshd:1"
+#: The busybox image plus the applets the in-effect tests run: a web server,
+#: netcat, and setpriv to drop to another user at start.
+TOOLS_IMAGE = "dockertui-test/tools:1"
+TOOL_APPLETS = ("httpd", "nc", "setpriv", "su")
 LABEL = "dockertui.test"
 #: One value per test session, so a run only ever removes its own containers.
 SESSION = uuid.uuid4().hex[:8]
@@ -86,7 +90,9 @@ def _add_dir(tar: tarfile.TarFile, name: str) -> None:
     tar.addfile(info)
 
 
-def busybox_rootfs(extra: dict[str, bytes] | None = None) -> bytes:
+def busybox_rootfs(
+    extra: dict[str, bytes] | None = None, applets: tuple[str, ...] = APPLETS
+) -> bytes:
     """A tar of a minimal root file system: static busybox, a few applets,
     /etc/passwd with root, nobody and app (1000), plus `extra` files."""
     busybox = Path("/bin/busybox")
@@ -97,7 +103,7 @@ def busybox_rootfs(extra: dict[str, bytes] | None = None) -> bytes:
         for folder in ("bin", "etc", "tmp", "usr", "usr/sbin", "var", "run"):
             _add_dir(tar, folder)
         _add_file(tar, "bin/busybox", busybox.read_bytes(), 0o755)
-        for applet in APPLETS:
+        for applet in applets:
             link = tarfile.TarInfo(f"bin/{applet}")
             link.type = tarfile.SYMTYPE
             link.linkname = "busybox"
@@ -149,6 +155,14 @@ def ensure_images(api: docker.APIClient) -> None:
             repository=repo,
             tag=tag,
             changes=['CMD ["/usr/sbin/sshd","-D"]'],
+        )
+    if not _has_image(api, TOOLS_IMAGE):
+        repo, tag = TOOLS_IMAGE.split(":")
+        api.import_image_from_data(
+            busybox_rootfs(applets=APPLETS + TOOL_APPLETS),
+            repository=repo,
+            tag=tag,
+            changes=['CMD ["/bin/sleep","100000"]'],
         )
 
 

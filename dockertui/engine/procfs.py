@@ -1,11 +1,12 @@
-"""Process lists read from the local /proc instead of `GET /top`.
+"""Which processes of this host belong to which container, from /proc.
 
 dockerd runs `ps` for every /top call (about 16 ms of engine time per
 running container). When dockertui runs on the engine's own host, one pass
 over /proc gives every container's processes at once. A process belongs to
 a container only when its cgroup path names that container's full 64-hex
 id, so a socket forwarded from another host, or dockertui running inside a
-container, finds nothing here and the caller falls back to /top."""
+container, finds nothing here and the caller falls back to /top (and says
+the kernel's view is not verifiable here)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from dockertui.model.proc_text import command_line
+
 _ID = re.compile(r"[0-9a-f]{64}")
 
 
-def processes_by_container(
-    container_ids: Iterable[str], proc: Path = Path("/proc")
-) -> dict[str, tuple[str, ...]]:
-    """Command lines per container id, for the ids whose processes are visible."""
+def members(container_ids: Iterable[str], proc: Path = Path("/proc")) -> dict[str, list[int]]:
+    """The pids of each container, lowest first, for the ids whose processes are visible."""
     wanted = set(container_ids)
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[int]] = {}
     if not wanted:
         return {}
     try:
@@ -34,14 +35,30 @@ def processes_by_container(
         except OSError:
             continue  # exited meanwhile, or not ours to read
         owner = next((i for i in _ID.findall(cgroup) if i in wanted), None)
-        if owner is None:
-            continue
-        try:
-            raw = (entry / "cmdline").read_bytes()
-            command = " ".join(a.decode(errors="replace") for a in raw.rstrip(b"\0").split(b"\0"))
-            if not command:  # kernel threads and zombies have no command line
-                command = f"[{(entry / 'comm').read_text().strip()}]"
-        except OSError:
-            continue
-        found.setdefault(owner, []).append(command)
-    return {cid: tuple(commands) for cid, commands in found.items()}
+        if owner is not None:
+            found.setdefault(owner, []).append(int(entry.name))
+    return {cid: sorted(pids) for cid, pids in found.items()}
+
+
+def command_of(pid: int, proc: Path = Path("/proc")) -> str | None:
+    """The command line of a process ("[comm]" for kernel threads and
+    zombies), or None when it is gone or not ours to read."""
+    try:
+        command = command_line((proc / str(pid) / "cmdline").read_bytes())
+        if not command:
+            command = f"[{(proc / str(pid) / 'comm').read_text().strip()}]"
+    except OSError:
+        return None
+    return command
+
+
+def processes_by_container(
+    container_ids: Iterable[str], proc: Path = Path("/proc")
+) -> dict[str, tuple[str, ...]]:
+    """Command lines per container id, for the ids whose processes are visible."""
+    found: dict[str, tuple[str, ...]] = {}
+    for cid, pids in members(container_ids, proc).items():
+        commands = [c for c in (command_of(pid, proc) for pid in pids) if c is not None]
+        if commands:
+            found[cid] = tuple(commands)
+    return found

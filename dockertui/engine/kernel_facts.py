@@ -1,0 +1,249 @@
+"""Read what the kernel enforces for each running container, from /proc and
+the cgroup file system of this host (the parsing is `model/proc_text.py`).
+
+Only for a local engine whose containers' processes are visible here
+(`procfs.members`). Each container's answer is an `InEffect`, or the
+`Unverifiable` reason it could not be read: nothing is guessed."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockertui.engine.procfs import command_of, members
+from dockertui.model.kernel import (
+    NAMESPACE_KINDS,
+    CgroupLimits,
+    Firewall,
+    HostView,
+    InEffect,
+    Listener,
+    ProcessView,
+    Protocol,
+    Unverifiable,
+)
+from dockertui.model.proc_text import (
+    cgroup_paths,
+    host_interfaces,
+    id_map,
+    limits_v1,
+    limits_v2,
+    listeners,
+    mac_label,
+    process_from_status,
+    socket_inode,
+    ufw_enabled,
+)
+
+PROC = Path("/proc")
+CGROUP = Path("/sys/fs/cgroup")
+_SOCKET_TABLES = (
+    ("tcp", Protocol.TCP),
+    ("tcp6", Protocol.TCP),
+    ("udp", Protocol.UDP),
+    ("udp6", Protocol.UDP),
+)
+
+Facts = InEffect | Unverifiable
+
+
+@dataclass(frozen=True)
+class FleetRead:
+    """One pass over /proc: command lines (the sshd check) and the kernel's
+    view of each container whose processes were found."""
+
+    commands: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    facts: dict[str, Facts] = field(default_factory=dict)
+
+
+def _reason(err: OSError) -> Unverifiable:
+    if isinstance(err, PermissionError) or err.errno in (errno.EACCES, errno.EPERM):
+        return Unverifiable.NO_PERMISSION
+    return Unverifiable.VANISHED
+
+
+def _namespaces(pid: int | str, proc: Path) -> dict[str, str]:
+    found = {}
+    for kind in NAMESPACE_KINDS:
+        try:
+            found[kind] = os.readlink(proc / str(pid) / "ns" / kind)
+        except OSError:
+            continue
+    return found
+
+
+def _mac(folder: Path) -> str | None:
+    """The LSM label: AppArmor's own file first (stacked LSMs), then the
+    shared one. EINVAL (no LSM that keeps a label) is None."""
+    for path in (folder / "attr" / "apparmor" / "current", folder / "attr" / "current"):
+        try:
+            return mac_label(path.read_bytes()) or None
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            if err.errno == errno.EINVAL:
+                continue
+            raise
+    return None
+
+
+def _first(root: Path, names: Iterable[str], rel: str, filename: str) -> str:
+    for name in names:
+        path = root / name / rel.lstrip("/") / filename
+        try:
+            return path.read_text()
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(filename)
+
+
+def _limits(cgroup_text: str, root: Path) -> CgroupLimits | None:
+    """The cgroup limits of the container, v1 (a memory controller of its
+    own) or v2 (the unified hierarchy); None when the files are not there."""
+    try:
+        paths = cgroup_paths(cgroup_text)
+        if "memory" in paths:
+            return limits_v1(
+                _first(root, ["memory"], paths["memory"], "memory.limit_in_bytes"),
+                _first(root, ["pids"], paths.get("pids", paths["memory"]), "pids.max"),
+                _first(root, ["cpu", "cpu,cpuacct"], paths.get("cpu", ""), "cpu.cfs_quota_us"),
+                _first(root, ["cpu", "cpu,cpuacct"], paths.get("cpu", ""), "cpu.cfs_period_us"),
+            )
+        rel = paths.get("", "")
+        return limits_v2(
+            _first(root, [""], rel, "memory.max"),
+            _first(root, [""], rel, "pids.max"),
+            _first(root, [""], rel, "cpu.max"),
+        )
+    except (OSError, ValueError):
+        return None
+
+
+def _held_sockets(pids: Iterable[int], proc: Path) -> set[int]:
+    inodes: set[int] = set()
+    for pid in pids:
+        folder = proc / str(pid) / "fd"
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            try:
+                inode = socket_inode(os.readlink(folder / name))
+            except OSError:
+                continue
+            if inode is not None:
+                inodes.add(inode)
+    return inodes
+
+
+def _listeners(pid1: int, pids: list[int], proc: Path) -> tuple[Listener, ...]:
+    """The sockets in PID 1's network namespace that a process of the
+    container holds (a host-network container sees the host's whole table)."""
+    held = _held_sockets(pids, proc)
+    found: list[Listener] = []
+    for name, protocol in _SOCKET_TABLES:
+        try:
+            table = (proc / str(pid1) / "net" / name).read_text()
+        except FileNotFoundError:
+            continue  # no IPv6 in this kernel
+        found.extend(s for s in listeners(table, protocol) if s.inode in held)
+    return tuple(dict.fromkeys(found))
+
+
+def read_container(
+    pids: list[int], *, proc: Path = PROC, cgroup: Path = CGROUP, host_ns: dict[str, str]
+) -> Facts:
+    """The kernel's view of one container whose processes are `pids`."""
+    views: list[ProcessView] = []
+    for pid in pids:
+        command = command_of(pid, proc)
+        try:
+            status = (proc / str(pid) / "status").read_text()
+            views.append(process_from_status(pid, command or "", status))
+        except OSError as err:
+            if _reason(err) is Unverifiable.NO_PERMISSION:
+                return Unverifiable.NO_PERMISSION
+            continue  # this one exited meanwhile
+        except ValueError:
+            continue  # cut short as it exited
+    if not views:
+        return Unverifiable.VANISHED
+    own = {v.pid for v in views}
+    pid1 = next((v for v in views if v.ns_pid == 1), None) or next(
+        (v for v in views if v.ppid not in own), views[0]
+    )
+    folder = proc / str(pid1.pid)
+    try:
+        uid_map = id_map((folder / "uid_map").read_text())
+        gid_map = id_map((folder / "gid_map").read_text())
+        label = _mac(folder)
+        cgroup_text = (folder / "cgroup").read_text()
+        sockets = _listeners(pid1.pid, [v.pid for v in views], proc)
+    except OSError as err:
+        return _reason(err)
+    except ValueError:
+        return Unverifiable.VANISHED
+    mine = _namespaces(pid1.pid, proc)
+    shared = frozenset(k for k, v in mine.items() if host_ns.get(k) == v)
+    return InEffect(
+        pid1=pid1,
+        processes=(pid1, *(v for v in views if v is not pid1)),
+        uid_map=uid_map,
+        gid_map=gid_map,
+        mac_label=label,
+        limits=_limits(cgroup_text, cgroup),
+        listeners=sockets,
+        host_namespaces=shared,
+    )
+
+
+def read_fleet(
+    container_ids: Iterable[str], *, proc: Path = PROC, cgroup: Path = CGROUP
+) -> FleetRead:
+    """Command lines and kernel facts for the running containers among
+    `container_ids` whose processes this host shows. Absent ids: not visible."""
+    found = members(container_ids, proc)
+    if not found:
+        return FleetRead()
+    # The host's namespaces are its first process's; where even root may not
+    # read those (a sandboxed init), dockertui's own, as it runs on the host.
+    host_ns = _namespaces("self", proc) | _namespaces(1, proc)
+    commands: dict[str, tuple[str, ...]] = {}
+    facts: dict[str, Facts] = {}
+    for cid, pids in found.items():
+        fact = read_container(pids, proc=proc, cgroup=cgroup, host_ns=host_ns)
+        facts[cid] = fact
+        if isinstance(fact, InEffect):
+            commands[cid] = tuple(p.command for p in fact.processes)
+        else:
+            listed = tuple(c for c in (command_of(p, proc) for p in pids) if c is not None)
+            if listed:
+                commands[cid] = listed
+    return FleetRead(commands, facts)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def read_host(proc: Path = PROC, etc: Path = Path("/etc"), run: Path = Path("/run")) -> HostView:
+    """This host's addresses (from its first process's network namespace)
+    and the firewall front-ends whose rules Docker's published ports skip."""
+    net = proc / "1" / "net"
+    interfaces = host_interfaces(
+        _read(net / "fib_trie"), _read(net / "route"), _read(net / "if_inet6")
+    )
+    firewalls = []
+    if ufw_enabled(_read(etc / "ufw" / "ufw.conf")):
+        firewalls.append(Firewall.UFW)
+    pid = _read(run / "firewalld.pid").strip()
+    if pid.isdecimal() and (proc / pid).exists():
+        firewalls.append(Firewall.FIREWALLD)
+    return HostView(interfaces, tuple(firewalls))
