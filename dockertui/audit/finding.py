@@ -26,6 +26,10 @@ class Fix:
     kind: FixKind
     summary: str
     command: str = ""
+    #: A daemon fix made against dockerd's real settings: the unified diff of
+    #: daemon.json (or of dockerd's command line). The JSON report gives it
+    #: with the engine's findings; "" where the settings were not read.
+    diff: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind.value, "summary": self.summary, "command": self.command}

@@ -26,6 +26,7 @@ class Hit(NamedTuple):
     title: str = ""
     fix_summary: str = ""
     kind: FixKind | None = None  # when this hit is fixed another way than the check's
+    diff: str = ""  # a daemon fix's exact change (audit/daemon_change.py)
 
 
 #: A check returns None when it does not apply (it then does not count in the
@@ -85,7 +86,12 @@ class Check:
             cis=self.cis,
             title=hit.title or self.title,
             detail=hit.detail,
-            fix=Fix(hit.kind or self.fix_kind, hit.fix_summary or self.fix_summary, hit.command)
+            fix=Fix(
+                hit.kind or self.fix_kind,
+                hit.fix_summary or self.fix_summary,
+                hit.command,
+                hit.diff,
+            )
             if hit.kind or hit.fix_summary or hit.command
             else self.fix,
             why=self.why,

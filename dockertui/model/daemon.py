@@ -107,6 +107,7 @@ class Flags:
 
     values: dict[str, Value] = field(default_factory=dict)
     written: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    positions: dict[str, tuple[int, ...]] = field(default_factory=dict)  # indices in argv
     config_file: str = ""  # --config-file, when given
     notes: tuple[str, ...] = ()
 
@@ -124,6 +125,7 @@ def parse_argv(argv: list[str]) -> Flags:
     lone true/false takes it as its value. Unknown flags are skipped."""
     values: dict[str, Value] = {}
     written: dict[str, list[str]] = {}
+    positions: dict[str, list[int]] = {}
     notes: list[str] = []
     config_file = ""
     args = argv[1:]
@@ -145,7 +147,7 @@ def parse_argv(argv: list[str]) -> Flags:
             if takes_value:
                 config_file = raw
             continue
-        used = [arg]
+        used, start = [arg], i  # args[i - 1] is argv[i]
         if not eq:
             following = args[i] if i < len(args) else None
             if spec.kind is Kind.BOOL:
@@ -173,9 +175,16 @@ def parse_argv(argv: list[str]) -> Flags:
             values[spec.key] = (*before, value)
             written[spec.key] = [*written.get(spec.key, []), *used]
         else:
-            values[spec.key] = value
+            values[spec.key] = value  # the last one wins, as in pflag
             written[spec.key] = used
-    return Flags(values, {k: tuple(v) for k, v in written.items()}, config_file, tuple(notes))
+        positions[spec.key] = [*positions.get(spec.key, []), *range(start, start + len(used))]
+    return Flags(
+        values,
+        {k: tuple(v) for k, v in written.items()},
+        {k: tuple(v) for k, v in positions.items()},
+        config_file,
+        tuple(notes),
+    )
 
 
 @dataclass(frozen=True)

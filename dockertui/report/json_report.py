@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dockertui.audit import ContainerReport, FleetReport
+from dockertui.audit import ContainerReport, Finding, FleetReport
 from dockertui.audit.severity import WORST_FIRST
+from dockertui.model import EngineInfo
+from dockertui.model.settings import engine_settings
 
 SCHEMA = "dockertui.scan/1"
 
@@ -24,6 +26,35 @@ def container_dict(report: ContainerReport) -> dict[str, Any]:
         "grade": report.grade,
         "findings": [f.to_dict() for f in report.findings],
     }
+
+
+def settings_dict(engine: EngineInfo) -> dict[str, Any]:
+    """dockerd's settings, each with its value and source (docs/json.md)."""
+    daemon = engine.daemon
+    return {
+        "verified": daemon is not None,
+        "reason": engine.daemon_unread,
+        "dockerd_pid": daemon.pid if daemon else None,
+        "config_file": daemon.config.path if daemon else None,
+        "config_file_exists": daemon.config.text is not None if daemon else None,
+        "notes": list(daemon.notes) if daemon else [],
+        "values": {
+            s.key: {
+                "value": list(s.value) if isinstance(s.value, tuple) else s.value,
+                "source": s.source.value,
+                "origin": s.origin,
+            }
+            for s in engine_settings(engine)
+        },
+    }
+
+
+def engine_finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding of the engine: its fix also carries `diff`, the exact
+    daemon.json (or command-line) change ("" where none could be made)."""
+    found = finding.to_dict()
+    found["fix"]["diff"] = finding.fix.diff
+    return found
 
 
 def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, Any]:
@@ -44,8 +75,9 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
             "rootless": engine.rootless,
             "userns": engine.userns,
             "security_options": list(engine.security_options),
+            "settings": settings_dict(engine),
         },
-        "engine_findings": [f.to_dict() for f in fleet.engine_findings],
+        "engine_findings": [engine_finding_dict(f) for f in fleet.engine_findings],
         "containers": [container_dict(r) for r in fleet.containers],
         "summary": {
             "containers": len(fleet.containers),

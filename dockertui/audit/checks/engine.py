@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import TypedDict
 
 from dockertui.audit.advisories import ADVISORIES, affecting
+from dockertui.audit.daemon_change import daemon_change, fragment
 from dockertui.audit.finding import FixKind
 from dockertui.audit.identity import EngineMode, engine_mode
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, engine_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import ClientFacts, EngineInfo
+from dockertui.model.daemon import Value, show
 
 DAEMON_JSON = "/etc/docker/daemon.json"
 STOPPED_SPRAWL = 20
@@ -17,6 +20,36 @@ STOPPED_SPRAWL = 20
 
 def _daemon(setting: str) -> str:
     return f"{DAEMON_JSON}: {setting}, then restart dockerd"
+
+
+class _DaemonFix(TypedDict):
+    command: str
+    diff: str
+
+
+def _change(engine: EngineInfo, key: str, value: Value) -> _DaemonFix:
+    """A daemon fix's command, and its exact diff when dockerd's settings were read."""
+    if engine.daemon is None:
+        return {"command": _daemon(fragment(key, value)), "diff": ""}
+    change = daemon_change(engine.daemon, key, value)
+    command = change.command if change.diff else f"{change.command} ({change.note})"
+    return {"command": command, "diff": change.diff}
+
+
+def _source(engine: EngineInfo, key: str, in_effect: Value | None = None) -> str:
+    """ " (default: not set in … or on the command line)": where the setting
+    comes from, when dockerd's settings were read; and, when they no longer
+    give what the running engine has, that a restart is pending."""
+    if engine.daemon is None:
+        return ""
+    setting = engine.daemon.setting(key)
+    said = f" ({setting.describe()})"
+    if in_effect is not None and setting.value != in_effect:
+        said += (
+            f"; its settings now give {show(setting.value)}, so they changed since dockerd "
+            "started and apply at its next restart"
+        )
+    return said
 
 
 @engine_check(
@@ -34,10 +67,10 @@ def icc_enabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
         return NOT_APPLICABLE
     if not engine.icc:
         return PASS
-    return fail(
-        "The bridge network has com.docker.network.bridge.enable_icc=true.",
-        command=_daemon('"icc": false'),
-    )
+    detail = "The bridge network has com.docker.network.bridge.enable_icc=true."
+    if engine.daemon is not None:
+        detail = f"icc is on{_source(engine, 'icc', True)}."
+    return fail(detail, **_change(engine, "icc", False))
 
 
 @engine_check(
@@ -54,8 +87,9 @@ def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine_mode(engine).remaps_root:
         return PASS
     return fail(
-        "SecurityOptions lists neither name=userns nor name=rootless.",
-        command=_daemon('"userns-remap": "default"'),
+        "SecurityOptions lists neither name=userns nor name=rootless"
+        f"{_source(engine, 'userns-remap')}.",
+        **_change(engine, "userns-remap", "default"),
     )
 
 
@@ -88,7 +122,10 @@ def rootful_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
 def live_restore_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.live_restore or engine.swarm_state == "active":
         return PASS
-    return fail("LiveRestoreEnabled is false.", command=_daemon('"live-restore": true'))
+    return fail(
+        f"LiveRestoreEnabled is false{_source(engine, 'live-restore', False)}.",
+        **_change(engine, "live-restore", True),
+    )
 
 
 @engine_check(
@@ -105,8 +142,8 @@ def nnp_daemon_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.has_option("no-new-privileges"):
         return PASS
     return fail(
-        "SecurityOptions has no name=no-new-privileges.",
-        command=_daemon('"no-new-privileges": true'),
+        f"SecurityOptions has no name=no-new-privileges{_source(engine, 'no-new-privileges')}.",
+        **_change(engine, "no-new-privileges", True),
     )
 
 
@@ -179,9 +216,13 @@ def insecure_registry(engine: EngineInfo, client: ClientFacts) -> Outcome:
     entries += [r for r in engine.insecure_registries if r not in entries and _remote_registry(r)]
     if not entries:
         return PASS
+    kept: tuple[str, ...] = ()
+    if engine.daemon is not None:
+        current = engine.daemon.setting("insecure-registries").value
+        kept = tuple(e for e in current if e not in entries) if isinstance(current, tuple) else ()
     return fail(
-        "Insecure: " + ", ".join(entries) + ".",
-        command=_daemon('"insecure-registries": []'),
+        "Insecure: " + ", ".join(entries) + f"{_source(engine, 'insecure-registries')}.",
+        **_change(engine, "insecure-registries", kept),
     )
 
 
@@ -210,7 +251,12 @@ def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
     for warning in engine.warnings:
         low = warning.lower()
         if "without encryption" in low or "api is accessible on http" in low:
-            hits.append(Hit(f"The daemon warns: {warning}", command=_daemon('"tlsverify": true')))
+            hits.append(
+                Hit(
+                    f"The daemon warns: {warning}{_source(engine, 'tlsverify')}",
+                    **_change(engine, "tlsverify", True),
+                )
+            )
     return hits
 
 
@@ -247,7 +293,7 @@ def tls_verify_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
 def authz_plugin_missing(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.authorization_plugins:
         return PASS
-    return fail("Plugins.Authorization is empty.")
+    return fail(f"Plugins.Authorization is empty{_source(engine, 'authorization-plugins')}.")
 
 
 @engine_check(
@@ -263,7 +309,7 @@ def authz_plugin_missing(engine: EngineInfo, client: ClientFacts) -> Outcome:
 )
 def log_local_only(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.logging_driver in ("json-file", "local"):
-        return fail(f"LoggingDriver is {engine.logging_driver}.")
+        return fail(f"LoggingDriver is {engine.logging_driver}{_source(engine, 'log-driver')}.")
     return PASS
 
 
@@ -277,7 +323,11 @@ def log_local_only(engine: EngineInfo, client: ClientFacts) -> Outcome:
     fix_summary='Set "debug": false and "log-level": "info".',
 )
 def debug_logging(engine: EngineInfo, client: ClientFacts) -> Outcome:
-    return fail("Debug is true.", command=_daemon('"debug": false')) if engine.debug else PASS
+    if not engine.debug:
+        return PASS
+    return fail(
+        f"Debug is true{_source(engine, 'debug', True)}.", **_change(engine, "debug", False)
+    )
 
 
 @engine_check(
@@ -293,7 +343,10 @@ def debug_logging(engine: EngineInfo, client: ClientFacts) -> Outcome:
 def experimental(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if not engine.experimental:
         return PASS
-    return fail("Experimental is true.", command=_daemon('"experimental": false'))
+    return fail(
+        f"Experimental is true{_source(engine, 'experimental', True)}.",
+        **_change(engine, "experimental", False),
+    )
 
 
 @engine_check(
