@@ -12,7 +12,7 @@ from dockertui.engine.concurrency import together
 from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
-from dockertui.engine.procfs import processes_by_container
+from dockertui.engine.kernel_facts import FleetRead, read_fleet, read_host
 from dockertui.model import (
     Container,
     EngineInfo,
@@ -20,6 +20,7 @@ from dockertui.model import (
     engine_from_api,
     is_lock,
 )
+from dockertui.model.kernel import InEffect, Unverifiable
 
 INSPECT_CONCURRENCY = 16
 
@@ -104,14 +105,37 @@ async def read_engine(client: EngineGateway) -> EngineInfo:
 async def inspect_container(
     client: EngineGateway, container_id: str, *, processes: bool = True
 ) -> Container | None:
-    """Inspect one container (and its processes when running); None if it is gone."""
+    """Inspect one container (and, when running, its processes and what the
+    kernel enforces for it); None if it is gone."""
     doc = await client.inspect_container(container_id)
     if doc is None or is_lock((doc.get("Config") or {}).get("Labels")):
         return None
     container = container_from_inspect(doc)
-    if processes and container.state == "running":
-        container = replace(container, processes=await read_processes(client, container.id))
-    return container
+    if not processes:
+        return container
+    if container.state != "running":
+        return replace(container, kernel=kernel_of(client, FleetRead(), container))
+    read = await read_local(client, [container.id])
+    found = read.commands.get(container.id)
+    if found is None:
+        found = await read_processes(client, container.id)
+    return replace(container, processes=found, kernel=kernel_of(client, read, container))
+
+
+async def read_local(client: EngineGateway, running: list[str]) -> FleetRead:
+    """One pass over this host's /proc (in a thread) for a local engine."""
+    if client.endpoint.transport != "unix" or not running:
+        return FleetRead()
+    return await asyncio.to_thread(read_fleet, running)
+
+
+def kernel_of(client: EngineGateway, read: FleetRead, c: Container) -> InEffect | Unverifiable:
+    """What the kernel enforces for `c`, or why that is not known here."""
+    if client.endpoint.transport != "unix":
+        return Unverifiable.REMOTE
+    if not c.running:
+        return Unverifiable.NOT_RUNNING
+    return read.facts.get(c.id, Unverifiable.NOT_VISIBLE)
 
 
 async def read_processes(client: EngineGateway, container_id: str) -> tuple[str, ...] | None:
@@ -160,9 +184,11 @@ async def collect(
     engine, listed = reading.result(), listing.result()
     entries = [e for e in listed if "Id" in e and not is_lock(e.get("Labels"))]
     ids = [str(e["Id"]) for e in entries]
-    local: dict[str, tuple[str, ...]] = {}
-    if processes and client.endpoint.transport == "unix":
-        local = processes_by_container(str(e["Id"]) for e in entries if e.get("State") == "running")
+    running = [str(e["Id"]) for e in entries if e.get("State") == "running"]
+    # The /proc pass runs in a thread while the inspects wait on the engine.
+    local = asyncio.ensure_future(
+        read_local(client, running if processes else []), loop=asyncio.get_running_loop()
+    )
     gate = asyncio.Semaphore(concurrency)
     done = 0
 
@@ -170,12 +196,15 @@ async def collect(
         nonlocal done
         async with gate:
             container = await inspect_container(client, container_id, processes=False)
-        if processes and container is not None and container.state == "running":
-            found = local.get(container.id)
-            if found is None:
-                async with gate:
-                    found = await read_processes(client, container.id)
-            container = replace(container, processes=found)
+        if processes and container is not None:
+            read = await local
+            if container.state == "running":
+                found = read.commands.get(container.id)
+                if found is None:
+                    async with gate:
+                        found = await read_processes(client, container.id)
+                container = replace(container, processes=found)
+            container = replace(container, kernel=kernel_of(client, read, container))
         done += 1
         if progress:
             progress(done, len(ids))
@@ -183,9 +212,16 @@ async def collect(
             on_container(container, engine)
         return container
 
-    async with together() as group:
-        tasks = [group.create_task(one(i)) for i in ids]
+    try:
+        async with together() as group:
+            tasks = [group.create_task(one(i)) for i in ids]
+    except BaseException:
+        local.cancel()  # the inspects failed: the /proc pass is not wanted
+        raise
     results = [task.result() for task in tasks]
     found = tuple(c for c in results if c is not None)
     skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
+    read = await local
+    if read.facts:  # the engine's containers run here: so this is its host
+        engine = replace(engine, host=await asyncio.to_thread(read_host))
     return Inventory(engine=engine, containers=found, skipped=skipped)

@@ -246,4 +246,5 @@ def read_host(proc: Path = PROC, etc: Path = Path("/etc"), run: Path = Path("/ru
     pid = _read(run / "firewalld.pid").strip()
     if pid.isdecimal() and (proc / pid).exists():
         firewalls.append(Firewall.FIREWALLD)
-    return HostView(interfaces, tuple(firewalls))
+    last = _read(proc / "sys" / "kernel" / "cap_last_cap").strip()
+    return HostView(interfaces, tuple(firewalls), int(last) if last.isdecimal() else None)

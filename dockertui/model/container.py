@@ -15,6 +15,7 @@ from dockertui.model._json import (
     strings,
     text,
 )
+from dockertui.model.kernel import InEffect, Unverifiable
 
 #: The label of dockertui's own never-started lock containers (fixes/lock.py):
 #: they are bookkeeping, not workloads, and are left out of every inventory.
@@ -143,6 +144,8 @@ class Container:
     command: tuple[str, ...] = ()  # Entrypoint + Cmd: what the main process runs
     entrypoint: tuple[str, ...] = ()  # the Entrypoint part of `command`
     processes: tuple[str, ...] | None = None  # from /top; None when not read
+    #: What the kernel enforces (model/kernel.py), or why that is not known.
+    kernel: InEffect | Unverifiable = Unverifiable.NOT_READ
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

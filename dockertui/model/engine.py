@@ -9,6 +9,7 @@ from typing import Any
 
 from dockertui.model._json import flag, integer, mappings, obj, strings, text
 from dockertui.model.daemon import DaemonSettings
+from dockertui.model.kernel import HostView
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class EngineInfo:
     icc: bool | None = None  # None: unknown (no bridge network, or not Docker)
     cpus: int = 0  # NCPU: the CPUs the engine can give a container (0: not reported)
     memory_total: int = 0  # MemTotal in bytes (0: not reported)
+    #: The engine's host as seen from here: None unless dockertui runs on it.
+    host: HostView | None = field(default=None, compare=False)
     #: dockerd's own settings (command line and daemon.json), when this host
     #: runs it and lets them be read; else None and `daemon_unread` says why
     #: ("" when nobody tried: an engine built from API documents alone).

@@ -180,6 +180,7 @@ class HostView:
 
     interfaces: tuple[HostInterface, ...]
     firewalls: tuple[Firewall, ...] = ()
+    cap_last_cap: int | None = None  # the highest capability number the kernel knows
 
     @property
     def reachable(self) -> tuple[HostInterface, ...]:

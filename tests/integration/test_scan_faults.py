@@ -33,6 +33,7 @@ from dockertui.audit import audit_fleet
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.gateway import EngineGateway, client_facts
 from dockertui.engine.inventory import collect
+from dockertui.engine.kernel_facts import FleetRead
 from dockertui.report import json_report, table
 
 import harness
@@ -473,7 +474,7 @@ async def test_container_removed_before_its_process_list(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Take the path a remote engine takes: no local /proc, so GET /top.
-    monkeypatch.setattr("dockertui.engine.inventory.processes_by_container", lambda ids: {})
+    monkeypatch.setattr("dockertui.engine.inventory.read_fleet", lambda ids: FleetRead())
     cid = containers.create("race-top", image=harness.SSHD_IMAGE, labels={MODULE_LABEL: race_tag})
     client = await open_client()
     real_get = client.get

@@ -1,0 +1,281 @@
+"""Configured against in effect: for each layer of a running container,
+what its inspect document promises beside what the kernel enforces
+(model/kernel.py), and whether the two agree.
+
+One comparison per layer, used by the in-effect check, the panel, the
+fleet table's marker and the JSON report, so they cannot disagree. A
+container the kernel could not be asked about is "not verifiable here" on
+every layer, with the reason, and is judged from its configuration only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from dockertui.audit import capabilities as caps
+from dockertui.audit.confinement import (
+    AppArmor,
+    SELinux,
+    apparmor_state,
+    no_new_privileges_state,
+    seccomp_state,
+    selinux_state,
+)
+from dockertui.audit.identity import is_root, root_is_remapped
+from dockertui.model import Container, EngineInfo
+from dockertui.model.kernel import InEffect, ProcessView, SeccompMode, Unverifiable
+
+
+class Layer(Enum):
+    CAPABILITIES = "capabilities"
+    NO_NEW_PRIVILEGES = "no-new-privileges"
+    SECCOMP = "seccomp"
+    USER = "user"
+    USER_NAMESPACE = "user namespace"
+    MAC = "AppArmor/SELinux"
+    NAMESPACES = "host namespaces"
+    MEMORY = "memory limit"
+    PIDS = "pids limit"
+    CPU = "cpu limit"
+
+
+class Verdict(Enum):
+    VERIFIED = "verified"
+    DIFFERS = "differs"
+    NOT_VERIFIABLE = "not verifiable here"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    layer: Layer
+    configured: str
+    in_effect: str  # what the kernel shows; the reason when not verifiable
+    verdict: Verdict
+    looser: bool = False  # the kernel enforces less than the configuration promises
+
+    @property
+    def differs(self) -> bool:
+        return self.verdict is Verdict.DIFFERS
+
+
+def cap_names(mask: int) -> frozenset[str]:
+    """The capability names of a /proc status mask (bit n is capability n)."""
+    return frozenset(
+        caps.BY_BIT[bit] if bit < len(caps.BY_BIT) else f"CAP_{bit}"
+        for bit in range(mask.bit_length())
+        if mask >> bit & 1
+    )
+
+
+def _names(values: frozenset[str]) -> str:
+    return ", ".join(sorted(values)) if values else "none"
+
+
+def _known(engine: EngineInfo) -> frozenset[str]:
+    """The capabilities this host's kernel knows (a privileged container gets
+    exactly these): an older kernel lacks the newest ones."""
+    last = engine.host.cap_last_cap if engine.host else None
+    return caps.ALL if last is None else frozenset(caps.BY_BIT[: last + 1])
+
+
+def _compare(
+    layer: Layer, configured: str, in_effect: str, same: bool, looser: bool = False
+) -> Comparison:
+    verdict = Verdict.VERIFIED if same else Verdict.DIFFERS
+    return Comparison(layer, configured, in_effect, verdict, looser and not same)
+
+
+def _capabilities(c: Container, engine: EngineInfo, k: InEffect) -> Comparison:
+    # Docker puts the configured set in the bounding set of every process; a
+    # non-root PID 1 then holds none of it effectively (unless ambient).
+    wanted = caps.effective(c.cap_add, c.cap_drop, privileged=c.privileged) & _known(engine)
+    bounding = cap_names(k.pid1.cap_bnd)
+    held = cap_names(k.pid1.cap_eff)
+    shown = f"bounding set {_names(bounding)}"
+    if held != bounding:
+        shown += f"; PID 1 holds {_names(held)}"
+    return _compare(
+        Layer.CAPABILITIES, _names(wanted), shown, bounding == wanted, bounding > wanted
+    )
+
+
+def _no_new_privileges(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None:
+    if k.pid1.no_new_privs is None:
+        return None
+    wanted = no_new_privileges_state(c, engine).on
+    actual = k.pid1.no_new_privs
+    return _compare(
+        Layer.NO_NEW_PRIVILEGES, _on(wanted), _on(actual), wanted == actual, wanted and not actual
+    )
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+_SECCOMP_SHOWN = {
+    SeccompMode.DISABLED: "off (no filter)",
+    SeccompMode.STRICT: "strict mode",
+    SeccompMode.FILTER: "filtering",
+}
+
+
+def _seccomp(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None:
+    mode = k.pid1.seccomp
+    if mode is None:
+        return None
+    wanted = not seccomp_state(c, engine).off
+    actual = mode is not SeccompMode.DISABLED
+    shown = _SECCOMP_SHOWN[mode]
+    if mode is SeccompMode.FILTER and k.pid1.seccomp_filters:
+        shown += f" ({k.pid1.seccomp_filters} filter{'s' if k.pid1.seccomp_filters > 1 else ''})"
+    return _compare(
+        Layer.SECCOMP,
+        "filtering" if wanted else "off",
+        shown,
+        wanted == actual,
+        wanted and not actual,
+    )
+
+
+def root_processes(k: InEffect) -> tuple[ProcessView, ...]:
+    """The processes that run as root inside the container (effective UID 0)."""
+    return tuple(p for p in k.processes if k.container_uid(p) == 0)
+
+
+def _uid_text(k: InEffect, p: ProcessView) -> str:
+    inside = k.container_uid(p)
+    return f"{inside if inside is not None else '?'}"
+
+
+def _user(c: Container, k: InEffect) -> Comparison:
+    configured = c.user or "root (not set)"
+    uid = k.container_uid(k.pid1)
+    root = root_processes(k)
+    shown = f"PID 1 runs as UID {_uid_text(k, k.pid1)}"
+    others = [p for p in root if p is not k.pid1]
+    if others:
+        shown += f"; {len(others)} other process{'es' if len(others) > 1 else ''} as root"
+    if is_root(c.user):
+        return _compare(Layer.USER, configured, shown, bool(root) and uid == 0)
+    return _compare(Layer.USER, configured, shown, not root, bool(root))
+
+
+def _user_namespace(c: Container, engine: EngineInfo, k: InEffect) -> Comparison:
+    wanted = root_is_remapped(c, engine)
+    actual = not k.uid_map.identity
+    host_root = k.uid_map.to_host(0)
+    shown = (
+        f"on: container root is host UID {host_root}"
+        if actual
+        else "off: container root is host root"
+    )
+    return _compare(
+        Layer.USER_NAMESPACE, _on(wanted), shown, wanted == actual, wanted and not actual
+    )
+
+
+def _mac(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None:
+    label = k.mac_label
+    armor = apparmor_state(c, engine)
+    selinux = selinux_state(c, engine)
+    if armor.kind is not AppArmor.NOT_ENFORCED:
+        wanted = armor.profile if armor.kind is AppArmor.CONFINED else "unconfined"
+        actual = (label or "unconfined").split(" (", 1)[0]
+        return _compare(
+            Layer.MAC, wanted, label or "unconfined", wanted == actual, actual == "unconfined"
+        )
+    if selinux.kind is not SELinux.NOT_ENFORCED:
+        wanted = selinux.label or "unconfined"
+        actual = label or "unconfined"
+        same = actual == wanted or (not selinux.label and actual.endswith(":unconfined_t:s0"))
+        return _compare(Layer.MAC, wanted, actual, same, "unconfined" in actual)
+    if label is None or label == "unconfined":
+        return _compare(Layer.MAC, "none (no AppArmor or SELinux here)", "none", True)
+    return _compare(Layer.MAC, "none (no AppArmor or SELinux here)", label, False)
+
+
+def _configured_host_namespaces(c: Container) -> frozenset[str]:
+    modes = {"net": c.host_network, "pid": c.pid_mode == "host", "ipc": c.ipc_mode == "host",
+             "uts": c.uts_mode == "host"}  # fmt: skip
+    return frozenset(kind for kind, shared in modes.items() if shared)
+
+
+def _namespaces(c: Container, k: InEffect) -> Comparison:
+    wanted = _configured_host_namespaces(c)
+    actual = k.host_namespaces & {"net", "pid", "ipc", "uts"}
+    return _compare(
+        Layer.NAMESPACES, _names(wanted), _names(actual), wanted == actual, actual > wanted
+    )
+
+
+def _bytes(n: int | None) -> str:
+    if n is None:
+        return "none"
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n} bytes"
+
+
+def _limits(c: Container, k: InEffect) -> list[Comparison]:
+    if k.limits is None:
+        return []
+    lim = k.limits
+    memory = c.memory or None
+    pids = c.pids_limit if c.pids_limit and c.pids_limit > 0 else None
+    if c.nano_cpus:
+        cpus: float | None = c.nano_cpus / 1e9
+    elif c.cpu_quota > 0:
+        cpus = c.cpu_quota / (c.cpu_period or 100_000)
+    else:
+        cpus = None
+    found = [
+        _compare(Layer.MEMORY, _bytes(memory), _bytes(lim.memory), memory == lim.memory,
+                 lim.memory is None or (memory is not None and lim.memory > memory)),
+        _compare(Layer.PIDS, str(pids or "none"), str(lim.pids or "none"), pids == lim.pids,
+                 lim.pids is None or (pids is not None and lim.pids > pids)),
+    ]  # fmt: skip
+    actual = lim.cpus
+    same = (cpus is None) == (actual is None) and (
+        cpus is None or actual is None or abs(cpus - actual) < 0.005
+    )
+    found.append(
+        _compare(
+            Layer.CPU,
+            f"{cpus:g} CPUs" if cpus else "none",
+            f"{actual:g} CPUs" if actual else "none",
+            same,
+            actual is None or (cpus is not None and actual > cpus),
+        )
+    )
+    return found
+
+
+def compare(c: Container, engine: EngineInfo) -> tuple[Comparison, ...]:
+    """Every layer, configured beside in effect (or not verifiable, with why)."""
+    k = c.kernel
+    if not isinstance(k, InEffect):
+        return tuple(Comparison(layer, "", k.sentence, Verdict.NOT_VERIFIABLE) for layer in Layer)
+    found = [
+        _capabilities(c, engine, k),
+        _no_new_privileges(c, engine, k),
+        _seccomp(c, engine, k),
+        _user(c, k),
+        _user_namespace(c, engine, k),
+        _mac(c, engine, k),
+        _namespaces(c, k),
+        *_limits(c, k),
+    ]
+    return tuple(f for f in found if f is not None)
+
+
+def unverifiable(c: Container) -> Unverifiable | None:
+    """Why the kernel's view of `c` is not known here, or None when it is."""
+    return None if isinstance(c.kernel, InEffect) else c.kernel
+
+
+def differs(c: Container, engine: EngineInfo) -> bool:
+    """Whether any layer the kernel shows differs from the configuration
+    (the fleet table's marker)."""
+    return any(x.differs for x in compare(c, engine))
