@@ -34,7 +34,9 @@ class PrivateDockerd:
     `stop()` sends SIGTERM and waits for the process to exit; `close()`
     stops it and removes everything it made."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(
+        self, root: Path | None = None, extra_args: tuple[str, ...] = (), *, netns: bool = False
+    ) -> None:
         # A short path: unix socket paths are limited to 107 bytes.
         self.root = root or Path(tempfile.mkdtemp(prefix="dtui-engine-", dir="/tmp"))
         self.socket = self.root / "docker.sock"
@@ -43,6 +45,12 @@ class PrivateDockerd:
         self.process: subprocess.Popen[bytes] | None = None
         # Its own bridge (interface names have at most 15 characters).
         self.bridge = f"dtui{os.getpid() % 100000:05d}{self.root.name[-4:]}"[:15]
+        #: More dockerd arguments (settings under test: --icc=false, --config-file).
+        self.extra_args = extra_args
+        #: Run in a network namespace of its own (`ip netns`), bridge included:
+        #: then it may use iptables (--icc=false needs them) without touching
+        #: the main engine's rules. Its socket file is reachable from here.
+        self.netns = f"dtui-{self.root.name[-8:]}" if netns else ""
 
     def api(self, timeout: float = 30.0) -> docker.APIClient:
         return docker.APIClient(base_url=self.base_url, timeout=timeout)
@@ -58,9 +66,12 @@ class PrivateDockerd:
         if dockerd is None:
             raise RuntimeError("dockerd is not installed: apt-get install -y docker.io")
         self._bridge_up()
+        # nsenter, not `ip netns exec`, which remounts /sys and so hides the cgroups.
+        inside = ["nsenter", f"--net=/run/netns/{self.netns}"] if self.netns else []
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
+                    *inside,  # nsenter execs dockerd: the same pid
                     dockerd,
                     "--host", self.base_url,
                     "--data-root", str(self.root / "data"),
@@ -70,6 +81,7 @@ class PrivateDockerd:
                     "--iptables=false",
                     "--ip-masq=false",
                     "--ip-forward=false",
+                    *self.extra_args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -84,12 +96,20 @@ class PrivateDockerd:
             time.sleep(0.2)
 
     def _bridge_up(self) -> None:
-        if Path(f"/sys/class/net/{self.bridge}").exists():
+        ip = ["ip"]
+        if self.netns:
+            if not Path(f"/run/netns/{self.netns}").exists():
+                subprocess.run(["ip", "netns", "add", self.netns], check=True)
+            ip = ["ip", "-n", self.netns]
+            found = subprocess.run([*ip, "link", "show", self.bridge], capture_output=True)
+            if found.returncode == 0:
+                return
+        elif Path(f"/sys/class/net/{self.bridge}").exists():
             return
         # A link-local subnet: routes nothing anyone else uses.
-        subprocess.run(["ip", "link", "add", self.bridge, "type", "bridge"], check=True)
-        subprocess.run(["ip", "addr", "add", "169.254.213.1/24", "dev", self.bridge], check=True)
-        subprocess.run(["ip", "link", "set", self.bridge, "up"], check=True)
+        subprocess.run([*ip, "link", "add", self.bridge, "type", "bridge"], check=True)
+        subprocess.run([*ip, "addr", "add", "169.254.213.1/24", "dev", self.bridge], check=True)
+        subprocess.run([*ip, "link", "set", self.bridge, "up"], check=True)
 
     @property
     def pid(self) -> int:
@@ -122,4 +142,7 @@ class PrivateDockerd:
             if target.startswith(str(self.root)):
                 subprocess.run(["umount", "-l", target], check=False, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
-        subprocess.run(["ip", "link", "del", self.bridge], check=False, capture_output=True)
+        if self.netns:
+            subprocess.run(["ip", "netns", "del", self.netns], check=False, capture_output=True)
+        else:
+            subprocess.run(["ip", "link", "del", self.bridge], check=False, capture_output=True)

@@ -3,8 +3,8 @@ its command line (/proc/<pid>/cmdline) and the configuration file it reads
 (its --config-file, else /etc/docker/daemon.json).
 
 The dockerd is the process holding the listening socket bound at that path:
-/proc/net/unix gives the socket's inode, and that dockerd's /proc/<pid>/fd
-has a link to `socket:[inode]`. Where its descriptors cannot be read (not
+/proc/<pid>/net/unix (its network namespace's /proc/net/unix) gives the
+socket's inode, and that dockerd's /proc/<pid>/fd has a link to `socket:[inode]`. Where its descriptors cannot be read (not
 root), a dockerd whose -H names the path is taken, and for the default
 socket the only dockerd that names no other socket. Anything else says why
 the settings are not verifiable here, in one sentence. One pass over /proc,
@@ -45,6 +45,22 @@ def parse_proc_net_unix(text: str) -> list[UnixSocket]:
             continue
         found.append(UnixSocket(inode, fields[7], bool(flags & _LISTENING)))
     return found
+
+
+def _bound_at(proc: Path, pid: int, real: str) -> set[str]:
+    """The fd links (`socket:[inode]`) of the listening sockets bound at `real`,
+    as the network namespace of process `pid` lists them (a dockerd may run in
+    a namespace of its own; its socket file is still reachable here)."""
+    try:
+        sockets = parse_proc_net_unix((proc / str(pid) / "net" / "unix").read_text())
+    except OSError:
+        return set()
+    name = os.path.basename(real)  # resolve only the paths that may be it
+    return {
+        f"socket:[{s.inode}]"
+        for s in sockets
+        if s.listening and s.path.endswith(name) and _real(s.path) == real
+    }
 
 
 def _real(path: str) -> str:
@@ -110,24 +126,17 @@ def find_dockerd(socket_path: str, proc: Path = Path("/proc")) -> tuple[int, lis
             "no dockerd process is visible from here (the engine may run on another host, "
             "in a VM, or dockertui in a container)"
         )
-    try:
-        sockets = parse_proc_net_unix((proc / "net" / "unix").read_text())
-    except OSError:
-        sockets = []
-    links = {
-        f"socket:[{s.inode}]"
-        for s in sockets
-        if s.listening and not s.path.startswith("@") and _real(s.path) == real
-    }
+    bound = False
     unreadable = False
-    if links:
-        for pid in sorted(dockerds):
-            held = _holds(proc, pid, links)
-            if held:
-                return pid, dockerds[pid]
-            unreadable = unreadable or held is None
-        if not unreadable:
-            return f"the process serving {socket_path} is not a dockerd (Podman, or a forwarder)"
+    for pid in sorted(dockerds):
+        links = _bound_at(proc, pid, real)
+        bound = bound or bool(links)
+        held = _holds(proc, pid, links) if links else False
+        if held:
+            return pid, dockerds[pid]
+        unreadable = unreadable or held is None
+    if bound and not unreadable:
+        return f"the process serving {socket_path} is not a dockerd (Podman, or a forwarder)"
     named = [pid for pid, argv in dockerds.items() if _names(argv, real)]
     if len(named) == 1:
         return named[0], dockerds[named[0]]
