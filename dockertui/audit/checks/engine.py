@@ -43,13 +43,12 @@ def _source(engine: EngineInfo, key: str, in_effect: Value | None = None) -> str
     if engine.daemon is None:
         return ""
     setting = engine.daemon.setting(key)
-    said = f" ({setting.describe()})"
     if in_effect is not None and setting.value != in_effect:
-        said += (
-            f"; its settings now give {show(setting.value)}, so they changed since dockerd "
-            "started and apply at its next restart"
+        return (
+            f" in the running engine; its settings now give {show(setting.value)} "
+            f"({setting.describe()}), applied at dockerd's next restart"
         )
-    return said
+    return f" ({setting.describe()})"
 
 
 @engine_check(

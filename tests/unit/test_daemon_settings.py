@@ -1,0 +1,332 @@
+"""dockerd's settings from its command line and daemon.json (captured files
+in tests/fixtures/daemon: this machine's dockerd command line and
+/proc/net/unix, and daemon.json files: valid, invalid, empty, conflicting),
+the exact diff a daemon fix shows, and the engine checks that say where a
+setting comes from."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dockertui.audit import audit_engine
+from dockertui.audit.daemon_change import daemon_change
+from dockertui.engine.daemon_proc import find_dockerd, parse_proc_net_unix, read_daemon
+from dockertui.model import ClientFacts, EngineInfo
+from dockertui.model.daemon import Source, daemon_settings, parse_argv
+
+DAEMON = Path(__file__).resolve().parent.parent / "fixtures" / "daemon"
+MAIN_ARGV = (DAEMON / "main_cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
+CONFIG = "/etc/docker/daemon.json"
+
+
+def _file(name: str) -> str:
+    return (DAEMON / name).read_text()
+
+
+# --- the command line ------------------------------------------------------
+
+
+def test_the_captured_command_line_sets_only_its_socket() -> None:
+    settings = daemon_settings(8883, MAIN_ARGV, None)
+    hosts = settings.setting("hosts")
+    assert hosts.value == ("unix:///var/run/docker.sock",)
+    assert hosts.source is Source.COMMAND_LINE
+    assert hosts.origin == "--host unix:///var/run/docker.sock"
+    icc = settings.setting("icc")
+    assert (icc.value, icc.source) == (True, Source.DEFAULT)
+    assert icc.describe() == f"default: not set in {CONFIG} or on the command line"
+    assert settings.notes == ()
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "value", "written"),
+    [
+        (["--icc=false"], "icc", False, "--icc=false"),
+        (["--icc", "false"], "icc", False, "--icc false"),
+        (["--live-restore"], "live-restore", True, "--live-restore"),
+        (["--userns-remap=default"], "userns-remap", "default", "--userns-remap=default"),
+        (["--no-new-privileges"], "no-new-privileges", True, "--no-new-privileges"),
+        (["--tlsverify"], "tlsverify", True, "--tlsverify"),
+        (["--selinux-enabled"], "selinux-enabled", True, "--selinux-enabled"),
+        (["--seccomp-profile", "/p.json"], "seccomp-profile", "/p.json", "--seccomp-profile /p.json"),
+        (["--userland-proxy=false"], "userland-proxy", False, "--userland-proxy=false"),
+        (["--iptables=false"], "iptables", False, "--iptables=false"),
+        (["--log-driver", "syslog"], "log-driver", "syslog", "--log-driver syslog"),
+        (["--authorization-plugin=authz"], "authorization-plugins", ("authz",),
+         "--authorization-plugin=authz"),
+        (["--experimental"], "experimental", True, "--experimental"),
+        (["-D"], "debug", True, "-D"),
+        (["--debug=false"], "debug", False, "--debug=false"),
+        (["-l", "warn"], "log-level", "warn", "-l warn"),
+    ],
+)  # fmt: skip
+def test_each_flag_form(args: list[str], key: str, value: object, written: str) -> None:
+    flags = parse_argv(["dockerd", "--containerd", "/run/containerd.sock", *args])
+    assert flags.values == {key: value}
+    assert " ".join(flags.written[key]) == written
+
+
+def test_repeatable_flags_collect_and_the_last_single_value_wins() -> None:
+    argv = ["dockerd", "-H", "unix:///a.sock", "--host=tcp://127.0.0.1:2375", "-Hfd://",
+            "--insecure-registry", "r1:5000", "--insecure-registry=r2:5000",
+            "--icc=false", "--icc=true"]  # fmt: skip
+    flags = parse_argv(argv)
+    assert flags.values["hosts"] == ("unix:///a.sock", "tcp://127.0.0.1:2375", "fd://")
+    assert flags.values["insecure-registries"] == ("r1:5000", "r2:5000")
+    assert flags.values["icc"] is True
+    assert [argv[i] for i in flags.positions["icc"]] == ["--icc=false", "--icc=true"]
+
+
+def test_config_file_and_bad_values() -> None:
+    flags = parse_argv(["dockerd", "--config-file", "/srv/d.json", "--icc=maybe", "--log-driver"])
+    assert flags.config_file == "/srv/d.json"
+    assert flags.values == {}
+    assert flags.notes == (
+        "--icc=maybe on dockerd's command line is not true or false.",
+        "--log-driver has no value on dockerd's command line.",
+    )
+    assert daemon_settings(1, ["dockerd", "--config-file=/srv/d.json"], None).config.path == (
+        "/srv/d.json"
+    )
+
+
+# --- daemon.json -----------------------------------------------------------
+
+
+def test_a_valid_file_gives_its_settings_with_the_file_as_source() -> None:
+    settings = daemon_settings(1, ["dockerd"], _file("daemon.json"))
+    live = settings.setting("live-restore")
+    assert (live.value, live.source, live.origin) == (True, Source.FILE, CONFIG)
+    assert settings.setting("log-driver").value == "journald"
+    assert settings.setting("insecure-registries").value == ("registry.lan:5000", "localhost:5000")
+    assert settings.setting("icc").source is Source.DEFAULT
+    assert settings.notes == ()
+
+
+def test_invalid_json_is_a_note_and_nothing_is_taken_from_it() -> None:
+    settings = daemon_settings(1, ["dockerd"], _file("invalid.json"))
+    assert not settings.config.valid
+    assert len(settings.notes) == 1
+    assert settings.notes[0].startswith(f"{CONFIG} is not valid JSON (")
+    assert settings.setting("icc").source is Source.DEFAULT
+    change = daemon_change(settings, "icc", False)
+    assert change.diff == ""
+    assert "Make it valid first" in change.note
+
+
+def test_an_empty_file_and_a_missing_one_set_nothing() -> None:
+    for text in (_file("empty.json"), None):
+        settings = daemon_settings(1, ["dockerd"], text)
+        assert settings.notes == ()
+        assert all(s.source is Source.DEFAULT for s in settings.settings())
+
+
+def test_a_setting_in_both_places_is_a_conflict_and_a_wrong_type_a_note() -> None:
+    argv = ["dockerd", "-H", "unix:///var/run/docker.sock"]
+    settings = daemon_settings(1, argv, _file("conflict.json"))
+    assert settings.conflicts == ("hosts",)
+    assert settings.setting("hosts").source is Source.COMMAND_LINE
+    assert settings.notes == (
+        f"hosts is set both on dockerd's command line and in {CONFIG}: dockerd would refuse "
+        "to start so; the file changed since it started.",
+        f"icc in {CONFIG} is not a bool.",
+    )
+    assert settings.setting("icc").source is Source.DEFAULT
+
+
+def test_a_json_array_is_not_a_configuration() -> None:
+    settings = daemon_settings(1, ["dockerd"], "[1, 2]")
+    assert settings.notes == (f"{CONFIG} holds a JSON list, not an object.",)
+
+
+# --- the diff a daemon fix shows --------------------------------------------
+
+
+def test_the_change_is_merged_into_the_users_file() -> None:
+    settings = daemon_settings(1, ["dockerd"], _file("daemon.json"))
+    change = daemon_change(settings, "icc", False)
+    assert change.where is Source.FILE
+    assert change.command == f'{CONFIG}: "icc": false, then restart dockerd'
+    assert change.diff == (
+        "--- /etc/docker/daemon.json\n"
+        "+++ /etc/docker/daemon.json\n"
+        "@@ -1,6 +1,12 @@\n"
+        " {\n"
+        '-    "log-driver": "journald",\n'
+        '-    "log-opts": {"tag": "{{.Name}}"},\n'
+        '-    "insecure-registries": ["registry.lan:5000", "localhost:5000"],\n'
+        '-    "live-restore": true\n'
+        '+  "log-driver": "journald",\n'
+        '+  "log-opts": {\n'
+        '+    "tag": "{{.Name}}"\n'
+        "+  },\n"
+        '+  "insecure-registries": [\n'
+        '+    "registry.lan:5000",\n'
+        '+    "localhost:5000"\n'
+        "+  ],\n"
+        '+  "live-restore": true,\n'
+        '+  "icc": false\n'
+        " }\n"
+    )
+
+
+def test_a_missing_file_is_created_by_the_change() -> None:
+    change = daemon_change(daemon_settings(1, MAIN_ARGV, None), "live-restore", True)
+    assert change.diff == (
+        "--- /dev/null\n"
+        "+++ /etc/docker/daemon.json\n"
+        "@@ -0,0 +1,3 @@\n"
+        "+{\n"
+        '+  "live-restore": true\n'
+        "+}\n"
+    )
+
+
+def test_a_setting_on_the_command_line_is_changed_there() -> None:
+    argv = ["/usr/bin/dockerd", "-H", "fd://", "--icc=true", "-D", "--containerd=/run/c.sock"]
+    settings = daemon_settings(77, argv, '{"log-driver": "journald"}')
+    icc = daemon_change(settings, "icc", False)
+    assert icc.where is Source.COMMAND_LINE
+    assert icc.diff == (
+        "--- dockerd command line (pid 77)\n"
+        "+++ dockerd command line (pid 77)\n"
+        "@@ -1 +1 @@\n"
+        "-/usr/bin/dockerd -H fd:// --icc=true -D --containerd=/run/c.sock\n"
+        "+/usr/bin/dockerd -H fd:// --icc=false -D --containerd=/run/c.sock\n"
+    )
+    assert "not in daemon.json" in icc.note
+    assert icc.command.endswith(": --icc=false in place of --icc=true, then restart dockerd")
+    debug = daemon_change(settings, "debug", False)  # back to the default: the flag goes
+    assert (
+        debug.diff.splitlines()[-1]
+        == "+/usr/bin/dockerd -H fd:// --icc=true --containerd=/run/c.sock"
+    )
+    assert debug.command.endswith(": remove -D, then restart dockerd")
+
+
+# --- the engine checks -------------------------------------------------------
+
+
+def _findings(engine: EngineInfo) -> dict[str, tuple[str, str, str]]:
+    return {
+        f.check: (f.detail, f.fix.command, f.fix.diff) for f in audit_engine(engine, ClientFacts())
+    }
+
+
+def test_a_finding_says_where_its_setting_comes_from_and_carries_the_diff() -> None:
+    settings = daemon_settings(1, ["dockerd"], _file("daemon.json"))
+    found = _findings(EngineInfo(icc=True, live_restore=True, daemon=settings))
+    detail, _, diff = found["icc-enabled"]
+    assert detail == f"icc is on (default: not set in {CONFIG} or on the command line)."
+    assert diff == daemon_change(settings, "icc", False).diff
+    assert "live-restore-off" not in found
+
+
+def test_without_settings_a_finding_keeps_the_api_detail_and_no_diff() -> None:
+    detail, command, diff = _findings(EngineInfo(icc=True))["icc-enabled"]
+    assert detail == "The bridge network has com.docker.network.bridge.enable_icc=true."
+    assert command == f'{CONFIG}: "icc": false, then restart dockerd'
+    assert diff == ""
+
+
+def test_a_file_changed_since_dockerd_started_is_said() -> None:
+    settings = daemon_settings(1, ["dockerd"], '{"icc": false}')
+    detail, _, _ = _findings(EngineInfo(icc=True, daemon=settings))["icc-enabled"]
+    assert detail == (
+        f"icc is on in the running engine; its settings now give off (set in {CONFIG}), "
+        "applied at dockerd's next restart."
+    )
+
+
+# --- /proc: which dockerd serves a socket -----------------------------------
+
+
+def test_proc_net_unix_captured_here() -> None:
+    text = _file("proc_net_unix")
+    sockets = parse_proc_net_unix(text)
+    listening = [s for s in sockets if s.path == "/var/run/docker.sock" and s.listening]
+    assert len(listening) == 1 and listening[0].inode > 0
+    # a connected end keeps the path but does not listen; unnamed sockets are left out
+    assert any(s.path.endswith("containerd.sock.ttrpc") and not s.listening for s in sockets)
+    unnamed = [line for line in text.splitlines()[1:] if len(line.split()) == 7]
+    assert unnamed and len(sockets) == len(text.splitlines()) - 1 - len(unnamed)
+
+
+def test_a_truncated_proc_net_unix_keeps_its_whole_lines() -> None:
+    text = _file("proc_net_unix")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.rstrip().endswith(" /var/run/docker.sock"))
+    cut = "".join(lines[:at]) + lines[at][:30]  # ends inside that line, before its inode
+    assert parse_proc_net_unix(cut) == parse_proc_net_unix("".join(lines[:at]))
+    assert parse_proc_net_unix("") == []
+    assert parse_proc_net_unix("Num RefCount\nnot a socket line at all\n") == []
+
+
+def _process(proc: Path, pid: int, comm: str, argv: list[str], sockets: dict[int, str]) -> None:
+    """A /proc/<pid> with comm, cmdline, net/unix and fd links to its sockets."""
+    d = proc / str(pid)
+    (d / "fd").mkdir(parents=True)
+    (d / "net").mkdir()
+    (d / "comm").write_text(comm + "\n")
+    os.symlink("/", d / "root")
+    (d / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    rows = ["Num       RefCount Protocol Flags    Type St Inode Path"]
+    for n, (inode, path) in enumerate(sockets.items()):
+        rows.append(f"{n:016x}: 00000002 00000000 00010000 0001 01 {inode} {path}")
+        os.symlink(f"socket:[{inode}]", d / "fd" / str(3 + n))
+    (d / "net" / "unix").write_text("\n".join(rows) + "\n")
+
+
+def test_the_dockerd_holding_the_socket_is_found(tmp_path: Path) -> None:
+    sock = str(tmp_path / "d.sock")
+    _process(tmp_path, 10, "dockerd", ["dockerd", "-H", "unix:///other.sock"], {5: "/other.sock"})
+    _process(tmp_path, 20, "dockerd", ["dockerd", "--icc=false"], {6: sock})
+    assert find_dockerd(sock, tmp_path) == (20, ["dockerd", "--icc=false"])
+    settings = read_daemon(sock, tmp_path)
+    assert not isinstance(settings, str)
+    assert settings.setting("icc").source is Source.COMMAND_LINE
+
+
+def test_a_socket_held_by_another_program_is_not_verifiable(tmp_path: Path) -> None:
+    sock = str(tmp_path / "podman.sock")
+    _process(tmp_path, 10, "dockerd", ["dockerd"], {5: "/var/run/docker.sock"})
+    _process(tmp_path, 30, "podman", ["podman", "system", "service"], {6: sock})
+    # podman's own listing of the socket is in its namespace; dockerd's view shares it here
+    (tmp_path / "10" / "net" / "unix").write_text((tmp_path / "30" / "net" / "unix").read_text())
+    assert find_dockerd(sock, tmp_path) == (
+        f"the process serving {sock} is not a dockerd (Podman, or a forwarder)"
+    )
+    assert read_daemon("/nowhere.sock", tmp_path) == (
+        "Settings not verifiable here: no dockerd on this host serves /nowhere.sock."
+    )
+
+
+def test_no_dockerd_visible(tmp_path: Path) -> None:
+    assert read_daemon("/var/run/docker.sock", tmp_path) == (
+        "Settings not verifiable here: no dockerd process is visible from here (the engine "
+        "may run on another host, in a VM, or dockertui in a container)."
+    )
+
+
+def test_without_its_descriptors_a_dockerd_naming_the_socket_is_taken(tmp_path: Path) -> None:
+    sock = str(tmp_path / "d.sock")
+    _process(tmp_path, 40, "dockerd", ["dockerd", "-H", f"unix://{sock}"], {7: sock})
+    for link in (tmp_path / "40" / "fd").iterdir():
+        link.unlink()
+    (tmp_path / "40" / "fd").rmdir()
+    (tmp_path / "40" / "fd").write_text("")  # listdir fails, as for another user's process
+    assert find_dockerd(sock, tmp_path) == (40, ["dockerd", "-H", f"unix://{sock}"])
+
+
+def test_a_config_file_it_cannot_read_is_not_verifiable(tmp_path: Path) -> None:
+    sock = str(tmp_path / "d.sock")
+    config = tmp_path / "folder-not-file"
+    config.mkdir()
+    _process(tmp_path, 50, "dockerd", ["dockerd", "--config-file", str(config)], {8: sock})
+    found = read_daemon(sock, tmp_path)
+    assert isinstance(found, str) and found.startswith(
+        f"Settings not verifiable here: cannot read {config}"
+    )
