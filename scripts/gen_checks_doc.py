@@ -55,7 +55,9 @@ FIX_KINDS = {
     FixKind.UPDATE: "changed live (`docker update`, `docker network connect`); the container "
     "keeps running",
     FixKind.RECREATE: "the container has to be created again with a changed configuration",
-    FixKind.DAEMON: "a setting in the daemon's `daemon.json`, then a restart of dockerd",
+    FixKind.DAEMON: "a setting in the daemon's `daemon.json` (or on dockerd's command line, "
+    "where it is set there), then a restart of dockerd; where dockertui can read the daemon's "
+    "settings, the finding shows the exact change as a diff",
     FixKind.CLIENT: "the environment or the context of the client that talks to the engine",
     FixKind.IMAGE: "the image has to be rebuilt",
     FixKind.MANUAL: "no API call fixes it: someone has to look and act",
@@ -96,8 +98,31 @@ def commands(check: Check) -> list[str]:
         for kw in call.keywords
         if kw.arg == "command"
     ]
+    # `**helper(engine, "key", value)`: the command `helper_command("key", value)` makes
+    names = {**check.fn.__globals__, **names}
+    found += [
+        (kw.value.lineno, kw.value.col_offset, names[f"{kw.value.func.id}_command"](
+            *(_literal(a) for a in kw.value.args[1:])
+        ))
+        for statement in node.body
+        for call in ast.walk(statement)
+        if isinstance(call, ast.Call)
+        for kw in call.keywords
+        if kw.arg is None
+        and isinstance(kw.value, ast.Call)
+        and isinstance(kw.value.func, ast.Name)
+        and callable(names.get(f"{kw.value.func.id}_command"))
+    ]  # fmt: skip
     templates = [text for _, _, text in sorted(found)]
     return list(dict.fromkeys(t for t in templates if t))
+
+
+def _literal(node: ast.expr) -> Any:
+    """A literal argument's value; None for one the check computes."""
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
 
 
 def _template(node: ast.expr, names: Mapping[str, Any]) -> str:

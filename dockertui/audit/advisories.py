@@ -1,12 +1,19 @@
-"""A bundled table of engine and runtime versions with known container
-escapes, and the version comparison that reads it. Pure data and logic."""
+"""A bundled, dated table of engine and runtime versions with known
+container escapes, the reader of a newer table (`scan --advisories FILE`,
+the format in docs/advisories.md), and the version comparison that reads
+them. Pure data and logic: the caller reads the file."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 
-from dockertui.audit.severity import Severity
+from dockertui.audit.severity import WORST_FIRST, Severity
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,87 @@ ADVISORIES: tuple[Advisory, ...] = (
     ),
 )
 
+#: The day the bundled table was last checked against the projects' advisories.
+CHECKED = "2026-11-28"
+
+
+@dataclass(frozen=True)
+class AdvisoryTable:
+    advisories: tuple[Advisory, ...]
+    checked: str  # YYYY-MM-DD
+    source: str = "bundled"  # or the file it was read from
+
+    @property
+    def as_of(self) -> str:
+        """ "advisories checked as of 2026-11-28" (and the file, for a loaded one)."""
+        where = "" if self.source == "bundled" else f", from {self.source}"
+        return f"advisories checked as of {self.checked}{where}"
+
+
+BUNDLED = AdvisoryTable(ADVISORIES, CHECKED)
+_ACTIVE: ContextVar[AdvisoryTable] = ContextVar("advisories", default=BUNDLED)
+
+
+def active() -> AdvisoryTable:
+    """The table engine-outdated judges with: the bundled one unless `using`."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def using(table: AdvisoryTable) -> Iterator[None]:
+    """Judge with `table` inside the block (tasks started in it inherit it)."""
+    token = _ACTIVE.set(table)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+_FIELDS = ("component", "fixed_in", "cves", "summary", "severity")
+
+
+def _advisory(entry: object, n: int, name: str) -> Advisory:
+    if not isinstance(entry, dict):
+        raise ValueError(f"{name}: advisory {n} is not an object.")
+    missing = [f for f in _FIELDS if not isinstance(entry.get(f), str) or not entry[f].strip()]
+    if missing:
+        raise ValueError(f"{name}: advisory {n} needs {', '.join(missing)} as text.")
+    affected_from = entry.get("affected_from", "0")
+    if not isinstance(affected_from, str):
+        raise ValueError(f"{name}: advisory {n} has an affected_from that is not text.")
+    try:
+        severity = Severity.parse(entry["severity"])
+    except ValueError:
+        raise ValueError(
+            f"{name}: advisory {n} has severity {entry['severity']!r}; use one of "
+            f"{', '.join(s.value for s in WORST_FIRST)}."
+        ) from None
+    return Advisory(
+        entry["component"], entry["fixed_in"], entry["cves"], entry["summary"], severity,
+        affected_from or "0",
+    )  # fmt: skip
+
+
+def load_table(text: str, name: str) -> AdvisoryTable:
+    """A table from the JSON text of file `name`. Raises ValueError with one
+    sentence naming what is wrong."""
+    try:
+        document = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"{name} is not valid JSON ({err}).") from None
+    if not isinstance(document, dict) or not isinstance(document.get("advisories"), list):
+        raise ValueError(f'{name} needs an object with an "advisories" list.')
+    checked = document.get("checked")
+    try:
+        date.fromisoformat(checked if isinstance(checked, str) else "")
+    except ValueError:
+        raise ValueError(
+            f'{name} needs "checked": the date it was checked, as YYYY-MM-DD.'
+        ) from None
+    found = tuple(_advisory(e, n, name) for n, e in enumerate(document["advisories"], 1))
+    return AdvisoryTable(found, str(checked), name)
+
+
 #: Markers of a distribution build, which may carry backported fixes.
 _DISTRO = re.compile(r"\+deb|dfsg|\+ds\d|ubuntu|\.el\d|\.fc\d|suse|\+dfsg", re.IGNORECASE)
 
@@ -137,15 +225,18 @@ def older(version: str, than: str) -> bool:
 
 
 def affecting(
-    components: dict[str, str], commits: dict[str, str] | None = None
+    components: dict[str, str],
+    commits: dict[str, str] | None = None,
+    table: AdvisoryTable | None = None,
 ) -> list[tuple[Advisory, str, bool]]:
-    """The advisories that apply: (advisory, installed version, distro build?).
+    """The advisories of `table` (the active one) that apply: (advisory,
+    installed version, distro build?).
 
     An Engine line-specific advisory only applies to that component; a
     component missing from /version is not judged."""
     commits = commits or {}
     found = []
-    for adv in ADVISORIES:
+    for adv in (table or active()).advisories:
         installed = components.get(adv.component)
         if not installed:
             continue

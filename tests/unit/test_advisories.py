@@ -16,7 +16,9 @@ from dockertui.audit.advisories import (
     ADVISORIES,
     affecting,
     is_distro_build,
+    load_table,
     older,
+    using,
     version_key,
 )
 from dockertui.model import EngineInfo
@@ -134,12 +136,15 @@ def test_captured_distro_runc_is_lowered_to_info(
     found = [f for f in engine_findings(engine_info) if f.check == "engine-outdated"]
     assert [f.severity for f in found] == [Severity.INFO, Severity.INFO]
     assert [f.detail for f in found] == [
-        "runc 1.1.5+ds1 is older than 1.1.12 (CVE-2024-21626): a leaked file descriptor let a "
-        "container reach the host file system. This is a distribution build that may carry "
-        "the fix; check its changelog.",
-        "runc 1.1.5+ds1 is older than 1.2.8 (CVE-2025-31133, CVE-2025-52565, CVE-2025-52881): "
-        "mount races on masked paths and /dev/console let a container write to the host's "
-        "/proc. This is a distribution build that may carry the fix; check its changelog.",
+        "runc 1.1.5+ds1 may be patched: it is older than 1.1.12 (CVE-2024-21626: a leaked file "
+        "descriptor let a container reach the host file system), but it is a distribution "
+        "build, which may carry the fix as a backport; check its changelog (advisories "
+        "checked as of 2026-11-28).",
+        "runc 1.1.5+ds1 may be patched: it is older than 1.2.8 (CVE-2025-31133, "
+        "CVE-2025-52565, CVE-2025-52881: mount races on masked paths and /dev/console let a "
+        "container write to the host's /proc), but it is a distribution build, which may "
+        "carry the fix as a backport; check its changelog (advisories checked as of "
+        "2026-11-28).",
     ]
 
 
@@ -210,8 +215,10 @@ def test_debian_buster_runc_is_judged_as_rc6(
     rc7 = [f for f in found if "1.0.0-rc7" in f.detail]
     assert len(rc7) == 1
     assert rc7[0].severity is Severity.INFO
+    assert rc7[0].detail.startswith("runc 1.0.0~rc6+dfsg1 may be patched: it is older than")
     assert rc7[0].detail.endswith(
-        "This is a distribution build that may carry the fix; check its changelog."
+        "but it is a distribution build, which may carry the fix as a backport; check its "
+        "changelog (advisories checked as of 2026-11-28)."
     )
 
 
@@ -227,7 +234,10 @@ def test_ubuntu_runc_1_1_12_is_not_older_than_1_1_12(
     )
     found = [f.detail for f in engine_findings(engine) if f.check == "engine-outdated"]
     assert not any("older than 1.1.12" in d for d in found)
-    assert any(d.startswith("runc 1.1.12-0ubuntu2~22.04.1 is older than 1.2.8") for d in found)
+    assert any(
+        d.startswith("runc 1.1.12-0ubuntu2~22.04.1 may be patched: it is older than 1.2.8")
+        for d in found
+    )
 
 
 def test_engine_version_from_info_when_components_are_missing(
@@ -242,3 +252,69 @@ def test_engine_version_from_info_when_components_are_missing(
     found = [f.detail for f in engine_findings(engine) if f.check == "engine-outdated"]
     assert found[0].startswith("Engine 17.03.2-ce is older than 18.09.2 (CVE-2019-5736)")
     assert len(found) == 2
+
+
+# --- a newer table: scan --advisories FILE ------------------------------------
+
+NEWER = """{
+  "checked": "2026-12-01",
+  "advisories": [
+    {"component": "Engine", "fixed_in": "20.10.99", "affected_from": "20.10.0",
+     "cves": "CVE-2099-0001", "summary": "a made-up escape for this test",
+     "severity": "critical"}
+  ]
+}"""
+
+
+def test_a_newer_table_replaces_the_bundled_one(
+    engine_info: EngineInfo, engine_findings: Callable[..., list[Any]]
+) -> None:
+    table = load_table(NEWER, "new.json")
+    assert table.checked == "2026-12-01" and len(table.advisories) == 1
+    with using(table):
+        found = [f for f in engine_findings(engine_info) if f.check == "engine-outdated"]
+    # the captured engine is Debian's 20.10.24+dfsg1: "may be patched", not vulnerable
+    assert [(f.severity, f.detail) for f in found] == [
+        (
+            Severity.INFO,
+            "Engine 20.10.24+dfsg1 may be patched: it is older than 20.10.99 (CVE-2099-0001: a "
+            "made-up escape for this test), but it is a distribution build, which may carry "
+            "the fix as a backport; check its changelog (advisories checked as of 2026-12-01, "
+            "from new.json).",
+        )
+    ]
+    # outside the block, the bundled table again (runc's two advisories)
+    assert len([f for f in engine_findings(engine_info) if f.check == "engine-outdated"]) == 2
+
+
+def test_an_upstream_engine_is_judged_at_the_tables_severity(
+    make_engine: Callable[..., EngineInfo], engine_findings: Callable[..., list[Any]]
+) -> None:
+    engine = make_engine(version={"Components.0.Version": "20.10.24"})  # edited: upstream
+    with using(load_table(NEWER, "new.json")):
+        found = [f for f in engine_findings(engine) if f.check == "engine-outdated"]
+    assert [f.severity for f in found if f.detail.startswith("Engine")] == [Severity.CRITICAL]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "bad.json is not valid JSON (Expecting property name enclosed in double quotes: "
+         "line 1 column 2 (char 1))."),
+        ("[]", 'bad.json needs an object with an "advisories" list.'),
+        ('{"advisories": []}', 'bad.json needs "checked": the date it was checked, as YYYY-MM-DD.'),
+        ('{"checked": "yesterday", "advisories": []}',
+         'bad.json needs "checked": the date it was checked, as YYYY-MM-DD.'),
+        ('{"checked": "2026-12-01", "advisories": [1]}', "bad.json: advisory 1 is not an object."),
+        ('{"checked": "2026-12-01", "advisories": [{"component": "runc"}]}',
+         "bad.json: advisory 1 needs fixed_in, cves, summary, severity as text."),
+        ('{"checked": "2026-12-01", "advisories": [{"component": "runc", "fixed_in": "2",'
+         ' "cves": "C", "summary": "S", "severity": "dire"}]}',
+         "bad.json: advisory 1 has severity 'dire'; use one of critical, high, medium, low, "
+         "info."),
+    ],
+)  # fmt: skip
+def test_a_bad_table_is_one_sentence(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        load_table(text, "bad.json")
+    assert str(raised.value) == message

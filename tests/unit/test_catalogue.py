@@ -440,7 +440,8 @@ ENGINE_CASES = [
         "engine-outdated",
         H,
         "Engine 18.09.1 is older than 18.09.2 (CVE-2019-5736): a container could "
-        "overwrite the host's runc binary and run as root on the host.",
+        "overwrite the host's runc binary and run as root on the host (advisories checked "
+        "as of 2026-11-28).",
         version={
             "Version": "18.09.1",
             "Components.0.Version": "18.09.1",

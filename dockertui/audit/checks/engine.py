@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TypedDict
 
-from dockertui.audit.advisories import ADVISORIES, affecting
+from dockertui.audit.advisories import CHECKED, active, affecting
 from dockertui.audit.daemon_change import daemon_change, fragment
 from dockertui.audit.finding import FixKind
 from dockertui.audit.identity import EngineMode, engine_mode
@@ -27,10 +27,16 @@ class _DaemonFix(TypedDict):
     diff: str
 
 
+def _change_command(key: str, value: Value | None) -> str:
+    """The command of `_change` where dockerd's settings were not read (and
+    what docs/checks.md shows for it: None for a value the check computes)."""
+    return _daemon(fragment(key, value) if value is not None else f'"{key}": <value>')
+
+
 def _change(engine: EngineInfo, key: str, value: Value) -> _DaemonFix:
     """A daemon fix's command, and its exact diff when dockerd's settings were read."""
     if engine.daemon is None:
-        return {"command": _daemon(fragment(key, value)), "diff": ""}
+        return {"command": _change_command(key, value), "diff": ""}
     change = daemon_change(engine.daemon, key, value)
     command = change.command if change.diff else f"{change.command} ({change.note})"
     return {"command": command, "diff": change.diff}
@@ -371,9 +377,11 @@ def content_trust_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     why="Old engine and runtime versions carry published container escapes; an attacker "
     "in any container can follow a public write-up to the host.",
     fix=FixKind.MANUAL,
-    fix_summary="Upgrade the engine and its runtime (runc, containerd).",
-    # each advisory's own severity, and info for a distribution build
-    also=(*{adv.severity for adv in ADVISORIES}, Severity.INFO),
+    fix_summary="Upgrade the engine and its runtime (runc, containerd). The bundled advisory "
+    f"table is checked as of {CHECKED}; scan --advisories FILE judges with a newer one.",
+    # each advisory's own severity (a newer table, --advisories, may use any),
+    # and info for a distribution build
+    also=tuple(Severity),
 )
 def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
     components = dict(engine.components)
@@ -381,12 +389,19 @@ def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if "Engine" not in components and engine.version and not engine.podman:
         components["Engine"] = engine.version
     hits = []
-    for adv, installed, distro in affecting(components, commits):
-        detail = (
-            f"{adv.component} {installed} is older than {adv.fixed_in} ({adv.cves}): {adv.summary}."
-        )
+    table = active()
+    for adv, installed, distro in affecting(components, commits, table):
         if distro:
-            detail += " This is a distribution build that may carry the fix; check its changelog."
+            detail = (
+                f"{adv.component} {installed} may be patched: it is older than {adv.fixed_in} "
+                f"({adv.cves}: {adv.summary}), but it is a distribution build, which may carry "
+                f"the fix as a backport; check its changelog ({table.as_of})."
+            )
+        else:
+            detail = (
+                f"{adv.component} {installed} is older than {adv.fixed_in} ({adv.cves}): "
+                f"{adv.summary} ({table.as_of})."
+            )
         hits.append(
             Hit(
                 detail,
