@@ -14,6 +14,10 @@ STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
+#: After a container's state (fleet table, scan summary): the kernel's view
+#: differs from its configuration on some layer (audit/in_effect.differs).
+DIFFERS_MARK = "≠"
+DIFFERS_MEANS = "the kernel's view differs from the configuration (the panel says where)"
 GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold white on red"}
 
 

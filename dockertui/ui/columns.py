@@ -19,11 +19,13 @@ from dockertui.audit.confinement import (
     seccomp_state,
     selinux_state,
 )
+from dockertui.audit.in_effect import differs
 from dockertui.audit.ports import exposures
 from dockertui.fixes.names import leftover_of
 from dockertui.model import EngineInfo
-from dockertui.report.style import GRADE_STYLE, severity_label
+from dockertui.report.style import DIFFERS_MARK, GRADE_STYLE, severity_label
 from dockertui.text import printable
+from dockertui.ui.facts.in_effect import user_in_effect
 
 STOPPED = ("exited", "created", "dead")
 #: The widest the name, image and exposure columns get; the panel shows it all.
@@ -53,17 +55,24 @@ def _worst(r: ContainerReport, e: EngineInfo) -> Text:
 def _state(r: ContainerReport, e: EngineInfo) -> Text:
     state = r.container.state
     if state == "running" and r.container.health_status == "unhealthy":
-        return Text("unhealthy", style="bold red")  # running, failing its health check
-    style = "green" if state == "running" else "yellow" if state == "paused" else "dim"
-    return Text(state, style=style)
+        text = Text("unhealthy", style="bold red")  # running, failing its health check
+    else:
+        style = "green" if state == "running" else "yellow" if state == "paused" else "dim"
+        text = Text(state, style=style)
+    if differs(r.container, e):
+        text.append(f" {DIFFERS_MARK}", style="bold")
+    return text
 
 
 def _user(r: ContainerReport, e: EngineInfo) -> Text:
     from dockertui.audit.identity import is_root, root_is_remapped
 
     user = printable(r.user)
+    remapped = root_is_remapped(r.container, e)
+    uid = user_in_effect(r.container, e)
+    if uid is not None:  # the kernel shows PID 1 as another user: that one counts
+        return Text(f"{user}→{uid}", style="red" if uid == 0 and not remapped else "")
     if is_root(r.container.user):
-        remapped = root_is_remapped(r.container, e)
         return Text(user + (" (remapped)" if remapped else ""), style="" if remapped else "red")
     return Text(user)
 

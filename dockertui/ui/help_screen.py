@@ -20,7 +20,7 @@ from textual.widgets import Static
 from dockertui.audit import Severity
 from dockertui.audit.score import GRADES
 from dockertui.audit.severity import WORST_FIRST
-from dockertui.report.style import GRADE_STYLE, severity_label
+from dockertui.report.style import DIFFERS_MARK, DIFFERS_MEANS, GRADE_STYLE, severity_label
 from dockertui.text import printable
 from dockertui.ui.scrolling import SCROLL_KEYS, KeyScroll
 from dockertui.ui.sections import LAYERS
@@ -44,6 +44,20 @@ LAYER_MEANS = {
     "exposure": "published ports and the interfaces they listen on",
     "image": "the image, its tag and what runs in it",
 }
+
+
+#: The panel's in-effect markers (ui/facts/in_effect.py), what each means.
+IN_EFFECT_MEANS = (
+    ("verified", "green", "the kernel enforces what the configuration says"),
+    ("differs", "bold", "it enforces something else; red when less than configured"),
+    (
+        "not verifiable here",
+        "dim",
+        "its /proc could not be read (remote engine, stopped, no permission): "
+        "judged from the configuration only",
+    ),
+    (DIFFERS_MARK, "bold", f"after a state in the table: {DIFFERS_MEANS}"),
+)
 
 
 def _table() -> Table:
@@ -81,6 +95,9 @@ def legend() -> RenderableType:
     layers = _table()
     for layer in LAYERS:
         layers.add_row(Text(layer.title, style="bold"), Text(LAYER_MEANS.get(layer.key, "")))
+    kernel = _table()
+    for word, style, means in IN_EFFECT_MEANS:
+        kernel.add_row(Text(word, style=style), Text(means))
     return Group(
         Text("Grades", style="bold underline"),
         Text("score = 100 × 2P / (2P + W + 3H + 6C) over the checks that ran", style="dim"),
@@ -91,6 +108,9 @@ def legend() -> RenderableType:
         Text(""),
         Text("Panel layers", style="bold underline"),
         layers,
+        Text(""),
+        Text("In effect", style="bold underline"),
+        kernel,
     )
 
 

@@ -71,7 +71,7 @@ class SecurityPanel(KeyScroll):
         if report is None:
             self._shown_id = None
             return
-        self._head.update(header(report))
+        self._head.update(header(report, self._engine))
         for section in build_sections(report, self._engine):
             self._sections[section.key].update(section.body)
         self._flags.update(flags_text(report))

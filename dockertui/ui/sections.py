@@ -12,12 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import CHECKS, ContainerReport, Finding, Severity
+from dockertui.audit.in_effect import compare
 from dockertui.fixes.run_command import run_flags
 from dockertui.model import EngineInfo
 from dockertui.report.style import GRADE_STYLE, counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui import facts
 from dockertui.ui.facts import Facts
+from dockertui.ui.facts import in_effect as kernel
 from dockertui.ui.finding_view import findings_group
 
 FactsFn = Callable[[ContainerReport, EngineInfo], Facts]
@@ -81,8 +83,9 @@ def facts_table(rows: Facts) -> Table:
 TOP_FINDINGS = 3
 
 
-def header(report: ContainerReport) -> Text:
-    """Name, image, state, grade and score, then the counts by severity."""
+def header(report: ContainerReport, engine: EngineInfo | None = None) -> Text:
+    """Name, image, state, grade and score, then the counts by severity and,
+    given the engine, what the kernel's view says (ui/facts/in_effect.py)."""
     c = report.container
     text = Text()
     text.append(f" {report.grade} ", style=GRADE_STYLE.get(report.grade, ""))
@@ -93,6 +96,9 @@ def header(report: ContainerReport) -> Text:
     text.append(f"  score {report.score}")
     text.append("\n")
     text.append_text(counts_text(dict(report.counts())))
+    if engine is not None:
+        text.append("\n")
+        text.append_text(kernel.summary(c, engine))
     # The worst findings first, so the reason a container is dangerous shows
     # without scrolling; every finding follows in its section below.
     for f in [f for f in report.findings if f.severity >= Severity.HIGH][:TOP_FINDINGS]:
@@ -104,7 +110,9 @@ def header(report: ContainerReport) -> Text:
 
 
 def build_sections(report: ContainerReport, engine: EngineInfo) -> list[Section]:
-    """Every layer, in order: its title, its facts, then its findings (worst first)."""
+    """Every layer, in order: its title, its facts (configured, then in
+    effect), then its findings (worst first)."""
+    comparisons = compare(report.container, engine)
     by_layer: dict[str, list[Finding]] = {key: [] for key in LAYER_KEYS}
     for f in report.findings:
         by_layer[section_of(f)].append(f)
@@ -113,7 +121,12 @@ def build_sections(report: ContainerReport, engine: EngineInfo) -> list[Section]
         title = Text(layer.title, style="bold underline")
         body = Group(
             title,
-            facts_table(layer.facts(report, engine)),
+            facts_table(
+                [
+                    *layer.facts(report, engine),
+                    *kernel.rows(report.container, comparisons, layer.key),
+                ]
+            ),
             findings_group(by_layer[layer.key]),
         )
         sections.append(Section(layer.key, layer.title, body))
@@ -137,7 +150,7 @@ def render_report(report: ContainerReport | None, engine: EngineInfo) -> list[Re
     if report is None:
         return [Text(HINT, style="dim")]
     return [
-        header(report),
+        header(report, engine),
         *(s.body for s in build_sections(report, engine)),
         flags_text(report),
     ]
