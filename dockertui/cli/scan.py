@@ -8,11 +8,14 @@ import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from dockertui.cli.common import EXIT_FINDINGS, endpoint_options, fail
+
+if TYPE_CHECKING:
+    from dockertui.audit.advisories import AdvisoryTable
 
 FORMATS = ("table", "json", "sarif")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -82,6 +85,14 @@ PROGRESS_FROM = 50
     help="Seconds the engine has to answer the first request.",
 )
 @click.option("--no-processes", is_flag=True, help="Skip reading process lists (the sshd check).")
+@click.option(
+    "--advisories",
+    "advisories_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Judge engine, runc and containerd versions with the advisory table in FILE "
+    "(JSON, docs/advisories.md) instead of the bundled one.",
+)
 @click.pass_context
 def scan(
     ctx: click.Context,
@@ -97,6 +108,7 @@ def scan(
     pretty: bool | None,
     timeout: float,
     no_processes: bool,
+    advisories_file: Path | None,
 ) -> None:
     """Audit every container and the engine; print a table, JSON or SARIF.
 
@@ -138,7 +150,10 @@ def scan(
     except EndpointError as err:
         fail(str(err))
         return
-    with _progress_bar() as progress:
+    from dockertui.audit.advisories import active, using
+
+    table = active() if advisories_file is None else _advisory_table(advisories_file)
+    with using(table), _progress_bar() as progress:
         try:
             fleet = _run(
                 run_scan(
@@ -192,6 +207,21 @@ def scan(
 
 
 T = TypeVar("T")
+
+
+def _advisory_table(path: Path) -> AdvisoryTable:
+    """The table in `path`, or exit 2 with one sentence."""
+    from dockertui.audit.advisories import load_table
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        fail(f"Cannot read the advisory table {path}: {reason}.")
+    try:
+        return load_table(text, str(path))
+    except ValueError as err:
+        fail(f"The advisory table {err}")
 
 
 def _without_trailing_spaces(text: str) -> str:
@@ -362,4 +392,12 @@ def list_checks() -> None:
             check.fix_kind.value,
             check.title,
         )
-    Console().print(grid)
+    from dockertui.audit.advisories import BUNDLED
+
+    console = Console()
+    console.print(grid)
+    console.print(
+        f"engine-outdated: {len(BUNDLED.advisories)} bundled advisories, checked as of "
+        f"{BUNDLED.checked}; dockertui scan --advisories FILE judges with a newer table.",
+        highlight=False,
+    )

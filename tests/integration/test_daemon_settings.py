@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import docker
 import pytest
 from integration_support import run_cli
 from private_engine import PrivateDockerd
@@ -123,3 +124,55 @@ def test_the_main_engine_settings_are_read_with_their_sources() -> None:
     else:
         assert not from_file
     assert all(v["source"] in ("command line", "daemon.json", "default") for v in values.values())
+
+
+def test_a_newer_advisory_table_judges_the_running_engine(tmp_path: Path) -> None:
+    version = harness_version()
+    table = tmp_path / "advisories.json"
+    table.write_text(
+        json.dumps(
+            {
+                "checked": "2026-12-01",
+                "advisories": [
+                    {
+                        "component": "Engine",
+                        "fixed_in": f"{version.split('+')[0]}.1",
+                        "affected_from": "0",
+                        "cves": "CVE-2099-0001",
+                        "summary": "an advisory written for this test",
+                        "severity": "critical",
+                    }
+                ],
+            }
+        )
+    )
+    done = run_cli(["scan", "--format", "json", "-H", harness.BASE_URL, "--advisories", str(table)])
+    assert done.returncode == 0, done.stderr.decode()
+    found = [
+        f for f in json.loads(done.stdout)["engine_findings"] if f["check"] == "engine-outdated"
+    ]
+    assert len(found) == 1  # the file replaced the bundled table (runc's advisories are gone)
+    detail = found[0]["detail"]
+    assert "CVE-2099-0001" in detail
+    assert detail.endswith(f"(advisories checked as of 2026-12-01, from {table}).")
+    if "dfsg" in version or "+deb" in version:  # this machine's Debian build
+        assert found[0]["severity"] == "info"
+        assert detail.startswith(f"Engine {version} may be patched: it is older than")
+    else:
+        assert found[0]["severity"] == "critical"
+
+
+def test_a_bad_advisory_table_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    table = tmp_path / "advisories.json"
+    table.write_text('{"checked": "2026-12-01", "advisories": [{"component": "runc"}]}')
+    done = run_cli(["scan", "-H", harness.BASE_URL, "--advisories", str(table)])
+    assert done.returncode == 2
+    assert done.stdout == b""
+    assert done.stderr.decode() == (
+        f"dockertui: The advisory table {table}: advisory 1 needs fixed_in, cves, summary, "
+        "severity as text.\n"
+    )
+
+
+def harness_version() -> str:
+    return str(docker.APIClient(base_url=harness.BASE_URL).version()["Version"])
