@@ -3,9 +3,11 @@ engine's mode, in one place."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from dockertui.model import Container, EngineInfo
+from dockertui.model.kernel import InEffect
 
 
 class EngineMode(Enum):
@@ -32,9 +34,69 @@ def is_root(user: str) -> bool:
     return name in ("", "0", "root")
 
 
+@dataclass(frozen=True)
+class UserInEffect:
+    """Who the container's processes really run as (the kernel's word)."""
+
+    uid: int  # PID 1's effective UID inside the container
+    gid: int
+    pid1_text: str  # "PID 1 (sleep 1000) runs as 65534:65534"
+    root_text: str  # which processes run as root, "" when none
+    root: bool  # any process runs as root inside the container
+    no_new_privileges: bool
+
+
+def _short(command: str, limit: int = 40) -> str:
+    text = command  # untrusted: every display escapes it
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def user_in_effect(c: Container) -> UserInEffect | None:
+    """The users the kernel shows for a running container; None when its
+    view is not known here (then the configuration is all there is)."""
+    k = c.kernel
+    if not isinstance(k, InEffect):
+        return None
+    p1 = k.pid1
+    uid = k.container_uid(p1)
+    gid = k.gid_map.to_container(p1.egid)
+    root = [p for p in k.processes if k.container_uid(p) == 0]
+    pid1_text = f"PID 1 ({_short(p1.command)}) runs as {uid}:{gid}"
+    if not root:
+        root_text = ""
+    elif root[0] is p1 and len(root) == 1:
+        root_text = f"PID 1 ({_short(p1.command)}) runs as UID 0"
+    else:
+        first = root[0]
+        more = f" and {len(root) - 1} more" if len(root) > 1 else ""
+        root_text = (
+            f"PID {first.pid} ({_short(first.command)}){more} run{'s' if not more else ''} as UID 0"
+        )
+    return UserInEffect(
+        uid=uid if uid is not None else -1,
+        gid=gid if gid is not None else -1,
+        pid1_text=pid1_text,
+        root_text=root_text,
+        root=bool(root),
+        no_new_privileges=bool(p1.no_new_privs),
+    )
+
+
 def effective_user(c: Container) -> str:
-    """The user the container's main process runs as, for display."""
-    return c.user if c.user else "root"
+    """The user the container's main process runs as, for display: the
+    configured one, and where the kernel shows PID 1 as another, both
+    ("root→65534")."""
+    configured = c.user if c.user else "root"
+    seen = user_in_effect(c)
+    if seen is None or seen.uid < 0:
+        return configured
+    if is_root(c.user) != (seen.uid == 0) or (
+        not is_root(c.user)
+        and c.user.partition(":")[0].isdecimal()
+        and int(c.user.partition(":")[0]) != seen.uid
+    ):
+        return f"{configured}→{seen.uid}"
+    return configured
 
 
 def root_is_remapped(c: Container, engine: EngineInfo) -> bool:

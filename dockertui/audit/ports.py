@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dockertui.model import Container, PortBinding
+from dockertui.model.kernel import HostInterface, HostView, InEffect, Listener
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,40 @@ def _exposures(ports: tuple[PortBinding, ...]) -> tuple[Exposure, ...]:
         )
         for (port, protocol, host_port, where), ips in grouped.items()
     )
+
+
+def listening_behind(e: Exposure, c: Container) -> tuple[Listener, ...] | None:
+    """What listens inside the container on a published port (None when the
+    kernel's view is not known here). A socket on the container's loopback
+    only cannot be reached through the port."""
+    if not isinstance(c.kernel, InEffect):
+        return None
+    protocol = e.protocol.lower()
+    return tuple(
+        s
+        for s in c.kernel.listeners
+        if str(s.port) == e.container_port and s.protocol.value == protocol
+    )
+
+
+def reached_interfaces(e: Exposure, host: HostView | None) -> tuple[HostInterface, ...]:
+    """The host interfaces a published port is open on, when the host is known."""
+    if host is None:
+        return ()
+    if e.all_interfaces:
+        return host.reachable
+    wanted = {ip.strip("[]") for ip in e.host_ips}
+    return tuple(i for i in host.interfaces if i.address in wanted)
+
+
+def host_network_listeners(c: Container) -> tuple[Listener, ...]:
+    """The sockets a host-network container holds open beyond loopback: each
+    is open on the host's own interfaces, published or not."""
+    k = c.kernel
+    if not c.host_network or not isinstance(k, InEffect):
+        return ()
+    return tuple(s for s in k.listeners if not s.loopback)
+
+
+def interfaces_text(interfaces: tuple[HostInterface, ...]) -> str:
+    return ", ".join(f"{i.name} {i.address}" for i in interfaces)

@@ -12,7 +12,7 @@ from dockertui.engine.concurrency import together
 from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
-from dockertui.engine.kernel_facts import FleetRead, read_fleet, read_host
+from dockertui.engine.kernel_facts import FleetRead, read_fleet
 from dockertui.model import (
     Container,
     EngineInfo,
@@ -192,12 +192,21 @@ async def collect(
     gate = asyncio.Semaphore(concurrency)
     done = 0
 
+    async def here() -> EngineInfo:
+        """The engine, with its host once the /proc pass shows it runs here."""
+        nonlocal engine
+        read = await local
+        if read.host is not None and engine.host is None:
+            engine = replace(engine, host=read.host)
+        return engine
+
     async def one(container_id: str) -> Container | None:
         nonlocal done
         async with gate:
             container = await inspect_container(client, container_id, processes=False)
         if processes and container is not None:
-            read = await local
+            await here()
+            read = local.result()
             if container.state == "running":
                 found = read.commands.get(container.id)
                 if found is None:
@@ -221,7 +230,5 @@ async def collect(
     results = [task.result() for task in tasks]
     found = tuple(c for c in results if c is not None)
     skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
-    read = await local
-    if read.facts:  # the engine's containers run here: so this is its host
-        engine = replace(engine, host=await asyncio.to_thread(read_host))
+    await here()
     return Inventory(engine=engine, containers=found, skipped=skipped)

@@ -57,6 +57,8 @@ class FleetRead:
 
     commands: dict[str, tuple[str, ...]] = field(default_factory=dict)
     facts: dict[str, Facts] = field(default_factory=dict)
+    #: This host, once a container's processes prove the engine runs on it.
+    host: HostView | None = None
 
 
 def _reason(err: OSError) -> Unverifiable:
@@ -223,7 +225,7 @@ def read_fleet(
             listed = tuple(c for c in (command_of(p, proc) for p in pids) if c is not None)
             if listed:
                 commands[cid] = listed
-    return FleetRead(commands, facts)
+    return FleetRead(commands, facts, read_host(proc) if facts else None)
 
 
 def _read(path: Path) -> str:
@@ -233,7 +235,7 @@ def _read(path: Path) -> str:
         return ""
 
 
-def read_host(proc: Path = PROC, etc: Path = Path("/etc"), run: Path = Path("/run")) -> HostView:
+def read_host(proc: Path = PROC, *, etc: Path = Path("/etc"), run: Path = Path("/run")) -> HostView:
     """This host's addresses (from its first process's network namespace)
     and the firewall front-ends whose rules Docker's published ports skip."""
     net = proc / "1" / "net"

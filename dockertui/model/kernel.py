@@ -186,3 +186,12 @@ class HostView:
     def reachable(self) -> tuple[HostInterface, ...]:
         """The interfaces a 0.0.0.0 binding reaches from outside the host."""
         return tuple(i for i in self.interfaces if not i.loopback)
+
+    def reached_by(self, address: str) -> tuple[HostInterface, ...]:
+        """The outside interfaces a socket bound to `address` answers on:
+        0.0.0.0 the IPv4 ones, :: all of them (dual stack), else the one."""
+        if address == "0.0.0.0":
+            return tuple(i for i in self.reachable if ":" not in i.address)
+        if address == "::":
+            return self.reachable
+        return tuple(i for i in self.interfaces if i.address == address)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Any
 import pytest
 
 from dockertui.audit import ContainerReport, Finding, audit_container, audit_engine
+from dockertui.engine.kernel_facts import read_container, read_host
 from dockertui.model import (
     ClientFacts,
     Container,
@@ -37,6 +39,7 @@ from dockertui.model import (
     container_from_inspect,
     engine_from_api,
 )
+from dockertui.model.kernel import HostView, InEffect, Unverifiable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -66,9 +69,31 @@ def inspect_cases() -> list[str]:
 
 
 def _inspect_path(case: str) -> str:
-    """The file of a case: plain -> inspect/plain.json, podman/plain -> podman/inspect/plain.json."""
+    """The file of a case: plain -> inspect/plain.json, podman/plain ->
+    podman/inspect/plain.json, proc/<case> -> proc/<case>/inspect.json (a
+    running container captured with its /proc files)."""
     engine, _, name = case.rpartition("/")
+    if engine == "proc":
+        return f"proc/{name}/inspect.json"
     return f"{engine}/inspect/{name}.json" if engine else f"inspect/{name}.json"
+
+
+PROC_FIXTURES = FIXTURES / "proc"
+
+
+def captured_kernel(case: str) -> InEffect | Unverifiable:
+    """What the reader makes of the /proc files captured for proc/<case>."""
+    name = case.removeprefix("proc/")
+    pids = json.loads((PROC_FIXTURES / "manifest.json").read_text())[name]["pids"]
+    host_ns = {p.name: os.readlink(p) for p in (PROC_FIXTURES / "host" / "self" / "ns").iterdir()}
+    folder = PROC_FIXTURES / name
+    return read_container(pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns)
+
+
+def captured_host() -> HostView:
+    """The capture host's addresses (no firewall: its /etc is not read)."""
+    empty = PROC_FIXTURES / "host" / "no-such-folder"
+    return read_host(PROC_FIXTURES / "host", etc=empty, run=empty)
 
 
 def apply_edits(doc: Any, edits: Mapping[Any, Any]) -> Any:
@@ -155,6 +180,8 @@ def container(edited: Callable[..., dict[str, Any]]) -> Callable[..., Container]
         **kw: Any,
     ) -> Container:
         parsed = container_from_inspect(edited(case, edits, delete=delete, **kw))
+        if case.startswith("proc/"):
+            parsed = replace(parsed, kernel=captured_kernel(case))
         return replace(parsed, processes=processes) if processes is not None else parsed
 
     return build

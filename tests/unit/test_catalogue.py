@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
+from conftest import captured_host
 
 from dockertui.audit import CHECKS, Finding, FixKind, Severity, audit_exec
 from dockertui.model import ClientFacts, Container, EngineInfo, exec_from_inspect
@@ -132,6 +133,43 @@ FIRES = [
         "--security-opt no-new-privileges=false switches it off explicitly.",
     ),
     Fires("root-user", "user-root-explicit", M, "User is root (UID 0 on the host too)."),
+    # Captured running with its /proc files: it starts as root and su's to nobody.
+    Fires(
+        "root-user",
+        "proc/drops-to-nobody",
+        L,
+        "User is not set, so root, but it drops to UID 65534 at start, verified: PID 1 "
+        "(sleep 100000) runs as 65534:65534. Without no-new-privileges a setuid program in "
+        "the image could take root back.",
+    ),
+    # Configured as 1000:1000; a root process runs in it through docker exec -u 0.
+    Fires(
+        "root-user",
+        "proc/root-with-exec",
+        M,
+        "User is 1000:1000, but PID ",
+        fragment=True,
+    ),
+    # Edited copy: the document promises --cap-drop ALL, the captured kernel
+    # shows the default bounding set (as a tampered or stale document would).
+    Fires(
+        "kernel-differs",
+        "proc/drops-to-nobody",
+        H,
+        "capabilities: configured none, in effect bounding set AUDIT_WRITE, CHOWN, "
+        "DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, NET_RAW, SETFCAP, "
+        "SETGID, SETPCAP, SETUID, SYS_CHROOT; PID 1 holds none (the kernel enforces less "
+        "than configured).",
+        edits={"HostConfig.CapDrop": ["ALL"]},
+    ),
+    Fires(
+        "host-network-listening",
+        "proc/host-network-listener",
+        M,
+        "Listens on 0.0.0.0:18099/tcp in the host's network (verified), with no port "
+        "published: open on every host interface (cni-podman0 10.88.0.1, docker0 "
+        "172.17.0.1, eth0 192.0.2.2).",
+    ),
     Fires(
         "host-network",
         "host-network",
@@ -244,6 +282,17 @@ CLEAN = [
     Clean("no-new-privileges", "hardened", "pass"),
     Clean("root-user", "hardened", "pass"),
     Clean("root-user", "user-named", "pass"),
+    Clean("kernel-differs", "proc/bind-only-nnp", "pass"),
+    Clean("kernel-differs", "plain", "n/a"),  # its /proc was not read
+    Clean("host-network-listening", "host-network", "n/a"),  # its /proc was not read
+    Clean("host-network-listening", "proc/bind-only-nnp", "n/a"),  # its own network
+    # Edited copy: the same kernel view on the host's network, listening on nothing.
+    Clean(
+        "host-network-listening",
+        "proc/drops-to-nobody",
+        "pass",
+        edits={"HostConfig.NetworkMode": "host"},
+    ),
     Clean("host-network", "plain", "pass"),
     Clean("host-pid", "plain", "pass"),
     Clean("host-ipc", "plain", "pass"),
@@ -302,7 +351,10 @@ def _build(
     top: str | None,
 ) -> tuple[Container, EngineInfo]:
     processes = top_processes(top) if top else None
-    return container(case, edits, processes=processes), make_engine(**ENGINE_EDITS[engine])
+    made = make_engine(**ENGINE_EDITS[engine])
+    if case.startswith("proc/"):  # captured with its /proc files: the host is known
+        made = replace(made, host=captured_host())
+    return container(case, edits, processes=processes), made
 
 
 @pytest.mark.parametrize("row", FIRES, ids=lambda r: f"{r.check}@{r.case}")

@@ -11,6 +11,7 @@ from dockertui.audit.checks import (  # noqa: F401  (imported to register)
     identity,
     image,
     isolation,
+    kernel,
     mac,
     mounts,
     resources,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dockertui.audit.checks._util import name_arg
 from dockertui.audit.finding import FixKind
-from dockertui.audit.ports import exposures
+from dockertui.audit.in_effect import unverifiable
+from dockertui.audit.ports import (
+    Exposure,
+    exposures,
+    host_network_listeners,
+    interfaces_text,
+    listening_behind,
+    reached_interfaces,
+)
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, container_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
@@ -25,12 +33,52 @@ from dockertui.model import Container, EngineInfo
 def port_all_interfaces(c: Container, engine: EngineInfo) -> Outcome:
     return [
         Hit(
-            f"{p.describe()} listens on all interfaces.",
+            f"{p.describe()} listens on all interfaces{_reach(p, engine)}.{_bypass(engine)}",
             command=f"-p 127.0.0.1:{p.host_port or p.container_port}:{p.container_port}/{p.protocol}",
         )
         for p in exposures(c)
         if p.all_interfaces
     ]
+
+
+def _reach(p: Exposure, engine: EngineInfo) -> str:
+    reached = reached_interfaces(p, engine.host)
+    return f" of the host: {interfaces_text(reached)}" if reached else ""
+
+
+def _bypass(engine: EngineInfo) -> str:
+    """The host firewalls whose rules Docker's published ports go around."""
+    walls = [f.value for f in engine.host.firewalls] if engine.host else []
+    if not walls:
+        return ""
+    return (
+        f" {' and '.join(walls)} {'is' if len(walls) == 1 else 'are'} active on this host, "
+        "and Docker's published ports go around its rules (they are forwarded before them)."
+    )
+
+
+def _behind(p: Exposure, c: Container) -> str:
+    """What really answers on a published port, as the kernel shows it."""
+    found = listening_behind(p, c)
+    if found is None:
+        return ""
+    if not found:
+        return f" (nothing listens on {p.container_port}/{p.protocol} inside, verified)"
+    reachable = [s for s in found if not s.loopback]
+    if not reachable:
+        return (
+            f" (inside it listens on {', '.join(s.describe() for s in found)} only, "
+            "which the port cannot reach: verified)"
+        )
+    text = ", ".join(s.describe() for s in reachable)
+    wide = any(s.all_interfaces for s in reachable)
+    networks = [f"{n.name} {n.ip}" for n in c.networks if n.ip]
+    if wide and networks and not p.all_interfaces:
+        return (
+            f" (inside it listens on {text}, verified: beyond {p.address}, every container "
+            f"and the host reach it directly on {', '.join(networks)})"
+        )
+    return f" (inside it listens on {text}, verified)"
 
 
 @container_check(
@@ -72,7 +120,39 @@ def port_published(c: Container, engine: EngineInfo) -> Outcome:
     published = exposures(c)
     if not published:
         return PASS
-    return fail("Published: " + ", ".join(p.describe() for p in published) + ".")
+    return fail("Published: " + ", ".join(p.describe() + _behind(p, c) for p in published) + ".")
+
+
+@container_check(
+    "host-network-listening",
+    cis="5.9",
+    severity=Severity.MEDIUM,
+    title="Listens on the host's interfaces through host networking",
+    why="A container on the host's network needs no published port: every socket it opens "
+    "on 0.0.0.0 is open on each of the host's interfaces, public ones included, and no "
+    "docker ps column shows it.",
+    fix=FixKind.RECREATE,
+    fix_summary="Re-create on a user-defined network publishing only the ports it must "
+    "serve, or make the service listen on 127.0.0.1.",
+    section="exposure",
+)
+def host_network_listening(c: Container, engine: EngineInfo) -> Outcome:
+    if not c.host_network or unverifiable(c) is not None:
+        return NOT_APPLICABLE  # not on the host's network, or its sockets are not known here
+    found = host_network_listeners(c)
+    hits = []
+    for s in found:
+        reached = interfaces_text(engine.host.reached_by(s.address)) if engine.host else ""
+        where = "every host interface" if s.all_interfaces else f"the host's {s.address}"
+        hits.append(
+            Hit(
+                f"Listens on {s.describe()} in the host's network (verified), with no port "
+                f"published: open on {where}" + (f" ({reached})." if reached else "."),
+                command=f"remove --network=host, then -p 127.0.0.1:{s.port}:{s.port}/"
+                f"{s.protocol.value}",
+            )
+        )
+    return hits
 
 
 @container_check(

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 
 from dockertui.audit.finding import FixKind
-from dockertui.audit.identity import EngineMode, engine_mode, is_root, root_is_remapped
+from dockertui.audit.identity import (
+    EngineMode,
+    engine_mode,
+    is_root,
+    root_is_remapped,
+    user_in_effect,
+)
 from dockertui.audit.registry import PASS, Outcome, container_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
@@ -26,18 +32,42 @@ from dockertui.model import Container, EngineInfo
     also=(Severity.LOW,),
 )
 def root_user(c: Container, engine: EngineInfo) -> Outcome:
+    seen = user_in_effect(c)
     if not is_root(c.user):
-        return PASS
+        if seen is None or not seen.root:
+            return PASS
+        # configured as a user, yet the kernel shows a process running as root
+        return fail(
+            f"User is {c.user}, but {seen.root_text} (verified).",
+            severity=Severity.LOW if root_is_remapped(c, engine) else Severity.MEDIUM,
+            fix_summary="Find what runs as root (a setuid program, an exec with -u 0) and "
+            "re-create with no-new-privileges so nothing can switch to root.",
+            command="--security-opt no-new-privileges",
+        )
     shown = c.user or "not set, so root"
+    if seen is not None and not seen.root:
+        guard = (
+            ""
+            if seen.no_new_privileges
+            else " Without no-new-privileges a setuid program in the image could take root back."
+        )
+        return fail(
+            f"User is {shown}, but it drops to UID {seen.uid} at start, verified: "
+            f"{seen.pid1_text}.{guard}",
+            severity=Severity.LOW,
+            title=f"Starts as root, then drops to UID {seen.uid}",
+            command=f"--user {seen.uid}:{seen.gid}",
+        )
+    verified = f" Verified: {seen.root_text}." if seen is not None else ""
     if root_is_remapped(c, engine):
         rootless = engine_mode(engine) is EngineMode.ROOTLESS
         how = "a rootless engine" if rootless else "user-namespace remapping"
         return fail(
-            f"User is {shown}, but {how} maps it to an unprivileged user on the host.",
+            f"User is {shown}, but {how} maps it to an unprivileged user on the host.{verified}",
             severity=Severity.LOW,
             command="--user 1000:1000",
         )
-    return fail(f"User is {shown} (UID 0 on the host too).", command="--user 1000:1000")
+    return fail(f"User is {shown} (UID 0 on the host too).{verified}", command="--user 1000:1000")
 
 
 @container_check(

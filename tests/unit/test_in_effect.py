@@ -1,0 +1,293 @@
+"""The in-effect facts from captured /proc files (tests/fixtures/proc, made by
+scripts/capture_proc_fixtures.py from real running containers), the parsers
+on malformed copies of them, and the configured-against-in-effect judgement."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import PROC_FIXTURES, captured_host, captured_kernel
+
+from dockertui.audit.in_effect import Layer, Verdict, cap_names, compare, differs
+from dockertui.audit.ports import exposures, listening_behind
+from dockertui.engine.kernel_facts import read_container, read_fleet
+from dockertui.model import Container, EngineInfo
+from dockertui.model.kernel import InEffect, Protocol, SeccompMode, Unverifiable
+from dockertui.model.proc_text import (
+    cgroup_paths,
+    host_interfaces,
+    id_map,
+    limits_v1,
+    limits_v2,
+    listeners,
+    process_from_status,
+    ufw_enabled,
+)
+
+MANIFEST = json.loads((PROC_FIXTURES / "manifest.json").read_text())
+
+
+def pid_folder(case: str, index: int = 0) -> Path:
+    return PROC_FIXTURES / case / "proc" / str(MANIFEST[case]["pids"][index])
+
+
+def kernel(case: str) -> InEffect:
+    found = captured_kernel(case)
+    assert isinstance(found, InEffect), found
+    return found
+
+
+# --- parsers on the captured files -------------------------------------------------------
+
+
+def test_status_of_a_process_that_dropped_to_nobody() -> None:
+    text = (pid_folder("drops-to-nobody") / "status").read_text()
+    p = process_from_status(1, "sleep", text)
+    assert (p.uid, p.euid, p.gid, p.egid) == (65534, 65534, 65534, 65534)
+    assert p.cap_eff == 0 and p.cap_prm == 0  # setuid to non-root clears them
+    assert cap_names(p.cap_bnd) >= {"CHOWN", "NET_RAW"}  # the bounding set stays
+    assert p.seccomp is SeccompMode.FILTER and p.no_new_privs is False
+    assert p.ns_pid == 1
+
+
+def test_status_cut_short_is_refused() -> None:
+    text = (pid_folder("drops-to-nobody") / "status").read_text()
+    cut = text[: text.index("CapEff")]  # a read that stopped halfway
+    with pytest.raises(ValueError, match="CapEff"):
+        process_from_status(1, "sleep", cut)
+    with pytest.raises(ValueError):
+        process_from_status(1, "x", text.replace("Uid:\t65534", "Uid:\tnobody"))
+
+
+def test_capabilities_of_cap_drop_all_add_bind() -> None:
+    p = kernel("bind-only-nnp").pid1
+    assert cap_names(p.cap_eff) == cap_names(p.cap_bnd) == {"NET_BIND_SERVICE"}
+    assert p.no_new_privs is True
+
+
+def test_id_maps() -> None:
+    m = id_map((pid_folder("drops-to-nobody") / "uid_map").read_text())
+    assert m.identity and m.to_host(0) == 0
+    remapped = id_map("         0     100000      65536\n")
+    assert not remapped.identity
+    assert remapped.to_host(0) == 100000 and remapped.to_container(165535) == 65535
+    assert remapped.to_container(99999) is None
+    for bad in ("", "0 0\n", "0 x 1\n"):
+        with pytest.raises(ValueError):
+            id_map(bad)
+
+
+def test_listening_sockets_of_the_captured_web_server() -> None:
+    table = (pid_folder("bind-only-nnp") / "net" / "tcp").read_text()
+    found = listeners(table, Protocol.TCP)
+    assert [(s.address, s.port) for s in found] == [("0.0.0.0", 80)]
+    # a truncated last line is skipped, a foreign file refused
+    assert listeners(table + "   9: 0100007F:1F90", Protocol.TCP) == found
+    with pytest.raises(ValueError):
+        listeners("garbage\n", Protocol.TCP)
+
+
+def test_ipv6_addresses_in_socket_tables() -> None:
+    header = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    any6 = "   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0\n"
+    loop6 = "   1: 00000000000000000000000001000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4243 1 0 100 0 0 10 0\n"
+    found = listeners(header + any6 + loop6, Protocol.TCP)
+    assert [(s.address, s.port, s.all_interfaces, s.loopback) for s in found] == [
+        ("::", 8080, True, False),
+        ("::1", 80, False, True),
+    ]
+
+
+def test_cgroup_paths_and_limits() -> None:
+    v1 = cgroup_paths((pid_folder("drops-to-nobody") / "cgroup").read_text())
+    assert v1["memory"].startswith("/docker/") and v1[""] == v1["memory"]
+    assert cgroup_paths("0::/system.slice/docker-abc.scope\n") == {
+        "": "/system.slice/docker-abc.scope"
+    }
+    assert kernel("drops-to-nobody").limits == limits_v1(
+        "67108864\n", "50\n", "50000\n", "100000\n"
+    )
+    unlimited = kernel("bind-only-nnp").limits
+    assert unlimited is not None and (unlimited.memory, unlimited.pids, unlimited.cpus) == (
+        None,
+        None,
+        None,
+    )
+    v2 = limits_v2("max\n", "max\n", "max 100000\n")
+    assert (v2.version, v2.memory, v2.pids, v2.cpu_quota) == (2, None, None, None)
+    assert limits_v2("1073741824\n", "100\n", "150000 100000\n").cpus == 1.5
+    with pytest.raises(ValueError):
+        limits_v2("lots\n", "max", "max 100000")
+
+
+def test_host_interfaces_from_the_capture_host() -> None:
+    host = captured_host()
+    by_name = {(i.name, i.address) for i in host.interfaces}
+    assert {("lo", "127.0.0.1"), ("docker0", "172.17.0.1"), ("eth0", "192.0.2.2")} <= by_name
+    assert all(not i.loopback for i in host.reachable)
+    assert [i.address for i in host.reached_by("0.0.0.0") if ":" in i.address] == []
+    assert host.cap_last_cap == 40
+    assert host_interfaces("", "", "") == ()
+
+
+def test_ufw_conf() -> None:
+    assert ufw_enabled("# comment\nENABLED=yes\n")
+    assert not ufw_enabled("ENABLED=no\n")
+    assert not ufw_enabled("")
+
+
+# --- the reader on broken trees -----------------------------------------------------------
+
+
+def copy_case(tmp_path: Path, case: str) -> tuple[Path, list[int]]:
+    dest = tmp_path / case
+    shutil.copytree(PROC_FIXTURES / case, dest, symlinks=True)
+    return dest, MANIFEST[case]["pids"]
+
+
+def host_ns() -> dict[str, str]:
+    return {p.name: os.readlink(p) for p in (PROC_FIXTURES / "host" / "self" / "ns").iterdir()}
+
+
+def test_a_process_that_vanished(tmp_path: Path) -> None:
+    folder, pids = copy_case(tmp_path, "drops-to-nobody")
+    shutil.rmtree(folder / "proc" / str(pids[0]))
+    found = read_container(pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns())
+    assert found is Unverifiable.VANISHED
+
+
+def test_a_truncated_status_leaves_the_others(tmp_path: Path) -> None:
+    folder, pids = copy_case(tmp_path, "root-with-exec")
+    status = folder / "proc" / str(pids[1]) / "status"
+    status.write_text(status.read_text()[:200])
+    found = read_container(pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns())
+    assert isinstance(found, InEffect)
+    assert [p.pid for p in found.processes] == pids[:1]
+
+
+def test_a_truncated_uid_map_is_not_guessed(tmp_path: Path) -> None:
+    folder, pids = copy_case(tmp_path, "drops-to-nobody")
+    (folder / "proc" / str(pids[0]) / "uid_map").write_text("         0     ")
+    found = read_container(pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns())
+    assert found is Unverifiable.VANISHED
+
+
+def test_missing_cgroup_files_mean_no_limits_known(tmp_path: Path) -> None:
+    folder, pids = copy_case(tmp_path, "drops-to-nobody")
+    shutil.rmtree(folder / "cgroup")
+    found = read_container(pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns())
+    assert isinstance(found, InEffect) and found.limits is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the files to another user")
+def test_no_permission(tmp_path: Path) -> None:
+    """The reader run as nobody on a tree only root may read."""
+    folder, pids = copy_case(tmp_path, "drops-to-nobody")
+    for path in (folder / "proc").rglob("status"):
+        path.chmod(0o600)
+    tmp_path.chmod(0o755)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the reader, as nobody
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            found = read_container(
+                pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns()
+            )
+            os.write(write, found.name.encode() if isinstance(found, Unverifiable) else b"read")
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as answer:
+        assert answer.read() == "NO_PERMISSION"
+
+
+def test_a_tree_without_the_containers_processes(tmp_path: Path) -> None:
+    (tmp_path / "42").mkdir()
+    (tmp_path / "42" / "cgroup").write_text("0::/user.slice\n")
+    assert read_fleet(["a" * 64], proc=tmp_path).facts == {}
+
+
+# --- configured against in effect ---------------------------------------------------------
+
+
+def verdicts(c: Container, engine: EngineInfo) -> dict[Layer, Verdict]:
+    return {x.layer: x.verdict for x in compare(c, engine)}
+
+
+def test_everything_verified_for_the_hardened_web_server(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    c = container("proc/bind-only-nnp")
+    found = verdicts(c, engine_info)
+    assert set(found.values()) == {Verdict.VERIFIED}
+    assert {Layer.CAPABILITIES, Layer.NO_NEW_PRIVILEGES, Layer.SECCOMP, Layer.MEMORY} <= set(found)
+    assert not differs(c, engine_info)
+
+
+def test_the_user_layer_shows_the_drop(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    c = container("proc/drops-to-nobody")
+    user = next(x for x in compare(c, engine_info) if x.layer is Layer.USER)
+    assert (user.configured, user.in_effect, user.verdict, user.looser) == (
+        "root (not set)",
+        "PID 1 runs as UID 65534",
+        Verdict.DIFFERS,
+        False,
+    )
+
+
+def test_a_stricter_kernel_is_a_note_not_a_risk(
+    container: Callable[..., Container], engine_info: EngineInfo, audit: Callable[..., object]
+) -> None:
+    # Edited copy: the document no longer asks for no-new-privileges; the
+    # captured kernel still has it (as a daemon-wide default would).
+    c = container("proc/bind-only-nnp", {"HostConfig.SecurityOpt": []})
+    nnp = next(x for x in compare(c, engine_info) if x.layer is Layer.NO_NEW_PRIVILEGES)
+    assert (nnp.configured, nnp.in_effect, nnp.verdict, nnp.looser) == (
+        "off",
+        "on",
+        Verdict.DIFFERS,
+        False,
+    )
+    report = audit(c, engine_info)
+    (finding,) = [f for f in report.findings if f.check == "kernel-differs"]  # type: ignore[attr-defined]
+    assert finding.severity.value == "info"
+    assert "configured off, in effect on" in finding.detail
+
+
+def test_not_verifiable_is_said_once_per_layer_with_the_reason(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    c = replace(container("plain"), kernel=Unverifiable.REMOTE)
+    found = compare(c, engine_info)
+    assert {x.verdict for x in found} == {Verdict.NOT_VERIFIABLE}
+    assert found[0].in_effect == "not verifiable here: the engine is not on this host"
+
+
+def test_what_listens_behind_a_loopback_port(container: Callable[..., Container]) -> None:
+    c = container("proc/bind-only-nnp")
+    (port,) = exposures(c)
+    assert port.loopback
+    behind = listening_behind(port, c)
+    assert behind is not None and [s.describe() for s in behind] == ["0.0.0.0:80/tcp"]
+    assert listening_behind(port, replace(c, kernel=Unverifiable.NOT_RUNNING)) is None
+
+
+def test_published_port_detail_joins_the_listener(
+    container: Callable[..., Container], engine_info: EngineInfo, audit: Callable[..., object]
+) -> None:
+    c = container("proc/bind-only-nnp")
+    report = audit(c, replace(engine_info, host=captured_host()))
+    (published,) = [f for f in report.findings if f.check == "port-published"]  # type: ignore[attr-defined]
+    assert "(inside it listens on 0.0.0.0:80/tcp, verified: beyond 127.0.0.1" in published.detail
+    assert "bridge 172.17." in published.detail
