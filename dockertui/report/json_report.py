@@ -9,11 +9,12 @@ from dockertui.audit import ContainerReport, Finding, FleetReport
 from dockertui.audit.severity import WORST_FIRST
 from dockertui.model import EngineInfo
 from dockertui.model.settings import engine_settings
+from dockertui.report.in_effect_json import in_effect_dict
 
 SCHEMA = "dockertui.scan/1"
 
 
-def container_dict(report: ContainerReport) -> dict[str, Any]:
+def container_dict(report: ContainerReport, engine: EngineInfo) -> dict[str, Any]:
     c = report.container
     return {
         "id": c.id,
@@ -25,6 +26,7 @@ def container_dict(report: ContainerReport) -> dict[str, Any]:
         "score": report.score,
         "grade": report.grade,
         "findings": [f.to_dict() for f in report.findings],
+        "in_effect": in_effect_dict(c, engine),
     }
 
 
@@ -78,7 +80,7 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
             "settings": settings_dict(engine),
         },
         "engine_findings": [engine_finding_dict(f) for f in fleet.engine_findings],
-        "containers": [container_dict(r) for r in fleet.containers],
+        "containers": [container_dict(r, engine) for r in fleet.containers],
         "summary": {
             "containers": len(fleet.containers),
             "by_severity": {s.value: counts.get(s, 0) for s in WORST_FIRST},
