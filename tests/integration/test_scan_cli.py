@@ -538,7 +538,17 @@ def test_json_shape(reports: Reports, fleet: Fleet) -> None:
             "score",
             "grade",
             "findings",
+            "in_effect",
         }
+        # The kernel's view: read for a running container on this host
+        # (docs/in-effect.md), and the reason for one that is not running.
+        kernel = c["in_effect"]
+        if c["state"] == "running":
+            assert kernel["verifiable"] is True and kernel["reason"] == "", kernel["reason"]
+            assert kernel["pid1"]["pid"] > 1 and kernel["layers"]
+        else:
+            assert kernel["verifiable"] is False and kernel["layers"] == []
+            assert kernel["reason"] == "the container is not running"
         assert isinstance(c["id"], str) and len(c["id"]) == 64
         assert not c["name"].startswith("/")
         assert c["image"] == harness.IMAGE
