@@ -27,12 +27,19 @@ the floor without /top is the one to beat.
 
     python bench/scan.py                      # 200 containers, 160 running
     python bench/scan.py -n 1000 --running 0  # or: -n 1000 --created
+    python bench/scan.py --baseline REV       # also REV's scan, in the same rounds
+
+With --baseline, the scan of another revision (checked out into a temporary
+git worktree, removed afterwards) runs in the same rounds and the ratio of
+this checkout's scan to it is printed: e.g. the cost of the in-effect facts
+(target: under 1.15 against the revision before them, 200 running).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -40,7 +47,9 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -132,14 +141,36 @@ def child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def checkout_env() -> dict[str, str]:
-    """The environment for running this checkout's dockertui as an installed
+def checkout_env(root: Path = ROOT) -> dict[str, str]:
+    """The environment for running a checkout's dockertui as an installed
     package runs: the repository first on the path, and byte-code caches
     written and used (PYTHONDONTWRITEBYTECODE would compile every changed
     module on every start, which no installed copy does)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH")) if p)
     return env
+
+
+@contextlib.contextmanager
+def worktree(rev: str | None) -> Iterator[Path | None]:
+    """`rev` checked out in a temporary git worktree for the block, or None."""
+    if rev is None:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="dockertui-baseline-"))
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), rev],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield folder
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)],
+            check=False,
+            capture_output=True,
+        )
 
 
 def scan_command() -> tuple[list[str], dict[str, str]]:
@@ -170,6 +201,11 @@ def main() -> int:
         default=1.0,
         help="seconds of rest before each measurement (default 1; 0 measures back to back)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also time the scan of this git revision, in the same rounds",
+    )
     args = parser.parse_args()
     wanted_running = (
         0 if args.created else args.n * 4 // 5 if args.running is None else args.running
@@ -181,6 +217,13 @@ def main() -> int:
     harness.ensure_images(api)
     remove_fleet(api)
     cmd, env = scan_command()
+    with worktree(args.baseline) as base:
+        return measure(args, api, cmd, env, target, wanted_running, base)
+
+
+def measure(args, api, cmd, env, target, wanted_running: int, base: Path | None) -> int:
+    """Create the fleet, time every job in turn for the rounds, print, clean up."""
+    base_env = checkout_env(base) if base else None
     try:
         t0 = time.perf_counter()
         create_fleet(api, args.n, wanted_running)
@@ -198,12 +241,25 @@ def main() -> int:
         scanned = json.loads(out)["summary"]["containers"]
         assert scanned == args.n, f"dockertui scanned {scanned} containers, expected {args.n}"
 
-        def run(argv: list[str]) -> float:
+        def run(argv: list[str], environ: dict[str, str] | None = None) -> float:
             """Wall seconds of one run; its CPU seconds go to `cpu`."""
             before = child_cpu()
-            wall = timed(lambda: subprocess.run(argv, capture_output=True, check=True, env=env))
-            cpu.setdefault(tuple(argv), []).append(child_cpu() - before)
+            wall = timed(
+                lambda: subprocess.run(argv, capture_output=True, check=True, env=environ or env)
+            )
+            key = (*argv, "baseline") if environ else tuple(argv)
+            cpu.setdefault(key, []).append(child_cpu() - before)
             return wall
+
+        jobs = [
+            ("floor", lambda: timed(lambda: asyncio.run(floor(top=False)))),
+            ("top", lambda: timed(lambda: asyncio.run(floor(top=True)))),
+            ("scan", lambda: run(cmd)),
+            ("fast", lambda: run(fast)),
+            ("start", lambda: run(version)),
+        ]
+        if base_env is not None:
+            jobs.append(("baseline", lambda: run(cmd, base_env)))
 
         # Round-robin, so that whatever else the machine does weighs on the
         # floor and on the scan alike.
@@ -212,13 +268,7 @@ def main() -> int:
         fast = [*cmd, "--no-processes"]
         version = [*cmd[: cmd.index("scan")], "--version"]
         for _ in range(args.rounds):
-            for key, fn in (
-                ("floor", lambda: timed(lambda: asyncio.run(floor(top=False)))),
-                ("top", lambda: timed(lambda: asyncio.run(floor(top=True)))),
-                ("scan", lambda: run(cmd)),
-                ("fast", lambda: run(fast)),
-                ("start", lambda: run(version)),
-            ):
+            for key, fn in jobs:
                 time.sleep(args.settle)  # the engine idle again, as a user's scan finds it
                 samples.setdefault(key, []).append(fn())
         med = {key: statistics.median(values) for key, values in samples.items()}
@@ -242,6 +292,19 @@ def main() -> int:
         print(f"  of which start-up (dockertui --version): {t_start * 1000:4.0f} ms")
         print(f"ratio scan / (floor + top):             {t_scan / t_top:7.2f}")
         print(f"ratio scan --no-processes / floor:      {t_fast / t_floor:7.2f}")
+        if base_env is not None:
+            t_base = med["baseline"]
+            cpu_base = statistics.median(cpu[(*cmd, "baseline")])
+            ratio = t_base and t_scan / t_base
+            print(
+                f"scan of {args.baseline}:{' ' * max(1, 31 - len(args.baseline))}"
+                f"{t_base * 1000:7.0f} ms  (CPU {cpu_base * 1000:.0f} ms)"
+            )
+            print(
+                f"ratio scan / scan of {args.baseline}: {ratio:.2f}  "
+                f"(CPU {cpu_scan / cpu_base:.2f})  target < 1.15: "
+                f"{'meets' if ratio < 1.15 else 'MISSES'}"
+            )
     finally:
         remove_fleet(api)
     return 0
