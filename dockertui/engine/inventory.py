@@ -122,6 +122,35 @@ async def inspect_container(
     return replace(container, processes=found, kernel=kernel_of(client, read, container))
 
 
+async def inspect_batch(
+    client: EngineGateway, container_ids: Iterable[str]
+) -> list[Container | BaseException | None]:
+    """Inspect several containers at once, as `inspect_container` does one,
+    but with one /proc pass for all of them (the console's re-inspects).
+    Each result is the container, None when it is gone, or what its inspect
+    raised: one failure leaves the others."""
+    ids = list(container_ids)
+    found = await asyncio.gather(
+        *(inspect_container(client, i, processes=False) for i in ids), return_exceptions=True
+    )
+    running = [c.id for c in found if isinstance(c, Container) and c.state == "running"]
+    read = await read_local(client, running)
+
+    async def complete(c: Container) -> Container:
+        if c.state != "running":
+            return replace(c, kernel=kernel_of(client, read, c))
+        commands = read.commands.get(c.id)
+        if commands is None:
+            commands = await read_processes(client, c.id)
+        return replace(c, processes=commands, kernel=kernel_of(client, read, c))
+
+    done = await asyncio.gather(
+        *(complete(c) for c in found if isinstance(c, Container)), return_exceptions=True
+    )
+    finished = iter(done)
+    return [next(finished) if isinstance(c, Container) else c for c in found]
+
+
 async def read_local(client: EngineGateway, running: list[str]) -> FleetRead:
     """One pass over this host's /proc (in a thread) for a local engine."""
     if client.endpoint.transport != "unix" or not running:

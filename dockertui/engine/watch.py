@@ -32,7 +32,7 @@ import aiohttp
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.engine.gateway import EngineGateway, client_facts
-from dockertui.engine.inventory import collect, inspect_container
+from dockertui.engine.inventory import collect, inspect_batch, inspect_container
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
 from dockertui.model.exec import exec_from_event, is_health_run, is_healthcheck
 
@@ -233,9 +233,7 @@ class Watcher:
                 self.counts.container_inspects += len(batch)
                 self.counts.inspected.update(batch)
                 try:
-                    results = await asyncio.gather(
-                        *(inspect_container(client, i) for i in batch), return_exceptions=True
-                    )
+                    results = await inspect_batch(client, batch)
                 finally:
                     inflight.clear()
                 wait = max(self.coalesce, BUSY_COALESCE_SECONDS)  # busy now
