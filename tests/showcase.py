@@ -21,6 +21,7 @@ from dockertui.model import (
     container_from_inspect,
     engine_from_api,
 )
+from dockertui.model.daemon import daemon_settings
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -54,12 +55,21 @@ def showcase_containers() -> list[Container]:
     return made
 
 
+#: dockerd's settings as a systemd host has them: -H fd:// on its command
+#: line and a daemon.json of the operator's own (its keys kept in each diff).
+SHOWCASE_DAEMON = daemon_settings(
+    1187,
+    ["/usr/bin/dockerd", "-H", "fd://", "--containerd=/run/containerd/containerd.sock"],
+    '{\n    "log-driver": "json-file",\n    "log-opts": {"max-size": "10m", "max-file": "3"}\n}\n',
+)
+
+
 def showcase_source() -> SnapshotSource:
     docs = [
         json.loads((FIXTURES / "engine" / f"{n}.json").read_text())
         for n in ("info", "version", "bridge")
     ]
-    engine = replace(engine_from_api(*docs), name="prod-host-1")
+    engine = replace(engine_from_api(*docs), name="prod-host-1", daemon=SHOWCASE_DAEMON)
     client = ClientFacts(endpoint="unix:///var/run/docker.sock", context="default")
     return SnapshotSource(
         engine,

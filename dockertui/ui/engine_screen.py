@@ -19,6 +19,7 @@ from dockertui.audit import Finding, Severity
 from dockertui.model import ClientFacts, EngineInfo
 from dockertui.report.style import STYLE, counts_text
 from dockertui.text import printable
+from dockertui.ui.engine_settings import settings_view
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
 from dockertui.ui.finding_view import findings_group
 from dockertui.ui.scrolling import KeyScroll
@@ -114,7 +115,8 @@ def engine_summary(engine: EngineInfo, client: ClientFacts) -> RenderableType:
 def engine_report(
     engine: EngineInfo, client: ClientFacts, findings: Sequence[Finding]
 ) -> list[RenderableType]:
-    """The whole engine screen as renderables: summary, then findings."""
+    """The whole engine screen as renderables: summary, dockerd's settings
+    with their sources, then findings (each daemon fix with its diff)."""
     head = Text("Engine findings  ", style="bold underline")
     counts: dict[Severity, int] = {}
     for f in findings:
@@ -122,6 +124,7 @@ def engine_report(
     head.append_text(counts_text(counts))
     return [
         Group(Text("Engine", style="bold underline"), engine_summary(engine, client)),
+        settings_view(engine),
         Group(head, findings_group(findings, empty="The engine has no findings.")),
     ]
 
@@ -145,10 +148,11 @@ class EngineScreen(Screen[None]):
         self.findings = tuple(findings)
 
     def compose(self) -> ComposeResult:
-        summary, found = engine_report(self.engine, self.client, self.findings)
+        summary, settings, found = engine_report(self.engine, self.client, self.findings)
         yield NoticeBar()
         with KeyScroll(id="engine-body"):
             yield Static(summary, id="engine-summary")
+            yield Static(settings, id="engine-settings")
             yield Static(found, id="engine-findings")
         yield Footer()
 

@@ -22,7 +22,7 @@ from dockertui.text import printable
 _COMMAND_LABEL = {
     FixKind.UPDATE: "live: ",
     FixKind.RECREATE: "re-create with: ",
-    FixKind.DAEMON: "daemon.json: ",
+    FixKind.DAEMON: "daemon: ",  # the command names the file, or the command line
     FixKind.CLIENT: "client: ",
     FixKind.IMAGE: "image: ",
     FixKind.MANUAL: "by hand: ",
@@ -46,7 +46,24 @@ def fix_lines(f: Finding) -> list[Text]:
         line.append(_COMMAND_LABEL.get(f.fix.kind, ""), style="dim")
         line.append(printable(f.fix.command), style="green")
         lines.append(line)
+    if f.fix.diff:
+        lines.append(diff_text(f.fix.diff))
     return lines
+
+
+#: Styles of a unified diff's lines, by their first character(s).
+_DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+
+
+def diff_text(diff: str) -> Text:
+    """A unified diff (a daemon fix's exact change), indented, each line
+    coloured by its kind; its text comes from the daemon's files: printable."""
+    out = Text()
+    for n, line in enumerate(diff.splitlines()):
+        style = next((s for mark, s in _DIFF_STYLES if line.startswith(mark)), "")
+        out.append("\n" if n else "")
+        out.append("    " + printable(line), style=style)
+    return out
 
 
 def finding_block(f: Finding) -> RenderableType:

@@ -49,6 +49,12 @@ def test_engine_screen(snap_compare) -> None:
     assert snap_compare(make_app(), terminal_size=(120, 40), press=["e"])
 
 
+def test_engine_screen_daemon_diff(snap_compare) -> None:
+    # Scrolled to the first findings: the settings' sources, and each daemon
+    # fix's diff merged into the showcase's own daemon.json.
+    assert snap_compare(make_app(), terminal_size=(120, 40), press=["e", "pagedown"])
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_fix_wizard(snap_compare, size: tuple[int, int]) -> None:
     # `f` on the first row (the worst container): the pick step.

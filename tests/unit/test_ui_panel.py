@@ -302,7 +302,7 @@ async def test_engine_screen_lists_every_finding_and_daemon_change(
             assert flat(f.title) in text
             assert flat(f.why) in text
             if f.fix.kind is FixKind.DAEMON and f.fix.command:
-                assert flat(f"daemon.json: {f.fix.command}") in text
+                assert flat(f"daemon: {f.fix.command}") in text
         assert '/etc/docker/daemon.json: "icc": false, then restart dockerd' in text
         assert "20.10.24+dfsg1" in text
         assert "seccomp on (profile default)" in text
