@@ -18,7 +18,7 @@ from dockertui.audit.in_effect import Layer, Verdict, cap_names, compare, differ
 from dockertui.audit.ports import exposures, listening_behind
 from dockertui.engine.kernel_facts import read_container, read_fleet
 from dockertui.model import Container, EngineInfo
-from dockertui.model.kernel import InEffect, Protocol, SeccompMode, Unverifiable
+from dockertui.model.kernel import Firewall, InEffect, Protocol, SeccompMode, Unverifiable
 from dockertui.model.proc_text import (
     cgroup_paths,
     host_interfaces,
@@ -291,3 +291,24 @@ def test_published_port_detail_joins_the_listener(
     (published,) = [f for f in report.findings if f.check == "port-published"]  # type: ignore[attr-defined]
     assert "(inside it listens on 0.0.0.0:80/tcp, verified: beyond 127.0.0.1" in published.detail
     assert "bridge 172.17." in published.detail
+
+
+def test_a_port_on_every_interface_names_them_and_the_firewall_it_bypasses(
+    container: Callable[..., Container], engine_info: EngineInfo, audit: Callable[..., object]
+) -> None:
+    c = container("ports-all-interfaces")
+    host = replace(captured_host(), firewalls=(Firewall.UFW,))
+    report = audit(c, replace(engine_info, host=host))
+    hits = [f for f in report.findings if f.check == "port-all-interfaces"]  # type: ignore[attr-defined]
+    assert hits
+    for hit in hits:
+        assert " of the host: cni-podman0 10.88.0.1, docker0 172.17.0.1, eth0 192.0.2.2" in (
+            hit.detail
+        )
+        assert hit.detail.endswith(
+            "ufw is active on this host, and Docker's published ports go around its rules "
+            "(they are forwarded before them)."
+        )
+    # Without the host's view (a remote engine) neither is claimed.
+    plain = [f for f in audit(c, engine_info).findings if f.check == "port-all-interfaces"]  # type: ignore[attr-defined]
+    assert all("of the host" not in f.detail and "ufw" not in f.detail for f in plain)
