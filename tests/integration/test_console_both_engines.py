@@ -286,6 +286,10 @@ async def test_engine_screen_shows_the_engine_findings(bed: Bed) -> None:
         text = squash(widget_text(app.screen))
         assert "User namespace remapping is off" in text
         assert bed.api.version()["Version"] in text
+        if bed.kind == "real":  # the dockerd serving the socket, with its settings' sources
+            assert "Settings dockerd pid " in text and "command line: --host" in text
+        else:  # the demo's socket is served by dockertui itself, not by a dockerd
+            assert "Settings not verifiable here:" in text and "not a dockerd" in text
         await pilot.press("e")  # no second engine screen over the first
         await pilot.pause()
         assert app.screen_stack == [main, app.screen] and isinstance(app.screen, EngineScreen)
