@@ -18,7 +18,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockertui.model import EngineInfo
-from dockertui.model.daemon import DaemonSettings, config_path, daemon_settings, parse_argv
+from dockertui.model.daemon import (
+    DEFAULT_CONFIG_FILE,
+    DaemonSettings,
+    config_path,
+    daemon_settings,
+    parse_argv,
+)
 
 DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 _LISTENING = 0x10000  # __SO_ACCEPTCON in /proc/net/unix's Flags column
@@ -168,7 +174,13 @@ def read_daemon(socket_path: str, proc: Path = Path("/proc")) -> DaemonSettings 
     if isinstance(found, str):
         return f"Settings not verifiable here: {found}."
     pid, argv = found
-    path = config_path(argv)
+    default = _default_config(proc, pid)
+    if default is None:
+        return (
+            "Settings not verifiable here: cannot tell which configuration file this "
+            "rootless dockerd reads (its environment is not readable)."
+        )
+    path = config_path(argv, default)
     # The file as dockerd sees it (its root, and its working directory for a
     # relative --config-file); where that is closed to us, the path as it is here.
     base = proc / str(pid) / ("root" if os.path.isabs(path) else "cwd")
@@ -185,7 +197,28 @@ def read_daemon(socket_path: str, proc: Path = Path("/proc")) -> DaemonSettings 
         break
     else:
         return f"Settings not verifiable here: no permission to read {path}."
-    return daemon_settings(pid, argv, text)
+    return daemon_settings(pid, argv, text, default)
+
+
+def _default_config(proc: Path, pid: int) -> str | None:
+    """The file dockerd reads without --config-file: /etc/docker/daemon.json,
+    or for a rootless dockerd (not running as host root)
+    $XDG_CONFIG_HOME/docker/daemon.json, ~/.config/docker/daemon.json by
+    default. None when that cannot be told."""
+    try:
+        status = (proc / str(pid) / "status").read_text()
+    except OSError:
+        return DEFAULT_CONFIG_FILE  # the owner is unknown: the usual rootful case
+    uid = next((line.split()[1] for line in status.splitlines() if line.startswith("Uid:")), "0")
+    if uid == "0":
+        return DEFAULT_CONFIG_FILE
+    try:
+        raw = (proc / str(pid) / "environ").read_bytes()
+    except OSError:
+        return None
+    env = dict(e.decode(errors="replace").partition("=")[::2] for e in raw.split(b"\0") if e)
+    home = env.get("XDG_CONFIG_HOME") or (env["HOME"] + "/.config" if env.get("HOME") else "")
+    return f"{home}/docker/daemon.json" if home else None
 
 
 async def read_settings(socket_path: str | None) -> DaemonSettings | str:

@@ -278,14 +278,17 @@ class DaemonSettings:
         return tuple(self.setting(s.key) for s in SPECS)
 
 
-def config_path(argv: list[str]) -> str:
-    """The configuration file dockerd reads: its --config-file, else the default."""
-    return parse_argv(argv).config_file or DEFAULT_CONFIG_FILE
+def config_path(argv: list[str], default: str = DEFAULT_CONFIG_FILE) -> str:
+    """The configuration file dockerd reads: its --config-file, else `default`
+    (/etc/docker/daemon.json; a rootless dockerd's is in its user's home)."""
+    return parse_argv(argv).config_file or default
 
 
-def daemon_settings(pid: int, argv: list[str], config_text: str | None) -> DaemonSettings:
-    """Settings from a dockerd's argv and the text of the file `config_path(argv)`
-    names (None: that file does not exist)."""
+def daemon_settings(
+    pid: int, argv: list[str], config_text: str | None, default: str = DEFAULT_CONFIG_FILE
+) -> DaemonSettings:
+    """Settings from a dockerd's argv and the text of the file
+    `config_path(argv, default)` names (None: that file does not exist)."""
     flags = parse_argv(argv)
-    path = flags.config_file or DEFAULT_CONFIG_FILE
+    path = flags.config_file or default
     return DaemonSettings(pid, tuple(argv), flags, parse_config(path, config_text))

@@ -330,3 +330,22 @@ def test_a_config_file_it_cannot_read_is_not_verifiable(tmp_path: Path) -> None:
     assert isinstance(found, str) and found.startswith(
         f"Settings not verifiable here: cannot read {config}"
     )
+
+
+def test_a_rootless_dockerd_reads_the_file_in_its_users_home(tmp_path: Path) -> None:
+    sock = str(tmp_path / "d.sock")
+    _process(tmp_path, 60, "dockerd", ["dockerd"], {9: sock})
+    (tmp_path / "60" / "status").write_text("Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n")
+    (tmp_path / "60" / "environ").write_bytes(b"USER=alice\0HOME=/home/alice\0")
+    found = read_daemon(sock, tmp_path)
+    assert not isinstance(found, str)
+    assert found.config.path == "/home/alice/.config/docker/daemon.json"
+    (tmp_path / "60" / "environ").write_bytes(b"XDG_CONFIG_HOME=/srv/cfg\0HOME=/home/alice\0")
+    found = read_daemon(sock, tmp_path)
+    assert not isinstance(found, str) and found.config.path == "/srv/cfg/docker/daemon.json"
+    (tmp_path / "60" / "environ").unlink()
+    (tmp_path / "60" / "environ").mkdir()  # unreadable, as another user's would be
+    assert read_daemon(sock, tmp_path) == (
+        "Settings not verifiable here: cannot tell which configuration file this rootless "
+        "dockerd reads (its environment is not readable)."
+    )
