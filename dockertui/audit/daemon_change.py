@@ -32,10 +32,13 @@ class DaemonChange:
     note: str = ""
     was: str = ""  # the command line's arguments for it, as written
     becomes: str = ""  # what replaces them ("": nothing, they go)
+    already: bool = False  # the settings already give it: only a restart is missing
 
     @property
     def command(self) -> str:
         """The change in one line, as a finding's fix command shows it."""
+        if self.already:
+            return f"restart dockerd: its settings already give {fragment(self.key, self.value)}"
         if self.where is Source.COMMAND_LINE:
             change = (
                 f"{self.becomes} in place of {self.was}" if self.becomes else (f"remove {self.was}")
@@ -115,7 +118,15 @@ def _command_line_change(settings: DaemonSettings, key: str, value: Value) -> Da
 
 def daemon_change(settings: DaemonSettings, key: str, value: Value) -> DaemonChange:
     """The change that gives `key` the value `value` in dockerd's settings:
-    on its command line when it is set there, else in its configuration file."""
+    on its command line when it is set there, else in its configuration file;
+    none (`already`) when they give it already and dockerd was not restarted."""
+    current = settings.setting(key)
+    if current.value == value and current.source is not Source.DEFAULT:
+        return DaemonChange(
+            key, value, current.source, current.origin, "",
+            f"{current.describe()} already; dockerd applies it at its next restart.",
+            already=True,
+        )  # fmt: skip
     if key in settings.flags.values:
         return _command_line_change(settings, key, value)
     return _file_change(settings, key, value)

@@ -349,3 +349,15 @@ def test_a_rootless_dockerd_reads_the_file_in_its_users_home(tmp_path: Path) -> 
         "Settings not verifiable here: cannot tell which configuration file this rootless "
         "dockerd reads (its environment is not readable)."
     )
+
+
+def test_userns_remap_set_but_not_in_effect_is_pending_a_restart() -> None:
+    settings = daemon_settings(1, ["dockerd", "--userns-remap=default"], None)
+    detail, command, diff = _findings(EngineInfo(daemon=settings))["userns-disabled"]
+    assert detail == (
+        "SecurityOptions lists neither name=userns nor name=rootless in the running engine; "
+        "its settings now give default (dockerd command line: --userns-remap=default), "
+        "applied at dockerd's next restart."
+    )
+    assert diff == ""  # the setting already has the value the fix asks for
+    assert command == 'restart dockerd: its settings already give "userns-remap": "default"'

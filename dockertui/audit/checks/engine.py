@@ -38,7 +38,9 @@ def _change(engine: EngineInfo, key: str, value: Value) -> _DaemonFix:
     if engine.daemon is None:
         return {"command": _change_command(key, value), "diff": ""}
     change = daemon_change(engine.daemon, key, value)
-    command = change.command if change.diff else f"{change.command} ({change.note})"
+    command = (
+        change.command if change.diff or change.already else f"{change.command} ({change.note})"
+    )
     return {"command": command, "diff": change.diff}
 
 
@@ -93,7 +95,7 @@ def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
         return PASS
     return fail(
         "SecurityOptions lists neither name=userns nor name=rootless"
-        f"{_source(engine, 'userns-remap')}.",
+        f"{_source(engine, 'userns-remap', '')}.",
         **_change(engine, "userns-remap", "default"),
     )
 
@@ -147,7 +149,7 @@ def nnp_daemon_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.has_option("no-new-privileges"):
         return PASS
     return fail(
-        f"SecurityOptions has no name=no-new-privileges{_source(engine, 'no-new-privileges')}.",
+        f"SecurityOptions has no name=no-new-privileges{_source(engine, 'no-new-privileges', False)}.",
         **_change(engine, "no-new-privileges", True),
     )
 
