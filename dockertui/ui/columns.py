@@ -25,7 +25,6 @@ from dockertui.fixes.names import leftover_of
 from dockertui.model import EngineInfo
 from dockertui.report.style import DIFFERS_MARK, GRADE_STYLE, severity_label
 from dockertui.text import printable
-from dockertui.ui.facts.in_effect import user_in_effect
 
 STOPPED = ("exited", "created", "dead")
 #: The widest the name, image and exposure columns get; the panel shows it all.
@@ -65,14 +64,15 @@ def _state(r: ContainerReport, e: EngineInfo) -> Text:
 
 
 def _user(r: ContainerReport, e: EngineInfo) -> Text:
-    from dockertui.audit.identity import is_root, root_is_remapped
+    """The user as audit/identity.effective_user shows it ("root→65534" when
+    the kernel shows PID 1 as another); red while root runs in it, as the
+    kernel says when it was read, else as configured."""
+    from dockertui.audit.identity import is_root, root_is_remapped, user_in_effect
 
     user = printable(r.user)
-    remapped = root_is_remapped(r.container, e)
-    uid = user_in_effect(r.container, e)
-    if uid is not None:  # the kernel shows PID 1 as another user: that one counts
-        return Text(f"{user}→{uid}", style="red" if uid == 0 and not remapped else "")
-    if is_root(r.container.user):
+    seen = user_in_effect(r.container)
+    if seen.root if seen is not None else is_root(r.container.user):
+        remapped = root_is_remapped(r.container, e)
         return Text(user + (" (remapped)" if remapped else ""), style="" if remapped else "red")
     return Text(user)
 

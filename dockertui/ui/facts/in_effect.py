@@ -93,16 +93,6 @@ def summary(c: Container, engine: EngineInfo) -> Text:
     return out
 
 
-def user_in_effect(c: Container, engine: EngineInfo) -> int | None:
-    """PID 1's user id inside the container when the kernel shows another
-    user than configured (the fleet table's "root→65534"), else None."""
-    k = c.kernel
-    if not isinstance(k, InEffect):
-        return None
-    user = next((x for x in compare(c, engine) if x.layer is Layer.USER), None)
-    return k.container_uid(k.pid1) if user is not None and user.differs else None
-
-
 def command(p: ProcessView) -> str:
     """A process's command line, at most COMMAND_CAP characters (not yet escaped)."""
     shown = p.command or "?"
@@ -122,7 +112,8 @@ def process_rows(c: Container) -> Facts:
     k = c.kernel
     if not isinstance(k, InEffect):
         return []
-    first = value(command(k.pid1), "bold")
+    first = Text()
+    first.append_text(value(command(k.pid1), "bold"))
     first.append(f"  as {_uid(k, k.pid1)}")
     others = [p for p in k.processes if p is not k.pid1]
     root = [p for p in root_processes(k) if p is not k.pid1]

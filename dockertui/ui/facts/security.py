@@ -24,7 +24,13 @@ from dockertui.audit.confinement import (
     seccomp_state,
     selinux_state,
 )
-from dockertui.audit.identity import EngineMode, engine_mode, is_root, root_is_remapped
+from dockertui.audit.identity import (
+    EngineMode,
+    engine_mode,
+    is_root,
+    root_is_remapped,
+    user_in_effect,
+)
 from dockertui.model import Container, EngineInfo
 from dockertui.text import printable
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, noted, value
@@ -37,6 +43,25 @@ def user_namespace(c: Container, engine: EngineInfo) -> Text:
     if engine_mode(engine) is EngineMode.USERNS:
         return noted("host", "opts out of the engine's remapping", DANGER)
     return noted("host", "no effect: the engine does not remap users", MUTED)
+
+
+def _root(c: Container, engine: EngineInfo) -> Text:
+    """Whether root runs in it: as the kernel shows it when it was read
+    (audit/identity.user_in_effect, as the root-user check judges), else as
+    configured."""
+    seen = user_in_effect(c)
+    remapped = root_is_remapped(c, engine)
+    if seen is not None and not is_root(c.user):
+        if not seen.root:
+            return Text("no", style=OK)
+        return noted("yes", f"{printable(seen.root_text)}, verified", WARN if remapped else DANGER)
+    if seen is not None and not seen.root:
+        return noted("no", f"drops to UID {seen.uid} at start, verified", WARN)
+    if not is_root(c.user):
+        return Text("no", style=OK)
+    if remapped:
+        return noted("yes", "remapped: not root on the host", WARN)
+    return noted("yes", "root on the host too", DANGER)
 
 
 _MODE = {
@@ -57,12 +82,7 @@ def identity_facts(report: ContainerReport, engine: EngineInfo) -> Facts:
         user = value(c.user, "bold")
     else:
         user = noted("root", "Config.User is empty: the image's default", "bold")
-    if not is_root(c.user):
-        root = Text("no", style=OK)
-    elif root_is_remapped(c, engine):
-        root = noted("yes", "remapped: not root on the host", WARN)
-    else:
-        root = noted("yes", "root on the host too", DANGER)
+    root = _root(c, engine)
     mode, note, style = _MODE[engine_mode(engine)]
     secrets = set(secret_names(c))
     env = Text(", ").join([value(v.masked, DANGER if v.name in secrets else "") for v in c.env])
