@@ -37,7 +37,9 @@ def test_podman_engine_findings(
     # Podman's own version is never compared with Docker Engine releases ...
     assert not any(f.detail.startswith(("Engine ", "Podman")) for f in outdated)
     # ... its runc is, and Debian's build is lowered to info.
-    assert outdated and all(f.detail.startswith("runc 1.1.5+ds1 may be patched: it is older than") for f in outdated)
+    assert outdated and all(
+        f.detail.startswith("runc 1.1.5+ds1 may be patched: it is older than") for f in outdated
+    )
     assert {f.severity for f in outdated} == {Severity.INFO}
 
 
