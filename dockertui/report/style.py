@@ -17,7 +17,7 @@ STYLE = {
 #: After a container's state (fleet table, scan summary): the kernel's view
 #: differs from its configuration on some layer (audit/in_effect.differs).
 DIFFERS_MARK = "≠"
-DIFFERS_MEANS = "the kernel's view differs from the configuration (the panel says where)"
+DIFFERS_MEANS = "on some layer the kernel enforces something else than the configuration says"
 GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "red", "F": "bold white on red"}
 
 

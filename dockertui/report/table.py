@@ -22,8 +22,18 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport, Finding, FleetReport, Severity
 from dockertui.audit.identity import engine_mode
+from dockertui.audit.in_effect import differs
 from dockertui.audit.totals import severity_totals
-from dockertui.report.style import GRADE_STYLE, STYLE, counts_text, severity_label
+from dockertui.model import EngineInfo
+from dockertui.report import kernel_text
+from dockertui.report.style import (
+    DIFFERS_MARK,
+    DIFFERS_MEANS,
+    GRADE_STYLE,
+    STYLE,
+    counts_text,
+    severity_label,
+)
 from dockertui.text import printable
 
 #: The severities the summary counts, one column each (info is not a risk).
@@ -47,6 +57,7 @@ class SummaryRow:
     name: str
     state: str
     top: Finding | None  # the worst finding (the first, worst first), info excluded
+    differs: bool = False  # the kernel's view differs from the configuration
 
 
 def _top(findings: tuple[Finding, ...]) -> Finding | None:
@@ -63,7 +74,8 @@ def engine_row(fleet: FleetReport) -> SummaryRow:
     return SummaryRow("", top.severity if top else None, _counts(found), "engine", "", top)
 
 
-def container_row(report: ContainerReport) -> SummaryRow:
+def container_row(report: ContainerReport, engine: EngineInfo | None = None) -> SummaryRow:
+    """`engine`: judge the kernel's view too (the state's ≠ marker)."""
     top = _top(report.findings)
     return SummaryRow(
         grade=report.grade,
@@ -72,12 +84,13 @@ def container_row(report: ContainerReport) -> SummaryRow:
         name=report.container.name,
         state=report.container.state,
         top=top,
+        differs=engine is not None and differs(report.container, engine),
     )
 
 
 def summary_rows(fleet: FleetReport) -> list[SummaryRow]:
     """The engine, then every container worst first (the fleet's own order)."""
-    return [engine_row(fleet), *(container_row(r) for r in fleet.containers)]
+    return [engine_row(fleet), *(container_row(r, fleet.engine) for r in fleet.containers)]
 
 
 def shorten(name: str, width: int = NAME_WIDTH) -> str:
@@ -111,7 +124,7 @@ def _summary_table(rows: list[SummaryRow], width: int) -> Text:
     an ellipsis, never wrapped). Laid out by hand, in one Text, rather than
     as a Rich Table, which measures every cell: a second for 1,000 rows."""
     full_names = [printable(r.name) for r in rows]
-    states = [printable(r.state) or NONE for r in rows]
+    states = [printable(r.state) + (f" {DIFFERS_MARK}" if r.differs else "") or NONE for r in rows]
     count_width = max(len(str(n)) for r in rows for n in r.counts)
     fixed = {"grade": 5, "worst": 8, "state": max(5, *map(cell_len, states))}
     columns = 5 + len(COUNTED)
@@ -195,8 +208,11 @@ def _findings(findings: tuple[Finding, ...], verbose: bool) -> list[RenderableTy
     return parts
 
 
-def container_detail(report: ContainerReport, verbose: bool = True) -> RenderableType:
-    """One container: its summary line, then each finding (with why when `verbose`)."""
+def container_detail(
+    report: ContainerReport, verbose: bool = True, engine: EngineInfo | None = None
+) -> RenderableType:
+    """One container: its summary line, then each finding (with why when
+    `verbose`). Given the engine, what the kernel's view says too."""
     c = report.container
     head = Text()
     head.append_text(_grade(report.grade))
@@ -207,6 +223,9 @@ def container_detail(report: ContainerReport, verbose: bool = True) -> Renderabl
     )
     head.append("\n    ")
     head.append_text(counts_text(report.counts(), with_info=verbose))
+    if engine is not None:
+        head.append("\n    ")
+        head.append_text(kernel_text.summary(c, engine))
     return Group(head, Padding(Group(*_findings(report.findings, verbose)), (0, 0, 1, 2)))
 
 
@@ -265,7 +284,7 @@ def render(
     expanded = [r for r in fleet.containers if r.container.id in expand]
     rows = summary_rows(fleet)
     if expanded:
-        rows = [rows[0], *(container_row(r) for r in expanded)]
+        rows = [rows[0], *(container_row(r, fleet.engine) for r in expanded)]
     console.print()
     console.print(_summary_table(rows, console.width), no_wrap=True, overflow="ellipsis")
     if not fleet.containers:
@@ -274,7 +293,13 @@ def render(
     console.print(_total(fleet, engine_counts=engine_counts))
     for report in expanded:
         console.print()
-        console.print(container_detail(report))
+        console.print(container_detail(report, engine=fleet.engine))
+    if any(row.differs for row in rows):
+        console.print(
+            f"{DIFFERS_MARK} after a state: {DIFFERS_MEANS} (--container NAME says which).",
+            style="dim",
+            highlight=False,
+        )
     if not expanded and fleet.containers:
         console.print(
             "Every finding: -v.  One container's: --container NAME.", style="dim", highlight=False
@@ -289,5 +314,5 @@ def _render_detail(fleet: FleetReport, console: Console, engine_counts: bool = T
     if not fleet.containers:
         console.print("No containers matched.")
     for report in fleet.containers:
-        console.print(container_detail(report))
+        console.print(container_detail(report, engine=fleet.engine))
     console.print(_total(fleet, verbose=True, engine_counts=engine_counts))

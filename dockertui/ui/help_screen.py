@@ -56,7 +56,7 @@ IN_EFFECT_MEANS = (
         "its /proc could not be read (remote engine, stopped, no permission): "
         "judged from the configuration only",
     ),
-    (DIFFERS_MARK, "bold", f"after a state in the table: {DIFFERS_MEANS}"),
+    (DIFFERS_MARK, "bold", f"after a state in the table: {DIFFERS_MEANS} (the panel says which)"),
 )
 
 

@@ -15,6 +15,7 @@ from dockertui.audit import CHECKS, ContainerReport, Finding, Severity
 from dockertui.audit.in_effect import compare
 from dockertui.fixes.run_command import run_flags
 from dockertui.model import EngineInfo
+from dockertui.report import kernel_text
 from dockertui.report.style import GRADE_STYLE, counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui import facts
@@ -85,7 +86,7 @@ TOP_FINDINGS = 3
 
 def header(report: ContainerReport, engine: EngineInfo | None = None) -> Text:
     """Name, image, state, grade and score, then the counts by severity and,
-    given the engine, what the kernel's view says (ui/facts/in_effect.py)."""
+    given the engine, what the kernel's view says (report/kernel_text.py)."""
     c = report.container
     text = Text()
     text.append(f" {report.grade} ", style=GRADE_STYLE.get(report.grade, ""))
@@ -98,7 +99,7 @@ def header(report: ContainerReport, engine: EngineInfo | None = None) -> Text:
     text.append_text(counts_text(dict(report.counts())))
     if engine is not None:
         text.append("\n")
-        text.append_text(kernel.summary(c, engine))
+        text.append_text(kernel_text.summary(c, engine))
     # The worst findings first, so the reason a container is dangerous shows
     # without scrolling; every finding follows in its section below.
     for f in [f for f in report.findings if f.severity >= Severity.HIGH][:TOP_FINDINGS]:

@@ -2,23 +2,26 @@
 containers captured with their /proc files (tests/fixtures/proc): a marker
 per layer in the section it belongs to, danger only for a looser
 difference, one line and no rows when the kernel was not read, the root
-line agreeing with the root-user check, and a process's command escaped."""
+line agreeing with the root-user check, a process's command escaped, and
+the scan's summary marking the same containers."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from rich.console import Console, RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from dockertui.audit import Severity, audit_container
+from dockertui.audit import Severity, audit_container, audit_fleet
 from dockertui.audit.in_effect import Verdict, compare, differs
-from dockertui.model import Container, EngineInfo
+from dockertui.model import ClientFacts, Container, EngineInfo
 from dockertui.model.kernel import InEffect, Unverifiable
+from dockertui.report import table
 from dockertui.report.style import DIFFERS_MARK
 from dockertui.ui import columns
 from dockertui.ui.facts import in_effect
@@ -146,3 +149,28 @@ def test_a_process_command_is_shown_escaped(
     assert "[bold red]pwned[/] \\x1b[2J\\x07" in text
     assert "\x1b" not in text and "\x07" not in text
     assert Verdict.DIFFERS.value in text
+
+
+def scan_table(made: list[Container], engine: EngineInfo, **kw: Any) -> str:
+    client = ClientFacts(endpoint="unix:///var/run/docker.sock", context="default")
+    out = io.StringIO()
+    fleet = audit_fleet(engine, client, made)
+    table.render(fleet, Console(file=out, width=100, color_system=None), **kw)
+    return out.getvalue()
+
+
+def test_the_scan_summary_marks_them_too_with_its_key(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    drops = replace(container("proc/drops-to-nobody"), name="drops")
+    same = replace(container("proc/bind-only-nnp"), name="same")
+    text = scan_table([drops, same], engine_info)
+    (line,) = [ln for ln in text.splitlines() if " drops " in ln]
+    assert f"running {DIFFERS_MARK}" in line
+    (line,) = [ln for ln in text.splitlines() if " same " in ln]
+    assert DIFFERS_MARK not in line
+    assert f"{DIFFERS_MARK} after a state:" in text
+    assert DIFFERS_MARK not in scan_table([same], engine_info)  # no key for nothing
+    detail = " ".join(scan_table([drops, same], engine_info, expand={drops.id}).split())
+    assert "user root→65534" in detail
+    assert "in effect: 9 of 10 layers verified, differs: user" in detail

@@ -1,7 +1,7 @@
 """What the kernel enforces, beside what the panel's sections say is
 configured: one "in effect" row per section with a marker per layer
-("verified" / "differs"), the processes' users, the listening sockets,
-and one line for the panel's header.
+("verified" / "differs"), the processes' users and the listening sockets
+(the header's one line is report/kernel_text.py's).
 
 The judgement is `audit.in_effect.compare`, the one the checks, the fleet
 table's marker and the JSON report use; this module only places it. A
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from dockertui.audit.in_effect import Comparison, Layer, Verdict, compare, root_processes
-from dockertui.model import Container, EngineInfo
+from dockertui.audit.in_effect import Comparison, Layer, Verdict, root_processes
+from dockertui.model import Container
 from dockertui.model.kernel import InEffect, ProcessView
 from dockertui.ui.facts.common import DANGER, MUTED, OK, Facts, lines, value
 
@@ -71,26 +71,6 @@ def section_rows(comparisons: tuple[Comparison, ...], section: str) -> Facts:
         if x.verdict is not Verdict.NOT_VERIFIABLE and SECTION[x.layer] == section
     ]
     return [(LABEL if i == 0 else "", comparison_text(x)) for i, x in enumerate(found)]
-
-
-def summary(c: Container, engine: EngineInfo) -> Text:
-    """The header's line: how many layers agree and which differ, or the
-    one reason the kernel's view is not known here."""
-    comparisons = compare(c, engine)
-    if not isinstance(c.kernel, InEffect):
-        return Text(f"in effect: {c.kernel.sentence}", style=MUTED)
-    out = Text("in effect: ")
-    verified = sum(1 for x in comparisons if x.verdict is Verdict.VERIFIED)
-    out.append(f"{verified} of {len(comparisons)} layers verified", style=OK)
-    different = [x for x in comparisons if x.differs]
-    if different:
-        out.append(", differs: ")
-        out.append_text(
-            Text(", ").join(
-                Text(x.layer.value, style=DANGER if x.looser else "bold") for x in different
-            )
-        )
-    return out
 
 
 def command(p: ProcessView) -> str:
