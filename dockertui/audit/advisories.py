@@ -127,12 +127,22 @@ class AdvisoryTable:
 
 
 BUNDLED = AdvisoryTable(ADVISORIES, CHECKED)
-_ACTIVE: ContextVar[AdvisoryTable] = ContextVar("advisories", default=BUNDLED)
+_ACTIVE: ContextVar[AdvisoryTable | None] = ContextVar("advisories", default=None)
+#: The table of the whole process (the console's --advisories), unless `using`.
+_INSTALLED = BUNDLED
 
 
 def active() -> AdvisoryTable:
-    """The table engine-outdated judges with: the bundled one unless `using`."""
-    return _ACTIVE.get()
+    """The table engine-outdated judges with: the bundled one unless
+    `install`ed for the process or `using` for a block."""
+    return _ACTIVE.get() or _INSTALLED
+
+
+def install(table: AdvisoryTable) -> None:
+    """Judge with `table` everywhere in this process from now on (every task
+    and thread the console starts), unless a block says `using`."""
+    global _INSTALLED
+    _INSTALLED = table
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -64,10 +65,22 @@ class OneLineErrors(click.Group):
 @endpoint_options
 @click.option("--read-only", is_flag=True, help="Show no mutating action (audits, training rooms).")
 @click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")
+@click.option(
+    "--advisories",
+    "advisories_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Judge engine and runtime versions with this newer advisory table "
+    "(JSON, docs/advisories.md) instead of the bundled one.",
+)
 @click.version_option(__version__, prog_name="dockertui")
 @click.pass_context
 def main(
-    ctx: click.Context, host: str | None, context: str | None, read_only: bool, ansi: bool
+    ctx: click.Context,
+    host: str | None,
+    context: str | None,
+    read_only: bool,
+    ansi: bool,
+    advisories_file: Path | None,
 ) -> None:
     """A security console for Docker: what can this container do to my host?
 
@@ -75,6 +88,11 @@ def main(
     would use (or --host / --context)."""
     ctx.ensure_object(dict)
     ctx.obj.update(host=host, context=context, read_only=read_only)
+    if advisories_file is not None:
+        from dockertui.audit.advisories import install
+        from dockertui.cli.common import advisory_table
+
+        install(advisory_table(advisories_file))
     if ctx.invoked_subcommand is None:
         from dockertui.cli.console import _console
 

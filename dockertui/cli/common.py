@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from dockertui.audit.advisories import AdvisoryTable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: `fix`: the fix failed verification and the original runs again; the fix
@@ -34,3 +38,18 @@ def endpoint_options(fn: F) -> F:
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     click.echo(f"dockertui: {message}", err=True)
     sys.exit(code)
+
+
+def advisory_table(path: Path) -> AdvisoryTable:
+    """The advisory table in `path` (--advisories), or exit 2 with one sentence."""
+    from dockertui.audit.advisories import load_table
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        fail(f"Cannot read the advisory table {path}: {reason}.")
+    try:
+        return load_table(text, str(path))
+    except ValueError as err:
+        fail(f"The advisory table {err}")

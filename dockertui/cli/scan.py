@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dockertui.cli.common import EXIT_FINDINGS, endpoint_options, fail
+from dockertui.cli.common import EXIT_FINDINGS, advisory_table, endpoint_options, fail
 
 if TYPE_CHECKING:
-    from dockertui.audit.advisories import AdvisoryTable
+    pass
 
 FORMATS = ("table", "json", "sarif")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -152,7 +152,7 @@ def scan(
         return
     from dockertui.audit.advisories import active, using
 
-    table = active() if advisories_file is None else _advisory_table(advisories_file)
+    table = active() if advisories_file is None else advisory_table(advisories_file)
     with using(table), _progress_bar() as progress:
         try:
             fleet = _run(
@@ -207,21 +207,6 @@ def scan(
 
 
 T = TypeVar("T")
-
-
-def _advisory_table(path: Path) -> AdvisoryTable:
-    """The table in `path`, or exit 2 with one sentence."""
-    from dockertui.audit.advisories import load_table
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        fail(f"Cannot read the advisory table {path}: {reason}.")
-    try:
-        return load_table(text, str(path))
-    except ValueError as err:
-        fail(f"The advisory table {err}")
 
 
 def _without_trailing_spaces(text: str) -> str:
@@ -398,6 +383,6 @@ def list_checks() -> None:
     console.print(grid)
     console.print(
         f"engine-outdated: {len(BUNDLED.advisories)} bundled advisories, checked as of "
-        f"{BUNDLED.checked}; dockertui scan --advisories FILE judges with a newer table.",
+        f"{BUNDLED.checked}; --advisories FILE (dockertui or dockertui scan) judges with a newer table.",
         highlight=False,
     )

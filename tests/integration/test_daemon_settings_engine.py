@@ -6,7 +6,7 @@ and bridge) with a setting on their command line or in their own
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +126,21 @@ def test_the_main_engine_settings_are_read_with_their_sources() -> None:
     assert all(v["source"] in ("command line", "daemon.json", "default") for v in values.values())
 
 
-def test_a_newer_advisory_table_judges_the_running_engine(tmp_path: Path) -> None:
+def _on_scan(option: list[str], rest: list[str]) -> list[str]:
+    """`dockertui scan --advisories FILE ...`"""
+    return ["scan", "-H", harness.BASE_URL, *option, *rest]
+
+
+def _on_dockertui(option: list[str], rest: list[str]) -> list[str]:
+    """`dockertui --advisories FILE scan ...`: the option the console takes,
+    for the whole process."""
+    return [*option, "scan", "-H", harness.BASE_URL, *rest]
+
+
+@pytest.mark.parametrize("where", [_on_scan, _on_dockertui], ids=["scan", "dockertui"])
+def test_a_newer_advisory_table_judges_the_running_engine(
+    tmp_path: Path, where: Callable[[list[str], list[str]], list[str]]
+) -> None:
     version = harness_version()
     table = tmp_path / "advisories.json"
     table.write_text(
@@ -146,7 +160,7 @@ def test_a_newer_advisory_table_judges_the_running_engine(tmp_path: Path) -> Non
             }
         )
     )
-    done = run_cli(["scan", "--format", "json", "-H", harness.BASE_URL, "--advisories", str(table)])
+    done = run_cli(where(["--advisories", str(table)], ["--format", "json"]))
     assert done.returncode == 0, done.stderr.decode()
     found = [
         f for f in json.loads(done.stdout)["engine_findings"] if f["check"] == "engine-outdated"
@@ -162,10 +176,13 @@ def test_a_newer_advisory_table_judges_the_running_engine(tmp_path: Path) -> Non
         assert found[0]["severity"] == "critical"
 
 
-def test_a_bad_advisory_table_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", [_on_scan, _on_dockertui], ids=["scan", "dockertui"])
+def test_a_bad_advisory_table_is_one_sentence_and_exit_2(
+    tmp_path: Path, where: Callable[[list[str], list[str]], list[str]]
+) -> None:
     table = tmp_path / "advisories.json"
     table.write_text('{"checked": "2026-12-01", "advisories": [{"component": "runc"}]}')
-    done = run_cli(["scan", "-H", harness.BASE_URL, "--advisories", str(table)])
+    done = run_cli(where(["--advisories", str(table)], []))
     assert done.returncode == 2
     assert done.stdout == b""
     assert done.stderr.decode() == (

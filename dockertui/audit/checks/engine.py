@@ -380,7 +380,7 @@ def content_trust_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "in any container can follow a public write-up to the host.",
     fix=FixKind.MANUAL,
     fix_summary="Upgrade the engine and its runtime (runc, containerd). The bundled advisory "
-    f"table is checked as of {CHECKED}; scan --advisories FILE judges with a newer one.",
+    f"table is checked as of {CHECKED}; --advisories FILE (console or scan) judges with a newer one.",
     # each advisory's own severity (a newer table, --advisories, may use any),
     # and info for a distribution build
     also=tuple(Severity),
