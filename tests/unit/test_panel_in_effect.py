@@ -174,3 +174,55 @@ def test_the_scan_summary_marks_them_too_with_its_key(
     detail = " ".join(scan_table([drops, same], engine_info, expand={drops.id}).split())
     assert "user root→65534" in detail
     assert "in effect: 9 of 10 layers verified, differs: user" in detail
+
+
+#: Captured containers with their inspect edited to promise more (or less)
+#: than their kernel shows: looser and stricter differences on several layers.
+EDITED = [
+    ("proc/drops-to-nobody", {}),
+    ("proc/root-with-exec", {}),
+    ("proc/drops-to-nobody", {"HostConfig.CapDrop": ["ALL"]}),
+    ("proc/bind-only-nnp", {"HostConfig.SecurityOpt": []}),
+    ("proc/bind-only-nnp", {"HostConfig.Memory": 32 << 20, "HostConfig.PidsLimit": 50}),
+    ("proc/host-network-listener", {"HostConfig.NetworkMode": "bridge"}),
+]
+
+
+@pytest.mark.parametrize(("case", "edits"), EDITED)
+def test_a_row_is_danger_exactly_when_a_finding_counts_it(
+    container: Callable[..., Container],
+    engine_info: EngineInfo,
+    case: str,
+    edits: dict[str, Any],
+) -> None:
+    """An in-effect row is red exactly when the check that judges its layer
+    (root-user for the user, kernel-differs for the others) reports a
+    finding that counts: the panel and the checks read the one comparison."""
+    c = container(case, edits)
+    report = audit_container(c, engine_info)
+    counted = [f for f in report.findings if f.severity > Severity.INFO]
+    for x in compare(c, engine_info):
+        (text,) = [
+            t
+            for _, t in in_effect.section_rows(compare(c, engine_info), in_effect.SECTION[x.layer])
+            if t.plain.split(":", 1)[0].endswith(f"  {x.layer.value}")
+        ]
+        if x.layer.value == "user":
+            judged = bool(marked(text, DANGER)) <= any(f.check == "root-user" for f in counted)
+        else:
+            judged = bool(marked(text, DANGER)) == any(
+                f.check == "kernel-differs" and x.layer.value in f.detail for f in counted
+            )
+        assert judged, (x.layer, text.plain, [f.detail for f in counted])
+
+
+def test_the_edited_cases_hold_looser_differences(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    looser = {
+        x.layer.value
+        for case, edits in EDITED
+        for x in compare(container(case, edits), engine_info)
+        if x.looser
+    }
+    assert {"capabilities", "memory limit", "host namespaces", "user"} <= looser, looser
