@@ -5,9 +5,10 @@ with `pilot.pause(0.05)` against a monotonic deadline."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from rich.console import Console
@@ -18,7 +19,30 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, RichLog, Static
 
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.watch import Watcher
+from dockertui.ui.app import DockerTUI
+
+import harness
+
 STEP = 0.05
+
+
+@contextlib.asynccontextmanager
+async def real_console(
+    size: tuple[int, int], *, read_only: bool = False, timeout: float = 15.0
+) -> AsyncIterator[Pilot[None]]:
+    """The console on the real engine, once its first snapshot is shown
+    (within `timeout` seconds: a busy shared engine may take a while)."""
+    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)), read_only=read_only)
+    async with app.run_test(size=size) as pilot:
+        await until(
+            pilot,
+            lambda: app.state.connected and app.state.engine is not None,
+            timeout,
+            lambda: f"the console never connected: {app.state.status!r}",
+        )
+        yield pilot
 
 
 async def until(

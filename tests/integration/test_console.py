@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import docker
 import pytest
@@ -23,6 +22,7 @@ from console_support import (
     describe,
     header_text,
     mine,
+    real_console,
     row_ids,
     select,
     squash,
@@ -33,8 +33,6 @@ from textual.pilot import Pilot
 
 from dockertui.audit import Severity
 from dockertui.audit.capabilities import CAPABILITIES
-from dockertui.engine.endpoint import resolve_endpoint
-from dockertui.engine.watch import Watcher
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.panel import SecurityPanel
@@ -53,20 +51,11 @@ CONNECT = 15.0
 LIVE = 2.0
 
 
-@contextlib.asynccontextmanager
-async def console(
+def console(
     size: tuple[int, int] = WIDE, *, read_only: bool = False
-) -> AsyncIterator[Pilot[None]]:
+) -> contextlib.AbstractAsyncContextManager[Pilot[None]]:
     """The console on the real engine, once its first snapshot is shown."""
-    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)), read_only=read_only)
-    async with app.run_test(size=size) as pilot:
-        await until(
-            pilot,
-            lambda: app.state.connected and app.state.engine is not None,
-            CONNECT,
-            lambda: f"the console never connected: {app.state.status!r}",
-        )
-        yield pilot
+    return real_console(size, read_only=read_only, timeout=CONNECT)
 
 
 async def shown(pilot: Pilot[None], ids: list[str], timeout: float = CONNECT) -> None:

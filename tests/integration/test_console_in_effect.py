@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
-from console_support import cell, row_ids, select, squash, until, widget_text
+from console_support import cell, real_console, row_ids, select, squash, until, widget_text
 from textual.pilot import Pilot
 
-from dockertui.engine.endpoint import resolve_endpoint
-from dockertui.engine.watch import Watcher
 from dockertui.model.kernel import Unverifiable
 from dockertui.report.style import DIFFERS_MARK
-from dockertui.ui.app import DockerTUI
 from dockertui.ui.container_screen import ContainerScreen
 from dockertui.ui.panel import SecurityPanel
 
@@ -33,17 +29,8 @@ LIVE = 2.0
 DROPS = ["su", "-s", "/bin/sh", "nobody", "-c", "exec sleep 1000"]
 
 
-@contextlib.asynccontextmanager
-async def console(size: tuple[int, int]) -> AsyncIterator[Pilot[None]]:
-    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)), read_only=True)
-    async with app.run_test(size=size) as pilot:
-        await until(
-            pilot,
-            lambda: app.state.connected and app.state.engine is not None,
-            CONNECT,
-            lambda: f"the console never connected: {app.state.status!r}",
-        )
-        yield pilot
+def console(size: tuple[int, int]) -> contextlib.AbstractAsyncContextManager[Pilot[None]]:
+    return real_console(size, read_only=True, timeout=CONNECT)
 
 
 async def panel_of(pilot: Pilot[None], container_id: str) -> str:
