@@ -8,9 +8,10 @@ the kernel's facts are null or empty."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from dockertui.audit.in_effect import cap_names, compare, differs, root_processes
+from dockertui.audit.in_effect import cap_names, compare, root_processes
 from dockertui.model import Container, EngineInfo
 from dockertui.model.kernel import IdMap, InEffect, ProcessView, SeccompMode
 
@@ -33,6 +34,12 @@ _SECCOMP = {
     SeccompMode.STRICT: "strict",
     SeccompMode.FILTER: "filter",
 }
+
+
+@lru_cache(maxsize=256)
+def _caps(mask: int) -> tuple[str, ...]:
+    """A capability mask's sorted names; a fleet has few distinct masks."""
+    return tuple(sorted(cap_names(mask)))
 
 
 def _process(k: InEffect, p: ProcessView) -> dict[str, Any]:
@@ -61,10 +68,10 @@ def _facts(k: InEffect) -> dict[str, Any]:
         "pid1": _process(k, p),
         "processes": [{**_process(k, q), "root": q.pid in root} for q in k.processes],
         "capabilities": {
-            "effective": sorted(cap_names(p.cap_eff)),
-            "permitted": sorted(cap_names(p.cap_prm)),
-            "bounding": sorted(cap_names(p.cap_bnd)),
-            "ambient": sorted(cap_names(p.cap_amb)),
+            "effective": list(_caps(p.cap_eff)),
+            "permitted": list(_caps(p.cap_prm)),
+            "bounding": list(_caps(p.cap_bnd)),
+            "ambient": list(_caps(p.cap_amb)),
         },
         "no_new_privileges": p.no_new_privs,
         "seccomp": {
@@ -99,10 +106,11 @@ def in_effect_dict(c: Container, engine: EngineInfo) -> dict[str, Any]:
     k = c.kernel
     if not isinstance(k, InEffect):
         return {"verifiable": False, "reason": k.value, "differs": False, "layers": [], **_UNREAD}
+    layers = compare(c, engine)
     return {
         "verifiable": True,
         "reason": "",
-        "differs": differs(c, engine),
+        "differs": any(x.differs for x in layers),  # audit/in_effect.differs, once
         "layers": [
             {
                 "layer": x.layer.value,
@@ -111,7 +119,7 @@ def in_effect_dict(c: Container, engine: EngineInfo) -> dict[str, Any]:
                 "verdict": x.verdict.value,
                 "looser": x.looser,
             }
-            for x in compare(c, engine)
+            for x in layers
         ],
         **_facts(k),
     }
