@@ -226,3 +226,12 @@ def test_the_edited_cases_hold_looser_differences(
         if x.looser
     }
     assert {"capabilities", "memory limit", "host namespaces", "user"} <= looser, looser
+
+
+def test_a_configured_value_is_shown_escaped(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    c = container("proc/root-with-exec", {"Config.User": "1000:1000\x1b]0;owned\x07"})
+    text = to_text(render_report(audit_container(c, engine_info), engine_info), width=200)
+    assert "configured 1000:1000\\x1b]0;owned\\x07" in text
+    assert "\x1b" not in text and "\x07" not in text

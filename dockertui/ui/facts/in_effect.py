@@ -56,7 +56,7 @@ def comparison_text(x: Comparison) -> Text:
     out.append(f"  {x.layer.value}: ")
     out.append_text(value(x.in_effect, DANGER if x.looser else ""))
     if x.differs:
-        out.append(f"; configured {x.configured}", style=MUTED)
+        out.append_text(value(f"; configured {x.configured}", MUTED))  # a user, a label
         if x.looser:
             out.append(" (the kernel enforces less)", style=DANGER)
     return out
