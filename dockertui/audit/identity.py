@@ -83,18 +83,20 @@ def user_in_effect(c: Container) -> UserInEffect | None:
 
 
 def effective_user(c: Container) -> str:
-    """The user the container's main process runs as, for display: the
-    configured one, and where the kernel shows PID 1 as another, both
-    ("root→65534")."""
-    configured = c.user if c.user else "root"
+    """The configured user of the main process (`Config.User`, "root" when
+    empty): the report's and the JSON's `user`, stable whatever the kernel shows."""
+    return c.user if c.user else "root"
+
+
+def shown_user(c: Container) -> str:
+    """The user for the tables: the configured one, and where the kernel
+    shows PID 1 as another user, both ("root→65534")."""
+    configured = effective_user(c)
     seen = user_in_effect(c)
     if seen is None or seen.uid < 0:
         return configured
-    if is_root(c.user) != (seen.uid == 0) or (
-        not is_root(c.user)
-        and c.user.partition(":")[0].isdecimal()
-        and int(c.user.partition(":")[0]) != seen.uid
-    ):
+    name = c.user.partition(":")[0]
+    if is_root(c.user) != (seen.uid == 0) or (name.isdecimal() and int(name) != seen.uid):
         return f"{configured}→{seen.uid}"
     return configured
 

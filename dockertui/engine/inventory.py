@@ -160,10 +160,10 @@ async def read_local(client: EngineGateway, running: list[str]) -> FleetRead:
 
 def kernel_of(client: EngineGateway, read: FleetRead, c: Container) -> InEffect | Unverifiable:
     """What the kernel enforces for `c`, or why that is not known here."""
-    if client.endpoint.transport != "unix":
-        return Unverifiable.REMOTE
     if not c.running:
         return Unverifiable.NOT_RUNNING
+    if client.endpoint.transport != "unix":
+        return Unverifiable.REMOTE
     return read.facts.get(c.id, Unverifiable.NOT_VISIBLE)
 
 

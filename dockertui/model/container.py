@@ -228,6 +228,9 @@ def container_from_inspect(doc: dict[str, Any]) -> Container:
         labels=string_map(config, "Labels"),
         command=tuple((strings(config, "Entrypoint") or []) + (strings(config, "Cmd") or [])),
         entrypoint=tuple(strings(config, "Entrypoint") or ()),
+        # A container that is not running has no process to verify, wherever
+        # dockertui runs; a running one waits for the inventory's /proc pass.
+        kernel=Unverifiable.NOT_READ if running else Unverifiable.NOT_RUNNING,
         raw=doc,
     )
 

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import ContainerReport, Finding, FleetReport, Severity
-from dockertui.audit.identity import engine_mode
+from dockertui.audit.identity import engine_mode, shown_user
 from dockertui.audit.in_effect import differs
 from dockertui.audit.totals import severity_totals
 from dockertui.model import EngineInfo
@@ -219,7 +219,7 @@ def container_detail(
     head.append(f" {printable(c.name)}", style="bold")
     head.append(
         f"  {printable(c.image)}  {printable(c.state)}  score {report.score}"
-        f"  user {printable(report.user)}"
+        f"  user {printable(shown_user(c))}"
     )
     head.append("\n    ")
     head.append_text(counts_text(report.counts(), with_info=verbose))

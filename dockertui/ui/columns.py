@@ -19,6 +19,7 @@ from dockertui.audit.confinement import (
     seccomp_state,
     selinux_state,
 )
+from dockertui.audit.identity import is_root, root_is_remapped, shown_user, user_in_effect
 from dockertui.audit.in_effect import differs
 from dockertui.audit.ports import exposures
 from dockertui.fixes.names import leftover_of
@@ -64,12 +65,10 @@ def _state(r: ContainerReport, e: EngineInfo) -> Text:
 
 
 def _user(r: ContainerReport, e: EngineInfo) -> Text:
-    """The user as audit/identity.effective_user shows it ("root→65534" when
+    """The user as audit/identity.shown_user shows it ("root→65534" when
     the kernel shows PID 1 as another); red while root runs in it, as the
     kernel says when it was read, else as configured."""
-    from dockertui.audit.identity import is_root, root_is_remapped, user_in_effect
-
-    user = printable(r.user)
+    user = printable(shown_user(r.container))
     seen = user_in_effect(r.container)
     if seen.root if seen is not None else is_root(r.container.user):
         remapped = root_is_remapped(r.container, e)

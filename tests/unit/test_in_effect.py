@@ -312,3 +312,18 @@ def test_a_port_on_every_interface_names_them_and_the_firewall_it_bypasses(
     # Without the host's view (a remote engine) neither is claimed.
     plain = [f for f in audit(c, engine_info).findings if f.check == "port-all-interfaces"]  # type: ignore[attr-defined]
     assert all("of the host" not in f.detail and "ufw" not in f.detail for f in plain)
+
+
+def test_the_reports_user_stays_the_configured_one(
+    container: Callable[..., Container], audit: Callable[..., object]
+) -> None:
+    """The JSON's `user` is stable: the kernel's UID lives under in_effect."""
+    report = audit(container("proc/drops-to-nobody"))
+    assert report.user == "root"  # type: ignore[attr-defined]
+
+
+def test_a_container_that_is_not_running_is_never_verifiable(
+    container: Callable[..., Container],
+) -> None:
+    assert container("exited").kernel is Unverifiable.NOT_RUNNING
+    assert container("plain").kernel is Unverifiable.NOT_READ  # running: /proc decides
