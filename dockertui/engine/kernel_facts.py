@@ -142,22 +142,47 @@ def _held_sockets(pids: Iterable[int], proc: Path) -> set[int]:
     return inodes
 
 
-def _listeners(pid1: int, pids: list[int], proc: Path) -> tuple[Listener, ...]:
-    """The sockets in PID 1's network namespace that a process of the
-    container holds (a host-network container sees the host's whole table)."""
-    held = _held_sockets(pids, proc)
+#: Socket tables already read in this pass, by network namespace: the
+#: containers on one network (the host's, or `--network container:x`) share them.
+Tables = dict[str, tuple[Listener, ...]]
+
+
+def _netns_table(pid1: int, proc: Path) -> tuple[Listener, ...]:
+    """Every listening or bound socket of PID 1's network namespace. Each
+    file costs the kernel a walk of its whole connection hash (some 2 ms for
+    tcp and for tcp6 on a small host), so this is read once per namespace,
+    and only for containers that hold a socket at all."""
     found: list[Listener] = []
     for name, protocol in _SOCKET_TABLES:
         try:
             table = (proc / str(pid1) / "net" / name).read_text()
         except FileNotFoundError:
             continue  # no IPv6 in this kernel
-        found.extend(s for s in listeners(table, protocol) if s.inode in held)
-    return tuple(dict.fromkeys(found))
+        found.extend(listeners(table, protocol))
+    return tuple(found)
+
+
+def _listeners(
+    pid1: int, pids: list[int], proc: Path, tables: Tables, netns: str | None
+) -> tuple[Listener, ...]:
+    """The sockets in PID 1's network namespace that a process of the
+    container holds (a host-network container sees the host's whole table)."""
+    held = _held_sockets(pids, proc)
+    if not held:
+        return ()
+    key = netns or f"pid:{pid1}"
+    if key not in tables:
+        tables[key] = _netns_table(pid1, proc)
+    return tuple(dict.fromkeys(s for s in tables[key] if s.inode in held))
 
 
 def read_container(
-    pids: list[int], *, proc: Path = PROC, cgroup: Path = CGROUP, host_ns: dict[str, str]
+    pids: list[int],
+    *,
+    proc: Path = PROC,
+    cgroup: Path = CGROUP,
+    host_ns: dict[str, str],
+    tables: Tables | None = None,
 ) -> Facts:
     """The kernel's view of one container whose processes are `pids`."""
     views: list[ProcessView] = []
@@ -184,12 +209,14 @@ def read_container(
         gid_map = id_map((folder / "gid_map").read_text())
         label = _mac(folder)
         cgroup_text = (folder / "cgroup").read_text()
-        sockets = _listeners(pid1.pid, [v.pid for v in views], proc)
+        mine = _namespaces(pid1.pid, proc)
+        pids_seen = [v.pid for v in views]
+        sockets = _listeners(pid1.pid, pids_seen, proc, {} if tables is None else tables,
+                             mine.get("net"))  # fmt: skip
     except OSError as err:
         return _reason(err)
     except ValueError:
         return Unverifiable.VANISHED
-    mine = _namespaces(pid1.pid, proc)
     shared = frozenset(k for k, v in mine.items() if host_ns.get(k) == v)
     return InEffect(
         pid1=pid1,
@@ -216,8 +243,9 @@ def read_fleet(
     host_ns = _namespaces("self", proc) | _namespaces(1, proc)
     commands: dict[str, tuple[str, ...]] = {}
     facts: dict[str, Facts] = {}
+    tables: Tables = {}
     for cid, pids in found.items():
-        fact = read_container(pids, proc=proc, cgroup=cgroup, host_ns=host_ns)
+        fact = read_container(pids, proc=proc, cgroup=cgroup, host_ns=host_ns, tables=tables)
         facts[cid] = fact
         if isinstance(fact, InEffect):
             commands[cid] = tuple(p.command for p in fact.processes)

@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from proc_captures import captured_kernel
 
 from dockertui.audit import ContainerReport, Finding, audit_container, audit_engine
-from dockertui.engine.kernel_facts import read_container, read_host
 from dockertui.model import (
     ClientFacts,
     Container,
@@ -39,7 +38,6 @@ from dockertui.model import (
     container_from_inspect,
     engine_from_api,
 )
-from dockertui.model.kernel import HostView, InEffect, Unverifiable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -76,24 +74,6 @@ def _inspect_path(case: str) -> str:
     if engine == "proc":
         return f"proc/{name}/inspect.json"
     return f"{engine}/inspect/{name}.json" if engine else f"inspect/{name}.json"
-
-
-PROC_FIXTURES = FIXTURES / "proc"
-
-
-def captured_kernel(case: str) -> InEffect | Unverifiable:
-    """What the reader makes of the /proc files captured for proc/<case>."""
-    name = case.removeprefix("proc/")
-    pids = json.loads((PROC_FIXTURES / "manifest.json").read_text())[name]["pids"]
-    host_ns = {p.name: os.readlink(p) for p in (PROC_FIXTURES / "host" / "self" / "ns").iterdir()}
-    folder = PROC_FIXTURES / name
-    return read_container(pids, proc=folder / "proc", cgroup=folder / "cgroup", host_ns=host_ns)
-
-
-def captured_host() -> HostView:
-    """The capture host's addresses (no firewall: its /etc is not read)."""
-    empty = PROC_FIXTURES / "host" / "no-such-folder"
-    return read_host(PROC_FIXTURES / "host", etc=empty, run=empty)
 
 
 def apply_edits(doc: Any, edits: Mapping[Any, Any]) -> Any:

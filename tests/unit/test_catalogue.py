@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from conftest import captured_host
+from proc_captures import captured_host
 
 from dockertui.audit import CHECKS, Finding, FixKind, Severity, audit_exec
 from dockertui.model import ClientFacts, Container, EngineInfo, exec_from_inspect

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import PROC_FIXTURES, captured_host, captured_kernel
+from proc_captures import PROC_FIXTURES, captured_host, captured_kernel
 
 from dockertui.audit.in_effect import Layer, Verdict, cap_names, compare, differs
 from dockertui.audit.ports import exposures, listening_behind
