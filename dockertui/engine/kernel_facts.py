@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockertui.engine.procfs import command_of, members
+from dockertui.engine.sock_diag import listening
 from dockertui.model.kernel import (
     NAMESPACE_KINDS,
     CgroupLimits,
@@ -148,10 +149,15 @@ Tables = dict[str, tuple[Listener, ...]]
 
 
 def _netns_table(pid1: int, proc: Path) -> tuple[Listener, ...]:
-    """Every listening or bound socket of PID 1's network namespace. Each
-    file costs the kernel a walk of its whole connection hash (some 2 ms for
-    tcp and for tcp6 on a small host), so this is read once per namespace,
-    and only for containers that hold a socket at all."""
+    """Every listening or bound socket of PID 1's network namespace, asked
+    through netlink (sock_diag.py) where dockertui may enter the namespace,
+    else read from /proc/<pid>/net/*. Each of those files costs the kernel a
+    walk of its whole connection hash (some 2 ms for tcp and for tcp6 on a
+    small host), so either way this is done once per namespace, and only for
+    containers that hold a socket at all."""
+    asked = listening(proc / str(pid1) / "ns" / "net")
+    if asked is not None:
+        return asked
     found: list[Listener] = []
     for name, protocol in _SOCKET_TABLES:
         try:

@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -18,6 +19,9 @@ import pytest
 from integration_support import MODULE_LABEL, free_tcp_port, run_cli, scan
 
 from dockertui.demo.run import start_demo_engine
+from dockertui.engine.sock_diag import listening
+from dockertui.model.kernel import Protocol
+from dockertui.model.proc_text import listeners
 
 import harness
 
@@ -190,3 +194,20 @@ def test_the_simulated_engine_is_not_verifiable() -> None:
         assert effect["reason"].startswith("its processes are not visible from here")
         assert findings(entry, "kernel-differs") == []
     assert not [c for c in report["containers"] if findings(c, "host-network-listening")]
+
+
+@pytest.mark.parametrize("case", ["bind-only", "host-net"])
+def test_netlink_and_proc_tables_agree(
+    docker_api: docker.APIClient, fleet: dict[str, Any], case: str
+) -> None:
+    """The listening sockets asked through sock_diag inside the container's
+    network namespace are the ones its /proc/<pid>/net tables list."""
+    pid = docker_api.inspect_container(fleet["ids"][case])["State"]["Pid"]
+    asked = listening(Path(f"/proc/{pid}/ns/net"))
+    assert asked is not None, "root may enter the namespace here"
+    tables = []
+    for name, protocol in (("tcp", Protocol.TCP), ("tcp6", Protocol.TCP),
+                           ("udp", Protocol.UDP), ("udp6", Protocol.UDP)):  # fmt: skip
+        tables += listeners(Path(f"/proc/{pid}/net/{name}").read_text(), protocol)
+    assert set(asked) == set(tables)
+    assert any(s.port in (80, fleet["host_net_port"]) for s in asked)
