@@ -68,22 +68,31 @@ def _reason(err: OSError) -> Unverifiable:
     return Unverifiable.VANISHED
 
 
+def _text(path: str) -> str:
+    """A /proc or cgroup file whole. (String paths: this runs some twenty
+    times per container, and pathlib's joins cost more than the reads.)"""
+    with open(path, "rb") as f:
+        return f.read().decode(errors="replace")
+
+
 def _namespaces(pid: int | str, proc: Path) -> dict[str, str]:
     found = {}
+    base = f"{proc}/{pid}/ns/"
     for kind in NAMESPACE_KINDS:
         try:
-            found[kind] = os.readlink(proc / str(pid) / "ns" / kind)
+            found[kind] = os.readlink(base + kind)
         except OSError:
             continue
     return found
 
 
-def _mac(folder: Path) -> str | None:
+def _mac(folder: str) -> str | None:
     """The LSM label: AppArmor's own file first (stacked LSMs), then the
     shared one. EINVAL (no LSM that keeps a label) is None."""
-    for path in (folder / "attr" / "apparmor" / "current", folder / "attr" / "current"):
+    for path in (f"{folder}/attr/apparmor/current", f"{folder}/attr/current"):
         try:
-            return mac_label(path.read_bytes()) or None
+            with open(path, "rb") as f:
+                return mac_label(f.read()) or None
         except FileNotFoundError:
             continue
         except OSError as err:
@@ -95,9 +104,9 @@ def _mac(folder: Path) -> str | None:
 
 def _first(root: Path, names: Iterable[str], rel: str, filename: str) -> str:
     for name in names:
-        path = root / name / rel.lstrip("/") / filename
+        folder = f"{root}/{name}" if name else str(root)
         try:
-            return path.read_text()
+            return _text(f"{folder}/{rel.strip('/')}/{filename}".replace("//", "/"))
         except FileNotFoundError:
             continue
     raise FileNotFoundError(filename)
@@ -128,14 +137,14 @@ def _limits(cgroup_text: str, root: Path) -> CgroupLimits | None:
 def _held_sockets(pids: Iterable[int], proc: Path) -> set[int]:
     inodes: set[int] = set()
     for pid in pids:
-        folder = proc / str(pid) / "fd"
+        folder = f"{proc}/{pid}/fd/"
         try:
             names = os.listdir(folder)
         except OSError:
             continue
         for name in names:
             try:
-                inode = socket_inode(os.readlink(folder / name))
+                inode = socket_inode(os.readlink(folder + name))
             except OSError:
                 continue
             if inode is not None:
@@ -189,13 +198,14 @@ def read_container(
     cgroup: Path = CGROUP,
     host_ns: dict[str, str],
     tables: Tables | None = None,
+    lsm: bool = True,
 ) -> Facts:
     """The kernel's view of one container whose processes are `pids`."""
     views: list[ProcessView] = []
     for pid in pids:
         command = command_of(pid, proc)
         try:
-            status = (proc / str(pid) / "status").read_text()
+            status = _text(f"{proc}/{pid}/status")
             views.append(process_from_status(pid, command or "", status))
         except OSError as err:
             if _reason(err) is Unverifiable.NO_PERMISSION:
@@ -209,12 +219,12 @@ def read_container(
     pid1 = next((v for v in views if v.ns_pid == 1), None) or next(
         (v for v in views if v.ppid not in own), views[0]
     )
-    folder = proc / str(pid1.pid)
+    folder = f"{proc}/{pid1.pid}"
     try:
-        uid_map = id_map((folder / "uid_map").read_text())
-        gid_map = id_map((folder / "gid_map").read_text())
-        label = _mac(folder)
-        cgroup_text = (folder / "cgroup").read_text()
+        uid_map = id_map(_text(f"{folder}/uid_map"))
+        gid_map = id_map(_text(f"{folder}/gid_map"))
+        label = _mac(folder) if lsm else None
+        cgroup_text = _text(f"{folder}/cgroup")
         mine = _namespaces(pid1.pid, proc)
         pids_seen = [v.pid for v in views]
         sockets = _listeners(pid1.pid, pids_seen, proc, {} if tables is None else tables,
@@ -250,8 +260,13 @@ def read_fleet(
     commands: dict[str, tuple[str, ...]] = {}
     facts: dict[str, Facts] = {}
     tables: Tables = {}
+    # No LSM keeps labels on this host when dockertui's own has none: then
+    # no container's has either, and two failed opens each are saved.
+    lsm = _mac(f"{proc}/self") is not None
     for cid, pids in found.items():
-        fact = read_container(pids, proc=proc, cgroup=cgroup, host_ns=host_ns, tables=tables)
+        fact = read_container(
+            pids, proc=proc, cgroup=cgroup, host_ns=host_ns, tables=tables, lsm=lsm
+        )
         facts[cid] = fact
         if isinstance(fact, InEffect):
             commands[cid] = tuple(p.command for p in fact.processes)

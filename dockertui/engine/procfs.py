@@ -10,6 +10,7 @@ the kernel's view is not verifiable here)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -26,27 +27,32 @@ def members(container_ids: Iterable[str], proc: Path = Path("/proc")) -> dict[st
     if not wanted:
         return {}
     try:
-        entries = [e for e in proc.iterdir() if e.name.isdigit()]
+        entries = [name for name in os.listdir(proc) if name.isdigit()]
     except OSError:
         return {}
+    base = str(proc)
     for entry in entries:
         try:
-            cgroup = (entry / "cgroup").read_text()
+            with open(f"{base}/{entry}/cgroup", "rb") as f:
+                cgroup = f.read().decode(errors="replace")
         except OSError:
             continue  # exited meanwhile, or not ours to read
         owner = next((i for i in _ID.findall(cgroup) if i in wanted), None)
         if owner is not None:
-            found.setdefault(owner, []).append(int(entry.name))
+            found.setdefault(owner, []).append(int(entry))
     return {cid: sorted(pids) for cid, pids in found.items()}
 
 
 def command_of(pid: int, proc: Path = Path("/proc")) -> str | None:
     """The command line of a process ("[comm]" for kernel threads and
     zombies), or None when it is gone or not ours to read."""
+    base = f"{proc}/{pid}"
     try:
-        command = command_line((proc / str(pid) / "cmdline").read_bytes())
+        with open(f"{base}/cmdline", "rb") as f:
+            command = command_line(f.read())
         if not command:
-            command = f"[{(proc / str(pid) / 'comm').read_text().strip()}]"
+            with open(f"{base}/comm", "rb") as f:
+                command = f"[{f.read().decode(errors='replace').strip()}]"
     except OSError:
         return None
     return command
