@@ -2,7 +2,8 @@
 """Benchmark `dockertui scan` against the Engine API floor on a real engine.
 
 Creates N labelled containers with mixed configurations (R of them
-running, the rest only created), then in one run measures:
+running, the rest only created; one in five a web server listening on a
+port), then in one run measures:
 
   floor       list (all=1) + concurrent inspect of the same containers with
               plain aiohttp over the unix socket: what any scanner must pay;
@@ -76,6 +77,13 @@ SHAPES: list[dict] = [
     {"host": {"security_opt": ["seccomp=unconfined"]}},
     {"environment": ["API_TOKEN=bench-not-a-secret"]},
     {"host": {"restart_policy": {"Name": "unless-stopped"}, "pids_limit": 100}},
+    # Servers: their sockets are what the in-effect pass asks the kernel for.
+    {"image": harness.TOOLS_IMAGE, "command": ["httpd", "-f", "-p", "0.0.0.0:8080"]},
+    {
+        "image": harness.TOOLS_IMAGE,
+        "command": ["httpd", "-f", "-p", "0.0.0.0:80"],
+        "host": {"cap_drop": ["ALL"], "cap_add": ["NET_BIND_SERVICE"]},
+    },
 ]
 
 
@@ -85,9 +93,9 @@ def create_fleet(api: docker.APIClient, n: int, running: int) -> list[str]:
     def make(i: int) -> str:
         shape = SHAPES[i % len(SHAPES)]
         host = api.create_host_config(**shape.get("host", {}))
-        extra = {k: v for k, v in shape.items() if k != "host"}
+        extra = {k: v for k, v in shape.items() if k not in ("host", "image")}
         cid = api.create_container(
-            harness.IMAGE,
+            shape.get("image", harness.IMAGE),
             name=f"dtui-bench-{i:04d}",
             labels={LABEL: "1"},
             host_config=host,
