@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache, lru_cache
 
 from dockertui.audit import capabilities as caps
 from dockertui.audit.confinement import (
@@ -58,6 +59,7 @@ class Comparison:
         return self.verdict is Verdict.DIFFERS
 
 
+@lru_cache(maxsize=1024)
 def cap_names(mask: int) -> frozenset[str]:
     """The capability names of a /proc status mask (bit n is capability n)."""
     return frozenset(
@@ -67,6 +69,7 @@ def cap_names(mask: int) -> frozenset[str]:
     )
 
 
+@lru_cache(maxsize=1024)
 def _names(values: frozenset[str]) -> str:
     return ", ".join(sorted(values)) if values else "none"
 
@@ -252,11 +255,34 @@ def _limits(c: Container, k: InEffect) -> list[Comparison]:
     return found
 
 
+@cache
+def _not_verifiable(reason: Unverifiable) -> tuple[Comparison, ...]:
+    return tuple(Comparison(layer, "", reason.sentence, Verdict.NOT_VERIFIABLE) for layer in Layer)
+
+
+#: The comparisons of recently judged containers, by identity: the check,
+#: the JSON, the table's marker and the panel all ask for the same ones.
+_MEMO: dict[tuple[int, int], tuple[Container, EngineInfo, tuple[Comparison, ...]]] = {}
+_MEMO_SIZE = 4096
+
+
 def compare(c: Container, engine: EngineInfo) -> tuple[Comparison, ...]:
     """Every layer, configured beside in effect (or not verifiable, with why)."""
     k = c.kernel
     if not isinstance(k, InEffect):
-        return tuple(Comparison(layer, "", k.sentence, Verdict.NOT_VERIFIABLE) for layer in Layer)
+        return _not_verifiable(k)
+    key = (id(c), id(engine))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is c and hit[1] is engine:
+        return hit[2]
+    found = _all_layers(c, engine, k)
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (c, engine, found)
+    return found
+
+
+def _all_layers(c: Container, engine: EngineInfo, k: InEffect) -> tuple[Comparison, ...]:
     found = [
         _capabilities(c, engine, k),
         _no_new_privileges(c, engine, k),
