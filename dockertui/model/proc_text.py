@@ -26,13 +26,17 @@ from dockertui.model.kernel import (
 _REQUIRED = ("Uid", "Gid", "CapEff", "CapPrm", "CapBnd")
 
 
+#: The status lines a ProcessView is made of (a status file has some fifty).
+_WANTED = re.compile(
+    r"^(Uid|Gid|CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters|NSpid|PPid):"
+    r"[ \t]*(.*?)[ \t]*$",
+    re.MULTILINE,
+)
+
+
 def status_fields(text: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields[key] = value.strip()
-    return fields
+    """The lines of /proc/<pid>/status that dockertui reads, by name."""
+    return dict(_WANTED.findall(text))
 
 
 def _ids(value: str, what: str) -> tuple[int, int]:
