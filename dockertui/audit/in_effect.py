@@ -161,7 +161,11 @@ def _user(c: Container, k: InEffect) -> Comparison:
         shown += f"; {len(others)} other process{'es' if len(others) > 1 else ''} as root"
     if is_root(c.user):
         return _compare(Layer.USER, configured, shown, bool(root) and uid == 0)
-    return _compare(Layer.USER, configured, shown, not root, bool(root))
+    # A numeric user is compared as a number; a name (its UID is in the
+    # image's /etc/passwd) only as not being root.
+    name = c.user.partition(":")[0]
+    same_uid = not name.isdecimal() or uid == int(name)
+    return _compare(Layer.USER, configured, shown, same_uid and not root, bool(root))
 
 
 def _user_namespace(c: Container, engine: EngineInfo, k: InEffect) -> Comparison:

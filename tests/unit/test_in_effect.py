@@ -327,3 +327,17 @@ def test_a_container_that_is_not_running_is_never_verifiable(
 ) -> None:
     assert container("exited").kernel is Unverifiable.NOT_RUNNING
     assert container("plain").kernel is Unverifiable.NOT_READ  # running: /proc decides
+
+
+def test_a_numeric_user_is_held_to_its_number(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    # Edited copies: the captured kernel shows PID 1 as 65534 (nobody).
+    def user(configured: str) -> tuple[Verdict, bool]:
+        c = container("proc/drops-to-nobody", {"Config.User": configured})
+        x = next(x for x in compare(c, engine_info) if x.layer is Layer.USER)
+        return x.verdict, x.looser
+
+    assert user("65534:65534") == (Verdict.VERIFIED, False)
+    assert user("nobody") == (Verdict.VERIFIED, False)  # a name: not root is all we know
+    assert user("1000") == (Verdict.DIFFERS, False)  # another user, but not root
