@@ -4,10 +4,12 @@ concurrently with a bound, and process lists for running containers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from dockertui.audit.secrets import mask
 from dockertui.engine.concurrency import together
 from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
@@ -23,6 +25,8 @@ from dockertui.model import (
 from dockertui.model.kernel import InEffect, Unverifiable
 
 INSPECT_CONCURRENCY = 16
+#: The states whose processes exist to be read (a paused one's are frozen).
+LIVE = ("running", "paused")
 
 #: Called after each container is read: (done, total).
 Progress = Callable[[int, int], None]
@@ -113,13 +117,8 @@ async def inspect_container(
     container = container_from_inspect(doc)
     if not processes:
         return container
-    if container.state != "running":
-        return replace(container, kernel=kernel_of(client, FleetRead(), container))
-    read = await read_local(client, [container.id])
-    found = read.commands.get(container.id)
-    if found is None:
-        found = await read_processes(client, container.id)
-    return replace(container, processes=found, kernel=kernel_of(client, read, container))
+    read = await read_local(client, [container.id] if container.state in LIVE else [])
+    return await completed(client, read, container)
 
 
 async def inspect_batch(
@@ -133,19 +132,12 @@ async def inspect_batch(
     found = await asyncio.gather(
         *(inspect_container(client, i, processes=False) for i in ids), return_exceptions=True
     )
-    running = [c.id for c in found if isinstance(c, Container) and c.state == "running"]
+    running = [c.id for c in found if isinstance(c, Container) and c.state in LIVE]
     read = await read_local(client, running)
 
-    async def complete(c: Container) -> Container:
-        if c.state != "running":
-            return replace(c, kernel=kernel_of(client, read, c))
-        commands = read.commands.get(c.id)
-        if commands is None:
-            commands = await read_processes(client, c.id)
-        return replace(c, processes=commands, kernel=kernel_of(client, read, c))
-
     done = await asyncio.gather(
-        *(complete(c) for c in found if isinstance(c, Container)), return_exceptions=True
+        *(completed(client, read, c) for c in found if isinstance(c, Container)),
+        return_exceptions=True,
     )
     finished = iter(done)
     return [next(finished) if isinstance(c, Container) else c for c in found]
@@ -158,10 +150,35 @@ async def read_local(client: EngineGateway, running: list[str]) -> FleetRead:
     return await asyncio.to_thread(read_fleet, running)
 
 
+async def completed(
+    client: EngineGateway,
+    read: FleetRead,
+    c: Container,
+    gate: asyncio.Semaphore | None = None,
+) -> Container:
+    """`c` with its processes (from the /proc pass `read`, else GET /top
+    under `gate`) and what the kernel enforces for it. Its secrets are masked
+    in every command line here, once, before anything can show them."""
+    commands: tuple[str, ...] | None = None
+    if c.state in LIVE:
+        commands = read.commands.get(c.id)
+        if commands is None:
+            async with gate or contextlib.nullcontext():
+                commands = await read_processes(client, c.id)
+    kernel = kernel_of(client, read, c)
+    if commands is not None:
+        commands = tuple(mask(command, c) for command in commands)
+    if isinstance(kernel, InEffect):
+        pid1 = replace(kernel.pid1, command=mask(kernel.pid1.command, c))
+        rest = tuple(replace(p, command=mask(p.command, c)) for p in kernel.processes[1:])
+        kernel = replace(kernel, pid1=pid1, processes=(pid1, *rest))
+    return replace(c, processes=commands, kernel=kernel)
+
+
 def kernel_of(client: EngineGateway, read: FleetRead, c: Container) -> InEffect | Unverifiable:
     """What the kernel enforces for `c`, or why that is not known here."""
-    if not c.running:
-        return Unverifiable.NOT_RUNNING
+    if c.state not in LIVE:
+        return Unverifiable.NOT_RUNNING  # restarting: between two processes
     if client.endpoint.transport != "unix":
         return Unverifiable.REMOTE
     return read.facts.get(c.id, Unverifiable.NOT_VISIBLE)
@@ -213,7 +230,7 @@ async def collect(
     engine, listed = reading.result(), listing.result()
     entries = [e for e in listed if "Id" in e and not is_lock(e.get("Labels"))]
     ids = [str(e["Id"]) for e in entries]
-    running = [str(e["Id"]) for e in entries if e.get("State") == "running"]
+    running = [str(e["Id"]) for e in entries if e.get("State") in LIVE]
     # The /proc pass runs in a thread while the inspects wait on the engine.
     local = asyncio.ensure_future(
         read_local(client, running if processes else []), loop=asyncio.get_running_loop()
@@ -235,14 +252,7 @@ async def collect(
             container = await inspect_container(client, container_id, processes=False)
         if processes and container is not None:
             await here()
-            read = local.result()
-            if container.state == "running":
-                found = read.commands.get(container.id)
-                if found is None:
-                    async with gate:
-                        found = await read_processes(client, container.id)
-                container = replace(container, processes=found)
-            container = replace(container, kernel=kernel_of(client, read, container))
+            container = await completed(client, local.result(), container, gate)
         done += 1
         if progress:
             progress(done, len(ids))

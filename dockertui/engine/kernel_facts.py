@@ -75,12 +75,18 @@ def _text(path: str) -> str:
         return f.read().decode(errors="replace")
 
 
-def _namespaces(pid: int | str, proc: Path) -> dict[str, str]:
+def _namespaces(pid: int | str, proc: Path, *, strict: bool = False) -> dict[str, str]:
+    """The namespace ids of a process by kind. `strict`: a link this user may
+    not read raises (a container's: its facts would be half known), where a
+    kind the kernel lacks is left out."""
     found = {}
     base = f"{proc}/{pid}/ns/"
     for kind in NAMESPACE_KINDS:
         try:
             found[kind] = os.readlink(base + kind)
+        except PermissionError:
+            if strict:
+                raise
         except OSError:
             continue
     return found
@@ -135,13 +141,17 @@ def _limits(cgroup_text: str, root: Path) -> CgroupLimits | None:
 
 
 def _held_sockets(pids: Iterable[int], proc: Path) -> set[int]:
+    """The socket inodes the processes hold open. A process this user may not
+    look into raises PermissionError: its sockets would be unknown, not none."""
     inodes: set[int] = set()
     for pid in pids:
         folder = f"{proc}/{pid}/fd/"
         try:
             names = os.listdir(folder)
+        except PermissionError:
+            raise
         except OSError:
-            continue
+            continue  # exited meanwhile
         for name in names:
             try:
                 inode = socket_inode(os.readlink(folder + name))
@@ -178,14 +188,21 @@ def _netns_table(pid1: int, proc: Path) -> tuple[Listener, ...]:
 
 
 def _listeners(
-    pid1: int, pids: list[int], proc: Path, tables: Tables, netns: str | None
+    pid1: int, pids: list[int], proc: Path, tables: Tables, netns: str | None, shared: bool
 ) -> tuple[Listener, ...]:
-    """The sockets in PID 1's network namespace that a process of the
-    container holds (a host-network container sees the host's whole table)."""
+    """The sockets of PID 1's network namespace that are the container's.
+    A namespace of its own holds only its sockets (and those of containers
+    joining it with --network container:, reached at the same address), so
+    the whole table is taken; in a namespace shared with the host, only the
+    sockets a process of the container holds open (walking their fds)."""
+    key = netns or f"pid:{pid1}"
+    if not shared:
+        if key not in tables:
+            tables[key] = _netns_table(pid1, proc)
+        return tuple(dict.fromkeys(tables[key]))
     held = _held_sockets(pids, proc)
     if not held:
         return ()
-    key = netns or f"pid:{pid1}"
     if key not in tables:
         tables[key] = _netns_table(pid1, proc)
     return tuple(dict.fromkeys(s for s in tables[key] if s.inode in held))
@@ -199,8 +216,11 @@ def read_container(
     host_ns: dict[str, str],
     tables: Tables | None = None,
     lsm: bool = True,
+    container_id: str = "",
 ) -> Facts:
-    """The kernel's view of one container whose processes are `pids`."""
+    """The kernel's view of one container whose processes are `pids`
+    (`container_id`, when given, must still name PID 1's cgroup: a PID that
+    was reused since the processes were listed is not taken for it)."""
     views: list[ProcessView] = []
     for pid in pids:
         command = command_of(pid, proc)
@@ -225,15 +245,17 @@ def read_container(
         gid_map = id_map(_text(f"{folder}/gid_map"))
         label = _mac(folder) if lsm else None
         cgroup_text = _text(f"{folder}/cgroup")
-        mine = _namespaces(pid1.pid, proc)
+        if container_id and container_id not in cgroup_text:
+            return Unverifiable.VANISHED  # PID 1 exited and its number was reused
+        mine = _namespaces(pid1.pid, proc, strict=True)
+        shared = frozenset(k for k, v in mine.items() if host_ns.get(k) == v)
         pids_seen = [v.pid for v in views]
         sockets = _listeners(pid1.pid, pids_seen, proc, {} if tables is None else tables,
-                             mine.get("net"))  # fmt: skip
+                             mine.get("net"), "net" in shared)  # fmt: skip
     except OSError as err:
         return _reason(err)
     except ValueError:
         return Unverifiable.VANISHED
-    shared = frozenset(k for k, v in mine.items() if host_ns.get(k) == v)
     return InEffect(
         pid1=pid1,
         processes=(pid1, *(v for v in views if v is not pid1)),
@@ -262,11 +284,18 @@ def read_fleet(
     tables: Tables = {}
     # No LSM keeps labels on this host when dockertui's own has none: then
     # no container's has either, and two failed opens each are saved.
-    lsm = _mac(f"{proc}/self") is not None
+    try:
+        lsm = _mac(f"{proc}/self") is not None
+    except OSError:
+        lsm = True  # say what each container's own file says
     for cid, pids in found.items():
-        fact = read_container(
-            pids, proc=proc, cgroup=cgroup, host_ns=host_ns, tables=tables, lsm=lsm
-        )
+        try:
+            fact = read_container(
+                pids, proc=proc, cgroup=cgroup, host_ns=host_ns, tables=tables, lsm=lsm,
+                container_id=cid,
+            )  # fmt: skip
+        except Exception:  # one odd /proc file must not end the scan
+            fact = Unverifiable.VANISHED
         facts[cid] = fact
         if isinstance(fact, InEffect):
             commands[cid] = tuple(p.command for p in fact.processes)
@@ -274,7 +303,16 @@ def read_fleet(
             listed = tuple(c for c in (command_of(p, proc) for p in pids) if c is not None)
             if listed:
                 commands[cid] = listed
-    return FleetRead(commands, facts, read_host(proc) if facts else None)
+    return FleetRead(commands, facts, _host(proc) if facts else None)
+
+
+def _host(proc: Path) -> HostView | None:
+    """read_host, or None (no host claims) when its files are not what the
+    kernel writes."""
+    try:
+        return read_host(proc)
+    except (OSError, ValueError):
+        return None
 
 
 def _read(path: Path) -> str:

@@ -134,12 +134,13 @@ def listening(netns: Path) -> tuple[Listener, ...] | None:
         return None
     found: list[Listener] = []
     with sock:
+        sock.settimeout(1.0)  # a dump never takes that long: a stalled one is given up
         try:
             for family, protocol, state, kind in _QUERIES:
                 for payload in _dump(sock, family, protocol, state):
                     seen = _listener(payload, kind)
                     if seen is not None:
                         found.append(seen)
-        except OSError:
-            return None
+        except (OSError, struct.error):
+            return None  # refused, timed out, or a reply this parser does not know
     return tuple(found)

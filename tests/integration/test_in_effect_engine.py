@@ -6,6 +6,7 @@ exposure behind a published port, a host-network listener)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -19,6 +20,7 @@ import pytest
 from integration_support import MODULE_LABEL, free_tcp_port, run_cli, scan
 
 from dockertui.demo.run import start_demo_engine
+from dockertui.engine.kernel_facts import read_fleet
 from dockertui.engine.sock_diag import listening
 from dockertui.model.kernel import Protocol
 from dockertui.model.proc_text import listeners
@@ -211,3 +213,71 @@ def test_netlink_and_proc_tables_agree(
         tables += listeners(Path(f"/proc/{pid}/net/{name}").read_text(), protocol)
     assert set(asked) == set(tables)
     assert any(s.port in (80, fleet["host_net_port"]) for s in asked)
+
+
+def test_a_paused_container_is_verified_from_its_frozen_processes(
+    docker_api: docker.APIClient,
+) -> None:
+    made = harness.Containers(docker_api)
+    tag = uuid.uuid4().hex[:12]
+    try:
+        cid = made.create("ie-paused", image=harness.TOOLS_IMAGE, labels={MODULE_LABEL: tag},
+                          host={"mem_limit": "32m"})  # fmt: skip
+        docker_api.pause(cid)
+        done = scan("--format", "json", "--filter", f"label={MODULE_LABEL}={tag}")
+        (entry,) = json.loads(done.stdout)["containers"]
+        assert entry["state"] == "paused"
+        effect = entry["in_effect"]
+        assert effect["verifiable"] is True, effect["reason"]
+        assert effect["limits"]["memory_bytes"] == 32 << 20
+    finally:
+        with contextlib.suppress(docker.errors.APIError):
+            docker_api.unpause(cid)
+        made.cleanup()
+
+
+def test_without_root_nothing_is_half_known(
+    docker_api: docker.APIClient, fleet: dict[str, Any]
+) -> None:
+    """Run as nobody, the reader may see a root container's status but not
+    its namespaces or open files: the container is "no permission", never a
+    partial view that would say "nothing listens" of a listening server."""
+    cid = fleet["ids"]["bind-only"]
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            found = read_fleet([cid]).facts.get(cid)
+            os.write(write, str(getattr(found, "name", found)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as answer:
+        assert answer.read() == "NO_PERMISSION"
+
+
+def test_a_secret_in_a_command_line_never_leaves_the_process(
+    docker_api: docker.APIClient,
+) -> None:
+    """An entrypoint that passes a secret on its command line (the shell
+    stays PID 1, with the secret in its argv): the JSON shows it masked."""
+    made = harness.Containers(docker_api)
+    tag = uuid.uuid4().hex[:12]
+    secret = f"s3cr3t-{tag}"
+    try:
+        made.create(
+            "ie-secret", image=harness.TOOLS_IMAGE, labels={MODULE_LABEL: tag},
+            environment=[f"DB_PASSWORD={secret}"],
+            command=["sh", "-c", 'sleep 100000; echo "$0"', f"--password={secret}"],
+        )  # fmt: skip
+        done = scan("--format", "json", "--filter", f"label={MODULE_LABEL}={tag}")
+        (entry,) = json.loads(done.stdout)["containers"]
+        effect = entry["in_effect"]
+        assert effect["verifiable"], effect["reason"]
+        assert effect["pid1"]["command"] == 'sh -c sleep 100000; echo "$0" --password=***'
+        assert secret not in done.stdout.decode()  # nowhere in the report
+    finally:
+        made.cleanup()

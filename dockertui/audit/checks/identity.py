@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from dockertui.audit.finding import FixKind
 from dockertui.audit.identity import (
     EngineMode,
@@ -14,6 +12,7 @@ from dockertui.audit.identity import (
     user_in_effect,
 )
 from dockertui.audit.registry import PASS, Outcome, container_check, fail
+from dockertui.audit.secrets import secret_names
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
 
@@ -40,12 +39,13 @@ def root_user(c: Container, engine: EngineInfo) -> Outcome:
         return fail(
             f"User is {c.user}, but {seen.root_text} (verified).",
             severity=Severity.LOW if root_is_remapped(c, engine) else Severity.MEDIUM,
-            fix_summary="Find what runs as root (a setuid program, an exec with -u 0) and "
-            "re-create with no-new-privileges so nothing can switch to root.",
+            fix_summary="Find what runs as root: a setuid program is stopped by re-creating "
+            "with no-new-privileges; a docker exec -u 0 only by limiting who may use the "
+            "Docker API.",
             command="--security-opt no-new-privileges",
         )
     shown = c.user or "not set, so root"
-    if seen is not None and not seen.root:
+    if seen is not None and not seen.root and not seen.keeps_capabilities:
         guard = (
             ""
             if seen.no_new_privileges
@@ -58,7 +58,15 @@ def root_user(c: Container, engine: EngineInfo) -> Outcome:
             title=f"Starts as root, then drops to UID {seen.uid}",
             command=f"--user {seen.uid}:{seen.gid}",
         )
-    verified = f" Verified: {seen.root_text}." if seen is not None else ""
+    if seen is None:
+        verified = ""
+    elif seen.root:
+        verified = f" Verified: {seen.root_text}."
+    else:  # it drops its user but keeps capabilities: not lowered
+        verified = (
+            f" {seen.pid1_text}, but it keeps capabilities (ambient or file ones), "
+            "verified: the drop does not drop the powers."
+        )
     if root_is_remapped(c, engine):
         rootless = engine_mode(engine) is EngineMode.ROOTLESS
         how = "a rootless engine" if rootless else "user-namespace remapping"
@@ -96,13 +104,6 @@ def host_userns(c: Container, engine: EngineInfo) -> Outcome:
     )
 
 
-_SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS"
-)
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-_NOT_SECRET = {"GPG_KEY"}
-
-
 @container_check(
     "secrets-in-env",
     cis=None,
@@ -124,15 +125,3 @@ def secrets_in_env(c: Container, engine: EngineInfo) -> Outcome:
         f"Holds secret values in {', '.join(names)} (values not shown).",
         command=" ".join(f"-e {n}_FILE=/run/secrets/{n.lower()}" for n in names),
     )
-
-
-def secret_names(c: Container) -> list[str]:
-    """The environment variables that hold a secret value, sorted (the panel marks them)."""
-    names = set()
-    for var in c.env:
-        upper = var.name.upper()
-        if not var.value or upper in _NOT_SECRET or upper.endswith("_FILE"):
-            continue
-        if _SECRET_NAME.search(upper) or _PRIVATE_KEY.search(var.value):
-            names.add(var.name)
-    return sorted(names)

@@ -11,7 +11,6 @@ from rich.text import Text
 
 from dockertui.audit import ContainerReport
 from dockertui.audit import capabilities as caps
-from dockertui.audit.checks.identity import secret_names
 from dockertui.audit.confinement import (
     AppArmor,
     MaskedPaths,
@@ -31,6 +30,7 @@ from dockertui.audit.identity import (
     root_is_remapped,
     user_in_effect,
 )
+from dockertui.audit.secrets import secret_names
 from dockertui.model import Container, EngineInfo
 from dockertui.text import printable
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, noted, value
