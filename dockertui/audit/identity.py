@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from dockertui.model import Container, EngineInfo
-from dockertui.model.kernel import InEffect
+from dockertui.model.kernel import InEffect, ProcessView
 
 
 class EngineMode(Enum):
@@ -44,6 +44,9 @@ class UserInEffect:
     root_text: str  # which processes run as root, "" when none
     root: bool  # any process runs as root inside the container
     no_new_privileges: bool
+    #: A non-root process still holds capabilities (ambient or file ones):
+    #: dropping the user did not drop the powers.
+    keeps_capabilities: bool = False
 
 
 def _short(command: str, limit: int = 40) -> str:
@@ -51,34 +54,44 @@ def _short(command: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def root_processes(k: InEffect) -> tuple[ProcessView, ...]:
+    """The processes that run as root inside the container (effective UID 0)."""
+    return tuple(p for p in k.processes if k.container_uid(p) == 0)
+
+
+def _named(k: InEffect, p: ProcessView) -> str:
+    """A process in a finding: PID 1, or its command (never its host PID,
+    which changes at every restart and would make each report look new)."""
+    return f"PID 1 ({_short(p.command)})" if p is k.pid1 else f"process {_short(p.command)!r}"
+
+
 def user_in_effect(c: Container) -> UserInEffect | None:
     """The users the kernel shows for a running container; None when its
-    view is not known here (then the configuration is all there is)."""
+    view is not known here, or PID 1's user has no id in the container's
+    user namespace (then the configuration is all there is)."""
     k = c.kernel
     if not isinstance(k, InEffect):
         return None
     p1 = k.pid1
     uid = k.container_uid(p1)
     gid = k.gid_map.to_container(p1.egid)
-    root = [p for p in k.processes if k.container_uid(p) == 0]
-    pid1_text = f"PID 1 ({_short(p1.command)}) runs as {uid}:{gid}"
+    if uid is None or gid is None:
+        return None
+    root = root_processes(k)
     if not root:
         root_text = ""
-    elif root[0] is p1 and len(root) == 1:
-        root_text = f"PID 1 ({_short(p1.command)}) runs as UID 0"
+    elif len(root) == 1:
+        root_text = f"{_named(k, root[0])} runs as UID 0"
     else:
-        first = root[0]
-        more = f" and {len(root) - 1} more" if len(root) > 1 else ""
-        root_text = (
-            f"PID {first.pid} ({_short(first.command)}){more} run{'s' if not more else ''} as UID 0"
-        )
+        root_text = f"{_named(k, root[0])} and {len(root) - 1} more run as UID 0"
     return UserInEffect(
-        uid=uid if uid is not None else -1,
-        gid=gid if gid is not None else -1,
-        pid1_text=pid1_text,
+        uid=uid,
+        gid=gid,
+        pid1_text=f"PID 1 ({_short(p1.command)}) runs as {uid}:{gid}",
         root_text=root_text,
         root=bool(root),
         no_new_privileges=bool(p1.no_new_privs),
+        keeps_capabilities=any(p.cap_eff or p.cap_amb for p in k.processes if p not in root),
     )
 
 

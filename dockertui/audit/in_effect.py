@@ -22,7 +22,7 @@ from dockertui.audit.confinement import (
     seccomp_state,
     selinux_state,
 )
-from dockertui.audit.identity import is_root, root_is_remapped
+from dockertui.audit.identity import is_root, root_is_remapped, root_processes
 from dockertui.model import Container, EngineInfo
 from dockertui.model.kernel import InEffect, ProcessView, SeccompMode, Unverifiable
 
@@ -88,18 +88,34 @@ def _compare(
     return Comparison(layer, configured, in_effect, verdict, looser and not same)
 
 
+def _who(k: InEffect, p: ProcessView) -> str:
+    """A process as a finding names it: PID 1, or its command (no host PID,
+    which changes at every restart and would make each report new)."""
+    if p is k.pid1:
+        return "PID 1"
+    command = p.command if len(p.command) <= 40 else p.command[:39] + "…"
+    return f"process {command!r}"
+
+
 def _capabilities(c: Container, engine: EngineInfo, k: InEffect) -> Comparison:
     # Docker puts the configured set in the bounding set of every process; a
-    # non-root PID 1 then holds none of it effectively (unless ambient).
+    # non-root PID 1 then holds none of it effectively (unless ambient). Any
+    # process holding or able to gain more (a privileged exec) is looser.
     wanted = caps.effective(c.cap_add, c.cap_drop, privileged=c.privileged) & _known(engine)
     bounding = cap_names(k.pid1.cap_bnd)
     held = cap_names(k.pid1.cap_eff)
     shown = f"bounding set {_names(bounding)}"
     if held != bounding:
         shown += f"; PID 1 holds {_names(held)}"
-    return _compare(
-        Layer.CAPABILITIES, _names(wanted), shown, bounding == wanted, bounding > wanted
-    )
+    beyond = [
+        (p, extra)
+        for p in k.processes
+        if (extra := cap_names(p.cap_bnd | p.cap_prm | p.cap_eff | p.cap_amb) - wanted)
+    ]
+    for p, extra in [(p, extra) for p, extra in beyond if p is not k.pid1][:2]:
+        shown += f"; {_who(k, p)} can use {_names(extra)} beyond the configured set"
+    same = bounding == wanted and not beyond
+    return _compare(Layer.CAPABILITIES, _names(wanted), shown, same, bool(beyond))
 
 
 def _no_new_privileges(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None:
@@ -107,9 +123,12 @@ def _no_new_privileges(c: Container, engine: EngineInfo, k: InEffect) -> Compari
         return None
     wanted = no_new_privileges_state(c, engine).on
     actual = k.pid1.no_new_privs
-    return _compare(
-        Layer.NO_NEW_PRIVILEGES, _on(wanted), _on(actual), wanted == actual, wanted and not actual
-    )
+    shown = _on(actual)
+    without = [p for p in k.processes if p.no_new_privs is False]
+    if wanted and without and without[0] is not k.pid1:
+        shown += f"; off for {_who(k, without[0])}"
+    same = wanted == actual and not (wanted and without)
+    return _compare(Layer.NO_NEW_PRIVILEGES, _on(wanted), shown, same, wanted and bool(without))
 
 
 def _on(flag: bool) -> str:
@@ -128,22 +147,17 @@ def _seccomp(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None
     if mode is None:
         return None
     wanted = not seccomp_state(c, engine).off
-    actual = mode is not SeccompMode.DISABLED
     shown = _SECCOMP_SHOWN[mode]
     if mode is SeccompMode.FILTER and k.pid1.seccomp_filters:
         shown += f" ({k.pid1.seccomp_filters} filter{'s' if k.pid1.seccomp_filters > 1 else ''})"
+    unfiltered = [p for p in k.processes if p.seccomp is SeccompMode.DISABLED]
+    if wanted and unfiltered and unfiltered[0] is not k.pid1:
+        shown += f"; no filter for {_who(k, unfiltered[0])}"
+    actual = mode is not SeccompMode.DISABLED
+    same = wanted == actual and not (wanted and unfiltered)
     return _compare(
-        Layer.SECCOMP,
-        "filtering" if wanted else "off",
-        shown,
-        wanted == actual,
-        wanted and not actual,
+        Layer.SECCOMP, "filtering" if wanted else "off", shown, same, wanted and bool(unfiltered)
     )
-
-
-def root_processes(k: InEffect) -> tuple[ProcessView, ...]:
-    """The processes that run as root inside the container (effective UID 0)."""
-    return tuple(p for p in k.processes if k.container_uid(p) == 0)
 
 
 def _uid_text(k: InEffect, p: ProcessView) -> str:
@@ -188,9 +202,12 @@ def _mac(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None:
     selinux = selinux_state(c, engine)
     if armor.kind is not AppArmor.NOT_ENFORCED:
         wanted = armor.profile if armor.kind is AppArmor.CONFINED else "unconfined"
-        actual = (label or "unconfined").split(" (", 1)[0]
+        actual, _, mode = (label or "unconfined").partition(" (")
+        # "docker-default (complain)" logs what it would deny and denies nothing.
+        enforced = actual != "unconfined" and mode.rstrip(")") in ("enforce", "")
+        same = wanted == actual and (enforced or wanted == "unconfined")
         return _compare(
-            Layer.MAC, wanted, label or "unconfined", wanted == actual, actual == "unconfined"
+            Layer.MAC, wanted, label or "unconfined", same, wanted != "unconfined" and not enforced
         )
     if selinux.kind is not SELinux.NOT_ENFORCED:
         wanted = selinux.label or "unconfined"
@@ -208,11 +225,23 @@ def _configured_host_namespaces(c: Container) -> frozenset[str]:
     return frozenset(kind for kind, shared in modes.items() if shared)
 
 
+def _joined(mode: str) -> bool:
+    """`container:<name>`: the namespace of another container, whatever that is."""
+    return mode.startswith("container:")
+
+
 def _namespaces(c: Container, k: InEffect) -> Comparison:
     wanted = _configured_host_namespaces(c)
-    actual = k.host_namespaces & {"net", "pid", "ipc", "uts"}
+    kinds = {"net", "pid", "ipc", "uts"}
+    # A namespace joined from another container is that one's: not judged here.
+    joined = {kind for kind, mode in (("net", c.network_mode), ("pid", c.pid_mode),
+              ("ipc", c.ipc_mode)) if _joined(mode)}  # fmt: skip
+    actual = k.host_namespaces & (kinds - joined)
+    wanted -= joined
+    configured = _names(wanted) + (f" (joins another container's {', '.join(sorted(joined))})"
+                                   if joined else "")  # fmt: skip
     return _compare(
-        Layer.NAMESPACES, _names(wanted), _names(actual), wanted == actual, actual > wanted
+        Layer.NAMESPACES, configured, _names(actual), wanted == actual, bool(actual - wanted)
     )
 
 
@@ -306,6 +335,8 @@ def unverifiable(c: Container) -> Unverifiable | None:
 
 
 def differs(c: Container, engine: EngineInfo) -> bool:
-    """Whether any layer the kernel shows differs from the configuration
-    (the fleet table's marker)."""
-    return any(x.differs for x in compare(c, engine))
+    """Whether a layer the kernel shows differs from the configuration (the
+    fleet table's marker). A service that starts as root and drops to another
+    user (as the official database images do) is not marked: that is the
+    root-user finding's to say, lowered."""
+    return any(x.differs and (x.looser or x.layer is not Layer.USER) for x in compare(c, engine))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from dockertui.audit.in_effect import cap_names, compare, root_processes
+from dockertui.audit.identity import root_processes
+from dockertui.audit.in_effect import cap_names, compare
 from dockertui.model import Container, EngineInfo
 from dockertui.model.kernel import IdMap, InEffect, ProcessView, SeccompMode
 

@@ -147,8 +147,7 @@ FIRES = [
         "root-user",
         "proc/root-with-exec",
         M,
-        "User is 1000:1000, but PID ",
-        fragment=True,
+        "User is 1000:1000, but process 'sleep 100001' runs as UID 0 (verified).",
     ),
     # Edited copy: the document promises --cap-drop ALL, the captured kernel
     # shows the default bounding set (as a tampered or stale document would).

@@ -14,11 +14,19 @@ from pathlib import Path
 import pytest
 from proc_captures import PROC_FIXTURES, captured_host, captured_kernel
 
-from dockertui.audit.in_effect import Layer, Verdict, cap_names, compare, differs
+from dockertui.audit.in_effect import Comparison, Layer, Verdict, cap_names, compare, differs
 from dockertui.audit.ports import exposures, listening_behind
+from dockertui.audit.secrets import mask
 from dockertui.engine.kernel_facts import read_container, read_fleet
 from dockertui.model import Container, EngineInfo
-from dockertui.model.kernel import Firewall, InEffect, Protocol, SeccompMode, Unverifiable
+from dockertui.model.kernel import (
+    Firewall,
+    InEffect,
+    ProcessView,
+    Protocol,
+    SeccompMode,
+    Unverifiable,
+)
 from dockertui.model.proc_text import (
     cgroup_paths,
     host_interfaces,
@@ -341,3 +349,113 @@ def test_a_numeric_user_is_held_to_its_number(
     assert user("65534:65534") == (Verdict.VERIFIED, False)
     assert user("nobody") == (Verdict.VERIFIED, False)  # a name: not root is all we know
     assert user("1000") == (Verdict.DIFFERS, False)  # another user, but not root
+
+
+# --- review cases: directions, other processes, modes ------------------------------------
+
+
+def layer(c: Container, engine: EngineInfo, which: Layer) -> Comparison:
+    return next(x for x in compare(c, engine) if x.layer is which)
+
+
+def with_processes(c: Container, *extra: ProcessView) -> Container:
+    k = c.kernel
+    assert isinstance(k, InEffect)
+    return replace(c, kernel=replace(k, processes=(*k.processes, *extra)))
+
+
+def test_a_capability_the_configuration_drops_is_looser_even_with_others_missing(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    # Edited copy: the document drops CHOWN and adds SYS_ADMIN; the captured
+    # kernel holds CHOWN and not SYS_ADMIN. Neither set contains the other.
+    c = container(
+        "proc/drops-to-nobody",
+        {"HostConfig.CapDrop": ["CHOWN"], "HostConfig.CapAdd": ["SYS_ADMIN"]},
+    )
+    caps_layer = layer(c, engine_info, Layer.CAPABILITIES)
+    assert (caps_layer.verdict, caps_layer.looser) == (Verdict.DIFFERS, True)
+
+
+def test_a_privileged_exec_beside_pid_1_is_looser_and_named(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    c = container("proc/bind-only-nnp")
+    k = c.kernel
+    assert isinstance(k, InEffect)
+    shell = replace(
+        k.pid1, pid=999999, command="sh", cap_bnd=(1 << 41) - 1, cap_eff=(1 << 41) - 1,
+        seccomp=SeccompMode.DISABLED, no_new_privs=False, ns_pid=7,
+    )  # fmt: skip
+    c = with_processes(c, shell)
+    caps_layer = layer(c, engine_info, Layer.CAPABILITIES)
+    assert caps_layer.looser and "process 'sh' can use" in caps_layer.in_effect
+    assert "SYS_ADMIN" in caps_layer.in_effect
+    seccomp = layer(c, engine_info, Layer.SECCOMP)
+    assert seccomp.looser and seccomp.in_effect.endswith("; no filter for process 'sh'")
+    nnp = layer(c, engine_info, Layer.NO_NEW_PRIVILEGES)
+    assert nnp.looser and nnp.in_effect == "on; off for process 'sh'"
+    assert differs(c, engine_info)
+
+
+def test_apparmor_in_complain_mode_enforces_nothing(
+    container: Callable[..., Container], make_engine: Callable[..., EngineInfo]
+) -> None:
+    # Edited copies: an AppArmor host (the capture host has none).
+    engine = make_engine(security_options=["name=apparmor"])
+    base = container("proc/bind-only-nnp", {"AppArmorProfile": "docker-default"})
+    k = base.kernel
+    assert isinstance(k, InEffect)
+
+    def mac(label: str) -> tuple[Verdict, bool]:
+        x = layer(replace(base, kernel=replace(k, mac_label=label)), engine, Layer.MAC)
+        return x.verdict, x.looser
+
+    assert mac("docker-default (enforce)") == (Verdict.VERIFIED, False)
+    assert mac("docker-default (complain)") == (Verdict.DIFFERS, True)
+    assert mac("unconfined") == (Verdict.DIFFERS, True)
+
+
+def test_a_joined_network_namespace_is_not_called_the_hosts(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    # Edited copy: the host-network listener's kernel view, its document
+    # joining another container's network (which is the host's).
+    c = container("proc/host-network-listener", {"HostConfig.NetworkMode": "container:abc"})
+    x = layer(c, engine_info, Layer.NAMESPACES)
+    assert (x.verdict, x.looser) == (Verdict.VERIFIED, False)
+    assert "joins another container's net" in x.configured
+
+
+def test_a_drop_that_keeps_capabilities_is_not_lowered(
+    container: Callable[..., Container], audit: Callable[..., object]
+) -> None:
+    c = container("proc/drops-to-nobody")
+    k = c.kernel
+    assert isinstance(k, InEffect)
+    kept = replace(k.pid1, cap_eff=1 << 21, cap_amb=1 << 21)  # SYS_ADMIN, ambient
+    c = replace(c, kernel=replace(k, pid1=kept, processes=(kept,)))
+    (root,) = [f for f in audit(c).findings if f.check == "root-user"]  # type: ignore[attr-defined]
+    assert root.severity.value == "medium"
+    assert "keeps capabilities" in root.detail
+
+
+def test_no_firewall_note_where_docker_sets_no_rules_of_its_own(
+    container: Callable[..., Container], make_engine: Callable[..., EngineInfo],
+    audit: Callable[..., object],
+) -> None:  # fmt: skip
+    host = replace(captured_host(), firewalls=(Firewall.UFW,))
+    rootless = replace(make_engine(security_options=["name=rootless"]), host=host)
+    c = container("ports-all-interfaces")
+    hits = [f for f in audit(c, rootless).findings if f.check == "port-all-interfaces"]  # type: ignore[attr-defined]
+    assert hits and all("ufw" not in f.detail for f in hits)
+
+
+def test_secrets_are_masked_in_command_lines(container: Callable[..., Container]) -> None:
+    c = container("secrets")  # captured with fake values (DB_PASSWORD=fixture-not-a-secret, ...)
+    value = next(v.value for v in c.env if v.name == "DB_PASSWORD")
+    line = f"redis-server --requirepass {value} --port 6379 --api-key=abc123 -v"
+    shown = mask(line, c)
+    assert value not in shown and "abc123" not in shown
+    assert shown == "redis-server --requirepass *** --port 6379 --api-key=*** -v"
+    assert mask("sleep 100000", c) == "sleep 100000"

@@ -107,7 +107,11 @@ def test_the_table_marks_the_containers_that_differ(
         c = container(f"proc/{case}")
         cell = row.cell(audit_container(c, engine_info), engine_info).plain
         assert cell.endswith(f" {DIFFERS_MARK}") == differs(c, engine_info), case
-    assert differs(container("proc/drops-to-nobody"), engine_info)
+    # A root process where the document promises user 1000 is marked; a
+    # service dropping from root to nobody (the root-user finding says so,
+    # lowered) and a container whose kernel agrees are not.
+    assert differs(container("proc/root-with-exec"), engine_info)
+    assert not differs(container("proc/drops-to-nobody"), engine_info)
     assert not differs(container("proc/bind-only-nnp"), engine_info)
     stopped = replace(container("proc/drops-to-nobody"), kernel=Unverifiable.NOT_RUNNING)
     assert row.cell(audit_container(stopped, engine_info), engine_info).plain == "running"
@@ -163,10 +167,13 @@ def test_the_scan_summary_marks_them_too_with_its_key(
     container: Callable[..., Container], engine_info: EngineInfo
 ) -> None:
     drops = replace(container("proc/drops-to-nobody"), name="drops")
+    execd = replace(container("proc/root-with-exec"), name="execd")
     same = replace(container("proc/bind-only-nnp"), name="same")
-    text = scan_table([drops, same], engine_info)
-    (line,) = [ln for ln in text.splitlines() if " drops " in ln]
+    text = scan_table([drops, execd, same], engine_info)
+    (line,) = [ln for ln in text.splitlines() if " execd " in ln]
     assert f"running {DIFFERS_MARK}" in line
+    (line,) = [ln for ln in text.splitlines() if " drops " in ln]
+    assert DIFFERS_MARK not in line
     (line,) = [ln for ln in text.splitlines() if " same " in ln]
     assert DIFFERS_MARK not in line
     assert f"{DIFFERS_MARK} after a state:" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dockertui.audit.checks._util import name_arg
 from dockertui.audit.finding import FixKind
+from dockertui.audit.identity import EngineMode, engine_mode
 from dockertui.audit.in_effect import unverifiable
 from dockertui.audit.ports import (
     Exposure,
@@ -47,9 +48,13 @@ def _reach(p: Exposure, engine: EngineInfo) -> str:
 
 
 def _bypass(engine: EngineInfo) -> str:
-    """The host firewalls whose rules Docker's published ports go around."""
+    """The host firewalls whose rules Docker's published ports go around:
+    Docker's own iptables rules forward them first. Not so on a rootless
+    engine (its port driver listens on the host like any program) or with
+    "iptables": false (no rules of Docker's at all)."""
     walls = [f.value for f in engine.host.firewalls] if engine.host else []
-    if not walls:
+    iptables = engine.daemon.setting("iptables").value if engine.daemon else True
+    if not walls or engine_mode(engine) is EngineMode.ROOTLESS or iptables is False:
         return ""
     return (
         f" {' and '.join(walls)} {'is' if len(walls) == 1 else 'are'} active on this host, "

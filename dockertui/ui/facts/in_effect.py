@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from dockertui.audit.in_effect import Comparison, Layer, Verdict, root_processes
+from dockertui.audit.identity import root_processes
+from dockertui.audit.in_effect import Comparison, Layer, Verdict
 from dockertui.model import Container
 from dockertui.model.kernel import InEffect, ProcessView
 from dockertui.ui.facts.common import DANGER, MUTED, OK, Facts, lines, value
