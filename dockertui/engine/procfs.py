@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from dockertui.model.proc_text import command_line
+from dockertui.model.proc_text import command_line, socket_inode
 
 _ID = re.compile(r"[0-9a-f]{64}")
 
@@ -68,3 +68,23 @@ def processes_by_container(
         if commands:
             found[cid] = tuple(commands)
     return found
+
+
+def socket_inodes(pid: int, proc: Path = Path("/proc")) -> set[int] | None:
+    """The inodes of the sockets process `pid` holds open (its fd links to
+    `socket:[inode]`); None when its descriptors cannot be read (gone, or
+    another user's process)."""
+    folder = f"{proc}/{pid}/fd/"
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return None
+    inodes: set[int] = set()
+    for name in names:
+        try:
+            inode = socket_inode(os.readlink(folder + name))
+        except OSError:
+            continue  # closed meanwhile
+        if inode is not None:
+            inodes.add(inode)
+    return inodes

@@ -87,9 +87,16 @@ def process_from_status(pid: int, command: str, text: str) -> ProcessView:
     )
 
 
+def arguments(raw: bytes) -> list[str]:
+    """/proc/<pid>/cmdline (NUL-separated) as its arguments; [] when empty
+    (a kernel thread, a zombie)."""
+    trimmed = raw.rstrip(b"\0")
+    return [a.decode(errors="replace") for a in trimmed.split(b"\0")] if trimmed else []
+
+
 def command_line(raw: bytes) -> str:
     """/proc/<pid>/cmdline (NUL-separated) as one line."""
-    return " ".join(a.decode(errors="replace") for a in raw.rstrip(b"\0").split(b"\0"))
+    return " ".join(arguments(raw))
 
 
 def id_map(text: str) -> IdMap:
