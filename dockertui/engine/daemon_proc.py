@@ -4,11 +4,13 @@ its command line (/proc/<pid>/cmdline) and the configuration file it reads
 
 The dockerd is the process holding the listening socket bound at that path:
 /proc/<pid>/net/unix (its network namespace's /proc/net/unix) gives the
-socket's inode, and that dockerd's /proc/<pid>/fd has a link to `socket:[inode]`. Where its descriptors cannot be read (not
-root), a dockerd whose -H names the path is taken, and for the default
-socket the only dockerd that names no other socket. Anything else says why
-the settings are not verifiable here, in one sentence. One pass over /proc,
-blocking: callers on an event loop run it in a thread."""
+socket's inode, and that dockerd's /proc/<pid>/fd has a link to
+`socket:[inode]`. Where its descriptors cannot be read (not root), a dockerd
+whose -H names the path is taken, and for the default socket the only
+dockerd that names no other socket: such settings are marked inferred from
+the command line, not verified. Anything else, malformed /proc files
+included, says why the settings are not verifiable here, in one sentence.
+One pass over /proc, blocking: callers on an event loop run it in a thread."""
 
 from __future__ import annotations
 
@@ -17,14 +19,17 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dockertui.engine.procfs import socket_inodes
 from dockertui.model import EngineInfo
 from dockertui.model.daemon import (
     DEFAULT_CONFIG_FILE,
     DaemonSettings,
+    Identified,
     config_path,
     daemon_settings,
     parse_argv,
 )
+from dockertui.model.proc_text import arguments, status_fields
 
 DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 _LISTENING = 0x10000  # __SO_ACCEPTCON in /proc/net/unix's Flags column
@@ -53,19 +58,23 @@ def parse_proc_net_unix(text: str) -> list[UnixSocket]:
     return found
 
 
-def _bound_at(proc: Path, pid: int, real: str) -> set[str]:
-    """The fd links (`socket:[inode]`) of the listening sockets bound at `real`,
-    as the network namespace of process `pid` lists them (a dockerd may run in
-    a namespace of its own; its socket file is still reachable here)."""
+def _read(file: Path) -> str:
+    """A /proc file's text; bytes that are not UTF-8 (a process may name
+    itself anything) are replaced, never an error."""
+    return file.read_bytes().decode(errors="replace")
+
+
+def _bound_at(proc: Path, pid: int, real: str) -> set[int]:
+    """The inodes of the listening sockets bound at `real`, as the network
+    namespace of process `pid` lists them (a dockerd may run in a namespace
+    of its own; its socket file is still reachable here)."""
     try:
-        sockets = parse_proc_net_unix((proc / str(pid) / "net" / "unix").read_text())
+        sockets = parse_proc_net_unix(_read(proc / str(pid) / "net" / "unix"))
     except OSError:
         return set()
     name = os.path.basename(real)  # resolve only the paths that may be it
     return {
-        f"socket:[{s.inode}]"
-        for s in sockets
-        if s.listening and s.path.endswith(name) and _real(s.path) == real
+        s.inode for s in sockets if s.listening and s.path.endswith(name) and _real(s.path) == real
     }
 
 
@@ -73,12 +82,11 @@ def _real(path: str) -> str:
     return os.path.realpath(path)
 
 
-def _argv(proc: Path, pid: int) -> list[str] | None:
+def _argv(proc: Path, pid: int) -> list[str]:
     try:
-        raw = (proc / str(pid) / "cmdline").read_bytes()
+        return arguments((proc / str(pid) / "cmdline").read_bytes())
     except OSError:
-        return None
-    return [a.decode(errors="replace") for a in raw.rstrip(b"\0").split(b"\0")] if raw else None
+        return []
 
 
 def _dockerds(proc: Path) -> dict[int, list[str]]:
@@ -90,7 +98,7 @@ def _dockerds(proc: Path) -> dict[int, list[str]]:
         return found
     for entry in entries:
         try:
-            comm = (proc / entry / "comm").read_text().strip()
+            comm = _read(proc / entry / "comm").strip()
         except OSError:
             continue
         if comm == "dockerd":
@@ -100,21 +108,11 @@ def _dockerds(proc: Path) -> dict[int, list[str]]:
     return found
 
 
-def _holds(proc: Path, pid: int, links: set[str]) -> bool | None:
-    """True when the process has one of the socket links open; None when its
+def _holds(proc: Path, pid: int, inodes: set[int]) -> bool | None:
+    """True when the process holds one of the sockets open; None when its
     descriptors cannot be read."""
-    fd_dir = proc / str(pid) / "fd"
-    try:
-        fds = os.listdir(fd_dir)
-    except OSError:
-        return None
-    for fd in fds:
-        try:
-            if os.readlink(fd_dir / fd) in links:
-                return True
-        except OSError:
-            continue
-    return False
+    held = socket_inodes(pid, proc)
+    return None if held is None else bool(held & inodes)
 
 
 def _names(argv: list[str], real: str) -> bool:
@@ -123,8 +121,11 @@ def _names(argv: list[str], real: str) -> bool:
     return any(h.startswith("unix://") and _real(h[len("unix://") :]) == real for h in hosts)
 
 
-def find_dockerd(socket_path: str, proc: Path = Path("/proc")) -> tuple[int, list[str]] | str:
-    """(pid, argv) of the dockerd serving `socket_path`, or why none was found."""
+def find_dockerd(
+    socket_path: str, proc: Path = Path("/proc")
+) -> tuple[int, list[str], Identified] | str:
+    """(pid, argv, how it was told) of the dockerd serving `socket_path`, or
+    why none was found."""
     real = _real(socket_path)
     dockerds = _dockerds(proc)
     if not dockerds:
@@ -135,21 +136,21 @@ def find_dockerd(socket_path: str, proc: Path = Path("/proc")) -> tuple[int, lis
     bound = False
     unreadable = False
     for pid in sorted(dockerds):
-        links = _bound_at(proc, pid, real)
-        bound = bound or bool(links)
-        held = _holds(proc, pid, links) if links else False
+        inodes = _bound_at(proc, pid, real)
+        bound = bound or bool(inodes)
+        held = _holds(proc, pid, inodes) if inodes else False
         if held:
-            return pid, dockerds[pid]
+            return pid, dockerds[pid], Identified.SOCKET_HOLDER
         unreadable = unreadable or held is None
     if bound and not unreadable:
         return f"the process serving {socket_path} is not a dockerd (Podman, or a forwarder)"
     named = [pid for pid, argv in dockerds.items() if _names(argv, real)]
     if len(named) == 1:
-        return named[0], dockerds[named[0]]
+        return named[0], dockerds[named[0]], Identified.COMMAND_LINE
     if real in {_real(p) for p in DEFAULT_SOCKETS}:
         plain = [pid for pid, argv in dockerds.items() if not _other_socket(argv)]
         if len(plain) == 1:
-            return plain[0], dockerds[plain[0]]
+            return plain[0], dockerds[plain[0]], Identified.COMMAND_LINE
     if unreadable:
         return f"cannot tell which dockerd serves {socket_path} without reading its descriptors"
     return f"no dockerd on this host serves {socket_path}"
@@ -173,13 +174,11 @@ def read_daemon(socket_path: str, proc: Path = Path("/proc")) -> DaemonSettings 
     found = find_dockerd(socket_path, proc)
     if isinstance(found, str):
         return f"Settings not verifiable here: {found}."
-    pid, argv = found
-    default = _default_config(proc, pid)
-    if default is None:
-        return (
-            "Settings not verifiable here: cannot tell which configuration file this "
-            "rootless dockerd reads (its environment is not readable)."
-        )
+    pid, argv, identified = found
+    try:
+        default = _default_config(proc, pid)
+    except ValueError as err:
+        return f"Settings not verifiable here: {err}."
     path = config_path(argv, default)
     # The file as dockerd sees it (its root, and its working directory for a
     # relative --config-file); where that is closed to us, the path as it is here.
@@ -197,28 +196,39 @@ def read_daemon(socket_path: str, proc: Path = Path("/proc")) -> DaemonSettings 
         break
     else:
         return f"Settings not verifiable here: no permission to read {path}."
-    return daemon_settings(pid, argv, text, default)
+    return daemon_settings(pid, argv, text, default, identified)
 
 
-def _default_config(proc: Path, pid: int) -> str | None:
+_ROOTLESS_UNKNOWN = (
+    "cannot tell which configuration file this rootless dockerd reads (its environment "
+    "is not readable)"
+)
+
+
+def _default_config(proc: Path, pid: int) -> str:
     """The file dockerd reads without --config-file: /etc/docker/daemon.json,
     or for a rootless dockerd (not running as host root)
     $XDG_CONFIG_HOME/docker/daemon.json, ~/.config/docker/daemon.json by
-    default. None when that cannot be told."""
+    default. ValueError, saying why, when that cannot be told."""
     try:
-        status = (proc / str(pid) / "status").read_text()
+        status = _read(proc / str(pid) / "status")
     except OSError:
         return DEFAULT_CONFIG_FILE  # the owner is unknown: the usual rootful case
-    uid = next((line.split()[1] for line in status.splitlines() if line.startswith("Uid:")), "0")
-    if uid == "0":
+    uids = status_fields(status).get("Uid")
+    real = (uids or "").split()[:1]
+    if not real or not real[0].isdecimal():
+        raise ValueError(f"/proc/{pid}/status has no readable Uid line (a truncated file)")
+    if real[0] == "0":
         return DEFAULT_CONFIG_FILE
     try:
         raw = (proc / str(pid) / "environ").read_bytes()
     except OSError:
-        return None
+        raise ValueError(_ROOTLESS_UNKNOWN) from None
     env = dict(e.decode(errors="replace").partition("=")[::2] for e in raw.split(b"\0") if e)
     home = env.get("XDG_CONFIG_HOME") or (env["HOME"] + "/.config" if env.get("HOME") else "")
-    return f"{home}/docker/daemon.json" if home else None
+    if not home:
+        raise ValueError(_ROOTLESS_UNKNOWN)
+    return f"{home}/docker/daemon.json"
 
 
 async def read_settings(socket_path: str | None) -> DaemonSettings | str:

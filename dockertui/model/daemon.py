@@ -14,6 +14,14 @@ from enum import Enum
 from typing import Any
 
 DEFAULT_CONFIG_FILE = "/etc/docker/daemon.json"
+#: A rootless dockerd's, without --config-file: $XDG_CONFIG_HOME/docker/daemon.json.
+ROOTLESS_CONFIG_FILE = "~/.config/docker/daemon.json"
+
+
+def default_config_file(rootless: bool) -> str:
+    """The file a dockerd reads without --config-file, as a person names it."""
+    return ROOTLESS_CONFIG_FILE if rootless else DEFAULT_CONFIG_FILE
+
 
 #: A setting's value: a flag, a word, or a list (hosts, registries, plugins).
 Value = bool | str | tuple[str, ...]
@@ -56,6 +64,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("hosts", ("-H", "--host"), Kind.LIST, ()),
     Spec("tls", ("--tls",), Kind.BOOL, False),
     Spec("tlsverify", ("--tlsverify",), Kind.BOOL, False),
+    Spec("tlscacert", ("--tlscacert",), Kind.TEXT, "~/.docker/ca.pem"),
+    Spec("tlscert", ("--tlscert",), Kind.TEXT, "~/.docker/cert.pem"),
+    Spec("tlskey", ("--tlskey",), Kind.TEXT, "~/.docker/key.pem"),
     Spec("authorization-plugins", ("--authorization-plugin",), Kind.LIST, ()),
     Spec("insecure-registries", ("--insecure-registry",), Kind.LIST, ()),
     Spec("log-driver", ("--log-driver",), Kind.TEXT, "json-file"),
@@ -228,15 +239,29 @@ def _file_value(spec: Spec, raw: object) -> Value | None:
     return None
 
 
+class Identified(Enum):
+    """How the dockerd serving the socket was told from the others."""
+
+    SOCKET_HOLDER = "socket holder"  # it holds the listening socket: verified
+    COMMAND_LINE = "inferred from the command line"  # its descriptors were closed to us
+
+
 @dataclass(frozen=True)
 class DaemonSettings:
     """The settings of one running dockerd, read from its command line and
-    its configuration file."""
+    its configuration file; `identified` says whether that dockerd is known
+    to serve the socket or was inferred from its command line."""
 
     pid: int
     argv: tuple[str, ...]
     flags: Flags
     config: ConfigFile
+    identified: Identified = Identified.SOCKET_HOLDER
+
+    @property
+    def verified(self) -> bool:
+        """The settings are those of the dockerd holding the socket."""
+        return self.identified is Identified.SOCKET_HOLDER
 
     @property
     def conflicts(self) -> tuple[str, ...]:
@@ -285,10 +310,14 @@ def config_path(argv: list[str], default: str = DEFAULT_CONFIG_FILE) -> str:
 
 
 def daemon_settings(
-    pid: int, argv: list[str], config_text: str | None, default: str = DEFAULT_CONFIG_FILE
+    pid: int,
+    argv: list[str],
+    config_text: str | None,
+    default: str = DEFAULT_CONFIG_FILE,
+    identified: Identified = Identified.SOCKET_HOLDER,
 ) -> DaemonSettings:
     """Settings from a dockerd's argv and the text of the file
     `config_path(argv, default)` names (None: that file does not exist)."""
     flags = parse_argv(argv)
     path = flags.config_file or default
-    return DaemonSettings(pid, tuple(argv), flags, parse_config(path, config_text))
+    return DaemonSettings(pid, tuple(argv), flags, parse_config(path, config_text), identified)

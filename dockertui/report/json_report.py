@@ -30,12 +30,19 @@ def container_dict(report: ContainerReport, engine: EngineInfo) -> dict[str, Any
     }
 
 
+_INFERRED = (
+    "dockerd's descriptors are not readable here: the dockerd was inferred from its command "
+    "line (the one naming this socket, or the only one naming no other), not verified to hold it"
+)
+
+
 def settings_dict(engine: EngineInfo) -> dict[str, Any]:
     """dockerd's settings, each with its value and source (docs/json.md)."""
     daemon = engine.daemon
     return {
-        "verified": daemon is not None,
-        "reason": engine.daemon_unread,
+        "verified": daemon is not None and daemon.verified,
+        "how": daemon.identified.value if daemon else None,
+        "reason": engine.daemon_unread or (_INFERRED if daemon and not daemon.verified else ""),
         "dockerd_pid": daemon.pid if daemon else None,
         "config_file": daemon.config.path if daemon else None,
         "config_file_exists": daemon.config.text is not None if daemon else None,

@@ -29,9 +29,9 @@ def _source(setting: Setting) -> Text:
     text = value(show(setting.value), "bold" if setting.source is not Source.DEFAULT else "")
     text.append("  ")
     if setting.source is Source.COMMAND_LINE:
-        text.append(f"command line: {setting.origin}", style=_SOURCE_STYLE[setting.source])
+        text.append(value(f"command line: {setting.origin}", _SOURCE_STYLE[setting.source]))
     elif setting.source is Source.FILE:
-        text.append(setting.origin, style=_SOURCE_STYLE[setting.source])
+        text.append(value(setting.origin, _SOURCE_STYLE[setting.source]))
     else:
         text.append(setting.source.value, style=_SOURCE_STYLE[setting.source])
     return text
@@ -45,6 +45,12 @@ def _origin_line(engine: EngineInfo) -> Text:
     line = Text(f"dockerd pid {daemon.pid}: its command line and ", style=MUTED)
     line.append(value(config.path))
     line.append(" (not present)" if config.text is None else "", style=MUTED)
+    if not daemon.verified:
+        line.append(
+            f" ({daemon.identified.value}: its descriptors are not readable here, so that "
+            "this dockerd serves the socket is not verified)",
+            style=WARN,
+        )
     return line
 
 

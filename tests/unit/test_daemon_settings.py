@@ -15,7 +15,8 @@ from dockertui.audit import audit_engine
 from dockertui.audit.daemon_change import daemon_change
 from dockertui.engine.daemon_proc import find_dockerd, parse_proc_net_unix, read_daemon
 from dockertui.model import ClientFacts, EngineInfo
-from dockertui.model.daemon import Source, daemon_settings, parse_argv
+from dockertui.model.daemon import Identified, Source, daemon_settings, parse_argv
+from dockertui.report.json_report import settings_dict
 
 DAEMON = Path(__file__).resolve().parent.parent / "fixtures" / "daemon"
 MAIN_ARGV = (DAEMON / "main_cmdline").read_bytes().rstrip(b"\0").decode().split("\0")
@@ -284,10 +285,14 @@ def test_the_dockerd_holding_the_socket_is_found(tmp_path: Path) -> None:
     sock = str(tmp_path / "d.sock")
     _process(tmp_path, 10, "dockerd", ["dockerd", "-H", "unix:///other.sock"], {5: "/other.sock"})
     _process(tmp_path, 20, "dockerd", ["dockerd", "--icc=false"], {6: sock})
-    assert find_dockerd(sock, tmp_path) == (20, ["dockerd", "--icc=false"])
+    assert find_dockerd(sock, tmp_path) == (
+        20, ["dockerd", "--icc=false"], Identified.SOCKET_HOLDER
+    )  # fmt: skip
     settings = read_daemon(sock, tmp_path)
     assert not isinstance(settings, str)
     assert settings.setting("icc").source is Source.COMMAND_LINE
+    assert settings.verified
+    assert settings_dict(EngineInfo(daemon=settings))["how"] == "socket holder"
 
 
 def test_a_socket_held_by_another_program_is_not_verifiable(tmp_path: Path) -> None:
@@ -318,7 +323,55 @@ def test_without_its_descriptors_a_dockerd_naming_the_socket_is_taken(tmp_path: 
         link.unlink()
     (tmp_path / "40" / "fd").rmdir()
     (tmp_path / "40" / "fd").write_text("")  # listdir fails, as for another user's process
-    assert find_dockerd(sock, tmp_path) == (40, ["dockerd", "-H", f"unix://{sock}"])
+    assert find_dockerd(sock, tmp_path) == (
+        40, ["dockerd", "-H", f"unix://{sock}"], Identified.COMMAND_LINE
+    )  # fmt: skip
+    # guessed, so not "verified": the JSON says how the dockerd was told
+    settings = read_daemon(sock, tmp_path)
+    assert not isinstance(settings, str) and not settings.verified
+    shown = settings_dict(EngineInfo(daemon=settings))
+    assert shown["verified"] is False
+    assert shown["how"] == "inferred from the command line"
+    assert shown["dockerd_pid"] == 40
+    assert "not verified to hold it" in shown["reason"]
+
+
+def test_the_only_plain_dockerd_for_the_default_socket_is_inferred(tmp_path: Path) -> None:
+    _process(tmp_path, 41, "dockerd", ["dockerd", "-H", "fd://"], {})
+    (tmp_path / "41" / "fd").rmdir()
+    (tmp_path / "41" / "fd").write_text("")
+    found = find_dockerd("/var/run/docker.sock", tmp_path)
+    assert found == (41, ["dockerd", "-H", "fd://"], Identified.COMMAND_LINE)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        "Name:\tdockerd\nUid:\n",  # the line, no values
+        "Name:\tdockerd\nUid:\tx\ty\n",  # not numbers
+        "Name:\tdockerd\nState:\tS (sleep",  # truncated before its Uid line
+    ],
+)
+def test_a_malformed_status_is_not_verifiable_never_a_traceback(
+    tmp_path: Path, status: str
+) -> None:
+    sock = str(tmp_path / "d.sock")
+    _process(tmp_path, 61, "dockerd", ["dockerd"], {9: sock})
+    (tmp_path / "61" / "status").write_text(status)
+    found = read_daemon(sock, tmp_path)
+    assert found == (
+        "Settings not verifiable here: /proc/61/status has no readable Uid line (a truncated file)."
+    )
+
+
+def test_proc_files_that_are_not_utf8_are_read_not_raised(tmp_path: Path) -> None:
+    sock = str(tmp_path / "d.sock")
+    _process(tmp_path, 62, "dockerd", ["dockerd", "--icc=false"], {9: sock})
+    _process(tmp_path, 63, "x", ["x"], {})
+    (tmp_path / "63" / "comm").write_bytes(b"\xff\xfe\n")  # a process may name itself so
+    (tmp_path / "62" / "status").write_bytes(b"Name:\t\xff\nUid:\t0\t0\t0\t0\n")
+    found = read_daemon(sock, tmp_path)
+    assert not isinstance(found, str) and found.pid == 62
 
 
 def test_a_config_file_it_cannot_read_is_not_verifiable(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from dockertui.audit import audit_engine
 from dockertui.model import ClientFacts, EngineInfo
-from dockertui.model.daemon import daemon_settings
+from dockertui.model.daemon import Identified, daemon_settings
 from dockertui.ui.engine_screen import engine_report
 
 
@@ -44,3 +44,27 @@ def test_settings_not_read_say_why_and_show_what_the_api_shows() -> None:
     assert "Settings not verifiable here: the engine is reached over tcp" in text
     assert "icc                    on  engine API" in text
     assert "---" not in text  # no diff without the settings
+
+
+def test_origins_from_the_command_line_and_the_file_path_are_escaped() -> None:
+    """dockerd's arguments (and the --config-file path among them) are shown as
+    text: a control character as \\xNN, Rich markup literal."""
+    argv = [
+        "dockerd",
+        "--log-driver",
+        "sys[bold]log\x1b[31m",
+        "--config-file",
+        "/etc/[red]d\x07.json",
+    ]
+    engine = EngineInfo(daemon=daemon_settings(9, argv, '{"debug": true}'))
+    text = _plain(engine)
+    assert "command line: --log-driver sys[bold]log\\x1b[31m" in text
+    assert "debug                  on  /etc/[red]d\\x07.json" in text
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_settings_of_an_inferred_dockerd_say_so() -> None:
+    settings = daemon_settings(9, ["dockerd"], None, identified=Identified.COMMAND_LINE)
+    text = _plain(EngineInfo(daemon=settings))
+    assert "(inferred from the command line: its descriptors are not readable here" in text
+    assert "inferred" not in _plain(EngineInfo(daemon=daemon_settings(9, ["dockerd"], None)))
