@@ -315,3 +315,48 @@ async def test_a_failing_callback_in_the_coalesced_flush_is_raised(
     with pytest.raises(KeyError, match="a bug in a check"):
         await asyncio.wait_for(task, LIVE)
     assert not [u for u in seen if isinstance(u, Disconnected)]
+
+
+async def test_the_kernels_view_follows_what_no_event_announces(
+    containers: harness.Containers, docker_api: docker.APIClient
+) -> None:
+    """A service that drops to nobody after a setup, and a root process left
+    behind by a detached exec: no event says either, the periodic /proc
+    pass does, with no request to the engine."""
+    from dockertui.audit.identity import user_in_effect
+
+    watcher = Watcher(resolve_endpoint(host=harness.BASE_URL), kernel_refresh=0.5)
+    watched = Watched(watcher, FleetState(client=watcher.client))
+    task = asyncio.create_task(watcher.run(watched.emit))
+    try:
+        await until(lambda: any(isinstance(u, Connected) for u in watched.updates), CONNECT,
+                    lambda: watched.updates[-3:])  # fmt: skip
+        slow = await asyncio.to_thread(
+            containers.create, "slow-drop", image=harness.TOOLS_IMAGE,
+            command=["sh", "-c", 'sleep 2; exec su -s /bin/sh nobody -c "exec sleep 100000"'],
+        )  # fmt: skip
+        mine = await asyncio.to_thread(containers.create, "exec-left", user="1000")
+
+        def uid(cid: str) -> int | None:
+            report = watched.state.reports.get(cid)
+            seen = user_in_effect(report.container) if report else None
+            return seen.uid if seen else None
+
+        await until(lambda: uid(slow) == 0 and uid(mine) == 1000, LIVE, lambda: "started")
+        exec_id = docker_api.exec_create(mine, ["sleep", "1000"], user="0")["Id"]
+        await asyncio.to_thread(docker_api.exec_start, exec_id, detach=True)
+        requests = watcher.counts.inspected[slow]
+
+        def root_in(cid: str) -> bool:
+            report = watched.state.reports.get(cid)
+            seen = user_in_effect(report.container) if report else None
+            return bool(seen and seen.root)
+
+        await until(lambda: uid(slow) == 65534 and root_in(mine), LIVE,
+                    lambda: (uid(slow), root_in(mine)))  # fmt: skip
+        # The drop came from /proc alone: the slow one was not inspected again.
+        assert watcher.counts.inspected[slow] == requests
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
