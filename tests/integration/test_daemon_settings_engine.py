@@ -60,6 +60,7 @@ def test_icc_off_on_the_command_line_is_reported_with_its_source(icc_off: Privat
     document = _scan(icc_off.base_url)
     settings = document["engine"]["settings"]
     assert settings["verified"] is True, settings["reason"]
+    assert settings["how"] == "socket holder"  # root reads its descriptors: not a guess
     assert settings["dockerd_pid"] == icc_off.pid
     assert settings["values"]["icc"] == {
         "value": False,
@@ -94,12 +95,9 @@ def test_live_restore_in_its_config_file_is_reported_with_that_file(
     assert icc["fix"]["diff"] == (
         f"--- {config}\n"
         f"+++ {config}\n"
-        "@@ -1 +1,4 @@\n"
+        "@@ -1 +1 @@\n"
         '-{"live-restore": true}\n'
-        "+{\n"
-        '+  "live-restore": true,\n'
-        '+  "icc": false\n'
-        "+}\n"
+        '+{"live-restore": true, "icc": false}\n'
     )
 
 

@@ -6,6 +6,7 @@ setting comes from."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -151,27 +152,87 @@ def test_the_change_is_merged_into_the_users_file() -> None:
     change = daemon_change(settings, "icc", False)
     assert change.where is Source.FILE
     assert change.command == f'{CONFIG}: "icc": false, then restart dockerd'
+    # only the last key's line gains its comma: the other lines stay as written
     assert change.diff == (
         "--- /etc/docker/daemon.json\n"
         "+++ /etc/docker/daemon.json\n"
-        "@@ -1,6 +1,12 @@\n"
-        " {\n"
-        '-    "log-driver": "journald",\n'
-        '-    "log-opts": {"tag": "{{.Name}}"},\n'
-        '-    "insecure-registries": ["registry.lan:5000", "localhost:5000"],\n'
+        "@@ -2,5 +2,6 @@\n"
+        '     "log-driver": "journald",\n'
+        '     "log-opts": {"tag": "{{.Name}}"},\n'
+        '     "insecure-registries": ["registry.lan:5000", "localhost:5000"],\n'
         '-    "live-restore": true\n'
-        '+  "log-driver": "journald",\n'
-        '+  "log-opts": {\n'
-        '+    "tag": "{{.Name}}"\n'
-        "+  },\n"
-        '+  "insecure-registries": [\n'
-        '+    "registry.lan:5000",\n'
-        '+    "localhost:5000"\n'
-        "+  ],\n"
-        '+  "live-restore": true,\n'
-        '+  "icc": false\n'
+        '+    "live-restore": true,\n'
+        '+    "icc": false\n'
         " }\n"
     )
+
+
+def _changed_lines(diff: str) -> list[str]:
+    return [
+        line for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]  # fmt: skip
+
+
+def test_a_four_space_file_keeps_its_indentation_and_its_other_lines() -> None:
+    text = (
+        "{\n"
+        '    "log-driver": "journald",\n'
+        '    "insecure-registries": [\n'
+        '        "registry.lan:5000",\n'
+        '        "r2.lan:5000"\n'
+        "    ],\n"
+        '    "icc": true,\n'
+        '    "debug": true\n'
+        "}\n"
+    )
+    settings = daemon_settings(1, ["dockerd"], text)
+    assert _changed_lines(daemon_change(settings, "icc", False).diff) == [
+        '-    "icc": true,',
+        '+    "icc": false,',
+    ]
+    assert _changed_lines(daemon_change(settings, "live-restore", True).diff) == [
+        '-    "debug": true',
+        '+    "debug": true,',
+        '+    "live-restore": true',
+    ]
+    # a list the fix shortens is one changed value; the lines around it stay
+    kept = daemon_change(settings, "insecure-registries", ("r2.lan:5000",)).diff
+    assert _changed_lines(kept) == [
+        '-    "insecure-registries": [',
+        '-        "registry.lan:5000",',
+        '-        "r2.lan:5000"',
+        "-    ],",
+        '+    "insecure-registries": ["r2.lan:5000"],',
+    ]
+
+
+def test_a_tab_indented_file_keeps_its_tabs() -> None:
+    settings = daemon_settings(1, ["dockerd"], '{\n\t"debug": true\n}\n')
+    assert _changed_lines(daemon_change(settings, "icc", False).diff) == [
+        '-\t"debug": true',
+        '+\t"debug": true,',
+        '+\t"icc": false',
+    ]
+    # an empty object has no key to follow: the file is written out, with its own tabs
+    settings = daemon_settings(1, ["dockerd"], "{\n\t}\n")
+    assert _changed_lines(daemon_change(settings, "icc", False).diff) == [
+        "-\t}",
+        '+\t"icc": false',
+        "+}",
+    ]
+
+
+def test_non_ascii_text_in_the_file_is_kept_as_written() -> None:
+    text = '{\n  "labels": ["équipe=réseau", "名前=東京"],\n  "log-driver": "journald"\n}\n'
+    diff = daemon_change(daemon_settings(1, ["dockerd"], text), "icc", False).diff
+    assert _changed_lines(diff) == [
+        '-  "log-driver": "journald"',
+        '+  "log-driver": "journald",',
+        '+  "icc": false',
+    ]
+    assert '   "labels": ["équipe=réseau", "名前=東京"],\n' in diff  # context, unescaped
+    assert "\\u" not in diff
 
 
 def test_a_missing_file_is_created_by_the_change() -> None:
@@ -206,6 +267,55 @@ def test_a_setting_on_the_command_line_is_changed_there() -> None:
         == "+/usr/bin/dockerd -H fd:// --icc=true --containerd=/run/c.sock"
     )
     assert debug.command.endswith(": remove -D, then restart dockerd")
+
+
+def test_a_setting_in_both_places_is_also_removed_from_the_file() -> None:
+    """dockerd refuses to start with a key both on its command line and in its
+    file: the change edits the flag and takes the key out of the file."""
+    argv = ["dockerd", "--icc=true", "--containerd=/run/c.sock"]
+    text = '{\n    "icc": true,\n    "log-driver": "journald"\n}\n'
+    settings = daemon_settings(5, argv, text)
+    assert settings.conflicts == ("icc",)
+    change = daemon_change(settings, "icc", False)
+    assert change.diff == (
+        "--- dockerd command line (pid 5)\n"
+        "+++ dockerd command line (pid 5)\n"
+        "@@ -1 +1 @@\n"
+        "-dockerd --icc=true --containerd=/run/c.sock\n"
+        "+dockerd --icc=false --containerd=/run/c.sock\n"
+        f"--- {CONFIG}\n"
+        f"+++ {CONFIG}\n"
+        "@@ -1,4 +1,3 @@\n"
+        " {\n"
+        '-    "icc": true,\n'
+        '     "log-driver": "journald"\n'
+        " }\n"
+    )
+    assert change.command.endswith(
+        f': --icc=false in place of --icc=true; {CONFIG}: remove "icc", then restart dockerd'
+    )
+    assert f"the change also removes it from {CONFIG}" in change.caution
+    # the finding says it, in its command
+    found = audit_engine(EngineInfo(icc=True, daemon=settings), ClientFacts())
+    icc = next(f for f in found if f.check == "icc-enabled")
+    assert icc.fix.diff == change.diff
+    assert f"the change also removes it from {CONFIG}" in icc.fix.command
+    # the command line already gives the value: only the file's key goes, not "just restart"
+    same = daemon_change(settings, "icc", True)
+    assert not same.already and same.was == ""
+    assert _changed_lines(same.diff) == ['-    "icc": true,']
+    assert same.command == f'{CONFIG}: remove "icc", then restart dockerd'
+
+
+def test_a_change_elsewhere_says_a_conflicting_key_still_stops_dockerd() -> None:
+    settings = daemon_settings(1, ["dockerd", "-H", "fd://"], '{"hosts": ["fd://"]}')
+    change = daemon_change(settings, "live-restore", True)
+    assert "dockerd will not start until hosts is set in one place only" in change.caution
+    # "only a restart is missing" is not true either while the conflict stands
+    argv = ["dockerd", "-H", "fd://", "--icc=false"]
+    pending = daemon_change(daemon_settings(1, argv, '{"hosts": ["fd://"]}'), "icc", False)
+    assert pending.already
+    assert "dockerd will not start until hosts is set in one place only" in pending.caution
 
 
 # --- the engine checks -------------------------------------------------------
@@ -414,3 +524,49 @@ def test_userns_remap_set_but_not_in_effect_is_pending_a_restart() -> None:
     )
     assert diff == ""  # the setting already has the value the fix asks for
     assert command == 'restart dockerd: its settings already give "userns-remap": "default"'
+
+
+# --- tlsverify needs its certificates; a rootless engine's file ------------------------
+
+_PLAIN_TCP = "API is accessible on http://0.0.0.0:2375 without encryption."
+
+
+def _added_document(diff: str) -> dict[str, object]:
+    """The file a diff against /dev/null creates."""
+    lines = diff.splitlines()
+    assert lines[0] == "--- /dev/null", diff
+    return json.loads("\n".join(line[1:] for line in lines[3:]))
+
+
+def test_tlsverify_comes_with_its_certificate_files_as_placeholders() -> None:
+    argv = ["dockerd", "-H", "tcp://0.0.0.0:2375", "--tlscert=/srv/own-cert.pem"]
+    engine = EngineInfo(warnings=(_PLAIN_TCP,), daemon=daemon_settings(1, argv, None))
+    hit = next(f for f in audit_engine(engine, ClientFacts()) if f.check == "tcp-without-tls")
+    # valid JSON, and dockerd can start with it once the files exist: the CA and the key
+    # are added as placeholders; the certificate the command line names is not repeated
+    assert _added_document(hit.fix.diff) == {
+        "tlsverify": True,
+        "tlscacert": "/etc/docker/certs/ca.pem",
+        "tlskey": "/etc/docker/certs/server-key.pem",
+    }
+    assert "tlscacert, tlskey are placeholders: put the files there" in hit.fix.command
+
+
+def test_tlsverify_without_settings_names_the_certificate_files() -> None:
+    engine = EngineInfo(warnings=(_PLAIN_TCP,))
+    hit = next(f for f in audit_engine(engine, ClientFacts()) if f.check == "tcp-without-tls")
+    assert hit.fix.command.startswith(
+        f'{CONFIG}: "tlsverify": true, "tlscacert": "/etc/docker/certs/ca.pem", '
+        '"tlscert": "/etc/docker/certs/server-cert.pem", '
+        '"tlskey": "/etc/docker/certs/server-key.pem", then restart dockerd'
+    )
+    assert "placeholder paths, the files must exist" in hit.fix.command
+    assert hit.fix.diff == ""
+
+
+def test_a_rootless_engine_unread_names_its_own_file() -> None:
+    rootless = EngineInfo(
+        icc=True, security_options=("name=seccomp,profile=default", "name=rootless")
+    )
+    _, command, _ = _findings(rootless)["icc-enabled"]
+    assert command == '~/.config/docker/daemon.json: "icc": false, then restart dockerd'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import TypedDict
 
 from dockertui.audit.advisories import CHECKED, active, affecting
@@ -12,14 +13,21 @@ from dockertui.audit.identity import EngineMode, engine_mode
 from dockertui.audit.registry import NOT_APPLICABLE, PASS, Hit, Outcome, engine_check, fail
 from dockertui.audit.severity import Severity
 from dockertui.model import ClientFacts, EngineInfo
-from dockertui.model.daemon import Value, show
+from dockertui.model.daemon import Value, default_config_file, show
 
-DAEMON_JSON = "/etc/docker/daemon.json"
 STOPPED_SPRAWL = 20
 
+#: What tlsverify needs beside it: dockerd does not start without the CA,
+#: its certificate and its key. Placeholders, named as such in the finding.
+TLS_FILES: dict[str, Value] = {
+    "tlscacert": "/etc/docker/certs/ca.pem",
+    "tlscert": "/etc/docker/certs/server-cert.pem",
+    "tlskey": "/etc/docker/certs/server-key.pem",
+}
 
-def _daemon(setting: str) -> str:
-    return f"{DAEMON_JSON}: {setting}, then restart dockerd"
+
+def _daemon(setting: str, rootless: bool = False) -> str:
+    return f"{default_config_file(rootless)}: {setting}, then restart dockerd"
 
 
 class _DaemonFix(TypedDict):
@@ -27,21 +35,41 @@ class _DaemonFix(TypedDict):
     diff: str
 
 
-def _change_command(key: str, value: Value | None) -> str:
+def _change_command(
+    key: str, value: Value | None, rootless: bool = False, also: Mapping[str, Value] = {}
+) -> str:
     """The command of `_change` where dockerd's settings were not read (and
     what docs/checks.md shows for it: None for a value the check computes)."""
-    return _daemon(fragment(key, value) if value is not None else f'"{key}": <value>')
+    setting = fragment(key, value) if value is not None else f'"{key}": <value>'
+    command = _daemon(", ".join([setting, *(fragment(k, v) for k, v in also.items())]), rootless)
+    if also:
+        command += f" ({', '.join(also)}: placeholder paths, the files must exist)"
+    return command
 
 
-def _change(engine: EngineInfo, key: str, value: Value) -> _DaemonFix:
-    """A daemon fix's command, and its exact diff when dockerd's settings were read."""
+def _change(
+    engine: EngineInfo, key: str, value: Value, placeholders: Mapping[str, Value] = {}
+) -> _DaemonFix:
+    """A daemon fix's command, and its exact diff when dockerd's settings were
+    read; `placeholders` as daemon_change takes them."""
     if engine.daemon is None:
-        return {"command": _change_command(key, value), "diff": ""}
-    change = daemon_change(engine.daemon, key, value)
-    command = (
-        change.command if change.diff or change.already else f"{change.command} ({change.note})"
-    )
-    return {"command": command, "diff": change.diff}
+        rootless = engine_mode(engine) is EngineMode.ROOTLESS
+        return {"command": _change_command(key, value, rootless, placeholders), "diff": ""}
+    change = daemon_change(engine.daemon, key, value, placeholders)
+    said = change.caution if change.diff or change.already else change.note
+    return {
+        "command": f"{change.command} ({said})" if said else change.command,
+        "diff": change.diff,
+    }
+
+
+def _tls(engine: EngineInfo) -> _DaemonFix:
+    """tlsverify, with the certificate files it needs (placeholders)."""
+    return _change(engine, "tlsverify", True, TLS_FILES)
+
+
+def _tls_command() -> str:
+    return _change_command("tlsverify", True, also=TLS_FILES)
 
 
 def _source(engine: EngineInfo, key: str, in_effect: Value | None = None) -> str:
@@ -261,7 +289,7 @@ def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
             hits.append(
                 Hit(
                     f"The daemon warns: {warning}{_source(engine, 'tlsverify')}",
-                    **_change(engine, "tlsverify", True),
+                    **_tls(engine),
                 )
             )
     return hits
