@@ -84,7 +84,12 @@ PROGRESS_FROM = 50
     show_default=True,
     help="Seconds the engine has to answer the first request.",
 )
-@click.option("--no-processes", is_flag=True, help="Skip reading process lists (the sshd check).")
+@click.option(
+    "--no-processes",
+    is_flag=True,
+    help="Skip reading processes: no process lists (the sshd check judges the configured "
+    "command) and no facts from the kernel (every container is judged from its configuration).",
+)
 @click.option(
     "--advisories",
     "advisories_file",

@@ -159,6 +159,10 @@ async def completed(
     """`c` with its processes (from the /proc pass `read`, else GET /top
     under `gate`) and what the kernel enforces for it. Its secrets are masked
     in every command line here, once, before anything can show them."""
+    if c.state in LIVE and read.facts and c.id not in read.facts:
+        # Started after the pass that read the others (which proves this
+        # host shows the engine's processes): read it on its own.
+        read = await read_local(client, [c.id])
     commands: tuple[str, ...] | None = None
     if c.state in LIVE:
         commands = read.commands.get(c.id)

@@ -106,15 +106,24 @@ def in_effect_dict(c: Container, engine: EngineInfo) -> dict[str, Any]:
     """The `in_effect` object of one container (docs/in-effect.md)."""
     k = c.kernel
     if not isinstance(k, InEffect):
-        return {"verifiable": False, "reason": k.value, "differs": False, "layers": [], **_UNREAD}
+        return {
+            "verifiable": False,
+            "reason": k.value,
+            "reason_code": k.name.lower(),
+            "differs": False,
+            "layers": [],
+            **_UNREAD,
+        }
     layers = compare(c, engine)
     return {
         "verifiable": True,
         "reason": "",
+        "reason_code": "",
         "differs": any(x.differs for x in layers),  # audit/in_effect.differs, once
         "layers": [
             {
                 "layer": x.layer.value,
+                "code": x.layer.name.lower(),
                 "configured": x.configured,
                 "in_effect": x.in_effect,
                 "verdict": x.verdict.value,
