@@ -281,7 +281,8 @@ CLEAN = [
     Clean("no-new-privileges", "hardened", "pass"),
     Clean("root-user", "hardened", "pass"),
     Clean("root-user", "user-named", "pass"),
-    Clean("kernel-differs", "proc/bind-only-nnp", "pass"),
+    # Agreement is not a pass: it earns no points a stopped copy could not.
+    Clean("kernel-differs", "proc/bind-only-nnp", "n/a"),
     Clean("kernel-differs", "plain", "n/a"),  # its /proc was not read
     Clean("host-network-listening", "host-network", "n/a"),  # its /proc was not read
     Clean("host-network-listening", "proc/bind-only-nnp", "n/a"),  # its own network
@@ -289,7 +290,7 @@ CLEAN = [
     Clean(
         "host-network-listening",
         "proc/drops-to-nobody",
-        "pass",
+        "n/a",
         edits={"HostConfig.NetworkMode": "host"},
     ),
     Clean("host-network", "plain", "pass"),

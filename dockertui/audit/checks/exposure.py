@@ -157,7 +157,7 @@ def host_network_listening(c: Container, engine: EngineInfo) -> Outcome:
                 f"{s.protocol.value}",
             )
         )
-    return hits
+    return hits or NOT_APPLICABLE  # no points for quiet sockets: it scores as stopped
 
 
 @container_check(
