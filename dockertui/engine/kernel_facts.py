@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockertui.engine.procfs import command_of, members
+from dockertui.engine.procfs import command_of, members, socket_inodes
 from dockertui.engine.sock_diag import listening
 from dockertui.model.kernel import (
     NAMESPACE_KINDS,
@@ -35,7 +35,6 @@ from dockertui.model.proc_text import (
     listeners,
     mac_label,
     process_from_status,
-    socket_inode,
     ufw_enabled,
 )
 
@@ -145,20 +144,7 @@ def _held_sockets(pids: Iterable[int], proc: Path) -> set[int]:
     look into raises PermissionError: its sockets would be unknown, not none."""
     inodes: set[int] = set()
     for pid in pids:
-        folder = f"{proc}/{pid}/fd/"
-        try:
-            names = os.listdir(folder)
-        except PermissionError:
-            raise
-        except OSError:
-            continue  # exited meanwhile
-        for name in names:
-            try:
-                inode = socket_inode(os.readlink(folder + name))
-            except OSError:
-                continue
-            if inode is not None:
-                inodes.add(inode)
+        inodes |= socket_inodes(pid, proc, strict=True) or set()
     return inodes
 
 

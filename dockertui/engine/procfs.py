@@ -70,13 +70,18 @@ def processes_by_container(
     return found
 
 
-def socket_inodes(pid: int, proc: Path = Path("/proc")) -> set[int] | None:
+def socket_inodes(pid: int, proc: Path = Path("/proc"), *, strict: bool = False) -> set[int] | None:
     """The inodes of the sockets process `pid` holds open (its fd links to
     `socket:[inode]`); None when its descriptors cannot be read (gone, or
-    another user's process)."""
+    another user's process; `strict`: another user's raises PermissionError,
+    for a caller to whom "unknown" and "none" differ)."""
     folder = f"{proc}/{pid}/fd/"
     try:
         names = os.listdir(folder)
+    except PermissionError:
+        if strict:
+            raise
+        return None
     except OSError:
         return None
     inodes: set[int] = set()
