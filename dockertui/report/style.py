@@ -1,4 +1,5 @@
-"""Severity and grade styles shared by the report and the console."""
+"""Severity and grade styles, and the look of a daemon fix's diff, shared by
+the report and the console."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from rich.text import Text
 
 from dockertui.audit import Severity
 from dockertui.audit.severity import WORST_FIRST
+from dockertui.text import printable
 
 STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -35,3 +37,17 @@ def counts_text(counts: dict[Severity, int], *, with_info: bool = True) -> Text:
             text.append(" · ")
         text.append(f"{n} {severity.value}", style=STYLE[severity])
     return text or Text("no findings", style="green")
+
+
+_DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+
+
+def diff_text(diff: str) -> Text:
+    """A unified diff (a daemon fix's exact change), indented, each line
+    coloured by its kind; its text comes from the daemon's files: printable."""
+    out = Text()
+    for n, line in enumerate(diff.splitlines()):
+        style = next((s for mark, s in _DIFF_STYLES if line.startswith(mark)), "")
+        out.append("\n" if n else "")
+        out.append("    " + printable(line), style=style)
+    return out

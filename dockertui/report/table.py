@@ -32,6 +32,7 @@ from dockertui.report.style import (
     GRADE_STYLE,
     STYLE,
     counts_text,
+    diff_text,
     severity_label,
 )
 from dockertui.text import printable
@@ -192,6 +193,8 @@ def _finding(f: Finding, verbose: bool) -> Table:
     lines.append(Text.assemble(("fix: ", "green"), f.fix.summary))
     if f.fix.command:
         lines.append(Padding(Text(printable(f.fix.command), style="green"), (0, 0, 0, 5)))
+    if f.fix.diff:  # a daemon fix's exact change to its real settings
+        lines.append(diff_text(f.fix.diff))
     row = Table.grid(padding=(0, 1))
     row.add_column(width=10, no_wrap=True)
     row.add_column(ratio=1)

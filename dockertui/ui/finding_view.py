@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dockertui.audit import Finding, FixKind, Severity
-from dockertui.report.style import severity_label
+from dockertui.report.style import diff_text, severity_label
 from dockertui.text import printable
 
 #: What the fix command line is, per fix kind.
@@ -52,20 +52,6 @@ def fix_lines(f: Finding) -> list[Text]:
 
 
 #: Styles of a unified diff's lines, by their first character(s).
-_DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
-
-
-def diff_text(diff: str) -> Text:
-    """A unified diff (a daemon fix's exact change), indented, each line
-    coloured by its kind; its text comes from the daemon's files: printable."""
-    out = Text()
-    for n, line in enumerate(diff.splitlines()):
-        style = next((s for mark, s in _DIFF_STYLES if line.startswith(mark)), "")
-        out.append("\n" if n else "")
-        out.append("    " + printable(line), style=style)
-    return out
-
-
 def finding_block(f: Finding) -> RenderableType:
     """One finding: the severity label in a narrow column, the rest beside it."""
     head = Text()

@@ -288,3 +288,16 @@ def test_filters_refused_with_one_sentence(item: str, says: str) -> None:
         api_filters([item])
     message = str(caught.value)
     assert message.endswith(".") and "\n" not in message
+
+
+def test_verbose_shows_a_daemon_fix_with_its_exact_diff(fleet: FleetReport) -> None:
+    """-v prints the daemon.json change as the engine screen does: the diff
+    lines under the fix, escaped (the file's text is the daemon's)."""
+    diff = '--- /etc/docker/daemon.json\n+++ /etc/docker/daemon.json\n@@ -1 +1,2 @@\n-{}\n+{"icc": false, "x": "[bold]\x1b"}\n'
+    icc = next(f for f in fleet.engine_findings if f.check == "icc-enabled")
+    edited = replace(icc, fix=replace(icc.fix, diff=diff))
+    others = tuple(f for f in fleet.engine_findings if f is not icc)
+    text = rendered(replace(fleet, engine_findings=(edited, *others)), width=120, verbose=True)
+    assert '+{"icc": false, "x": "[bold]\\x1b"}' in text
+    assert "@@ -1 +1,2 @@" in text
+    assert "@@ -1 +1,2 @@" not in rendered(fleet, width=120, verbose=True)
