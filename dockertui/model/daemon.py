@@ -90,9 +90,14 @@ class Setting:
     value: Value
     source: Source
     origin: str = ""
+    #: Why a default is in effect although the file names the key (a value
+    #: of the wrong kind, or a file that does not parse), "" otherwise.
+    problem: str = ""
 
     def describe(self) -> str:
         """Where the value comes from, in words: "dockerd command line: --icc=false"."""
+        if self.problem:
+            return f"the default, for now: {self.problem}"
         if self.source is Source.COMMAND_LINE:
             return f"dockerd command line: {self.origin}"
         if self.source is Source.FILE:
@@ -293,11 +298,20 @@ class DaemonSettings:
         if key in self.flags.values:
             origin = " ".join(self.flags.written.get(key, ()))
             return Setting(key, self.flags.values[key], Source.COMMAND_LINE, origin)
+        path = self.config.path
         if key in self.config.document:
             value = _file_value(spec, self.config.document[key])
             if value is not None:
-                return Setting(key, value, Source.FILE, self.config.path)
-        return Setting(key, spec.default, Source.DEFAULT, self.config.path)
+                return Setting(key, value, Source.FILE, path)
+            problem = (
+                f"{path} sets {key} to {json.dumps(self.config.document[key])}, which is not "
+                f"a {spec.kind.value}: dockerd would refuse to start with this file"
+            )
+            return Setting(key, spec.default, Source.DEFAULT, path, problem)
+        if self.config.error:
+            problem = f"{path} could not be read as dockerd reads it, so nothing in it is known"
+            return Setting(key, spec.default, Source.DEFAULT, path, problem)
+        return Setting(key, spec.default, Source.DEFAULT, path)
 
     def settings(self) -> tuple[Setting, ...]:
         return tuple(self.setting(s.key) for s in SPECS)

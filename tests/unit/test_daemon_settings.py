@@ -570,3 +570,19 @@ def test_a_rootless_engine_unread_names_its_own_file() -> None:
     )
     _, command, _ = _findings(rootless)["icc-enabled"]
     assert command == '~/.config/docker/daemon.json: "icc": false, then restart dockerd'
+
+
+def test_a_value_dockerd_would_refuse_is_not_called_not_set() -> None:
+    """A key of the wrong kind, or a file that does not parse: the default
+    is what runs now, and the finding says why, not "not set"."""
+    from dockertui.model.daemon import daemon_settings
+
+    wrong = daemon_settings(1, ["dockerd"], '{"icc": "no"}').setting("icc")
+    assert wrong.value is True  # dockerd's default, in effect until it restarts
+    assert wrong.describe() == (
+        'the default, for now: /etc/docker/daemon.json sets icc to "no", which is not a '
+        "bool: dockerd would refuse to start with this file"
+    )
+    broken = daemon_settings(1, ["dockerd"], '{"icc": fals').setting("icc")
+    assert "could not be read as dockerd reads it" in broken.describe()
+    assert "not set" not in broken.describe()
