@@ -177,20 +177,19 @@ def _listeners(
     pid1: int, pids: list[int], proc: Path, tables: Tables, netns: str | None, shared: bool
 ) -> tuple[Listener, ...]:
     """The sockets of PID 1's network namespace that are the container's.
-    A namespace of its own holds only its sockets (and those of containers
-    joining it with --network container:, reached at the same address), so
-    the whole table is taken; in a namespace shared with the host, only the
-    sockets a process of the container holds open (walking their fds)."""
-    key = netns or f"pid:{pid1}"
-    if not shared:
-        if key not in tables:
-            tables[key] = _netns_table(pid1, proc)
-        return tuple(dict.fromkeys(tables[key]))
+    A container holding no socket has none (most do not: the table is then
+    not asked for at all). A namespace of its own holds only its sockets
+    (and those of containers joining it with --network container:, reached
+    at the same address): its whole table is taken. In one shared with the
+    host, only the sockets a process of the container holds open."""
     held = _held_sockets(pids, proc)
     if not held:
         return ()
+    key = netns or f"pid:{pid1}"
     if key not in tables:
         tables[key] = _netns_table(pid1, proc)
+    if not shared:
+        return tuple(dict.fromkeys(tables[key]))
     return tuple(dict.fromkeys(s for s in tables[key] if s.inode in held))
 
 
