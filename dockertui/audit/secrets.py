@@ -9,6 +9,7 @@ the container's secret values and the argument of password-like options."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from dockertui.model import Container
 
@@ -41,10 +42,20 @@ def secret_names(c: Container) -> list[str]:
     return sorted(names)
 
 
+def masker(c: Container) -> Callable[[str], str]:
+    """A function that masks `c`'s secrets in a command line of its (the
+    secret values found once, for all of its processes)."""
+    names = set(secret_names(c))
+    values = [v.value for v in c.env if v.name in names and len(v.value) >= _SHORTEST]
+
+    def hide(text: str) -> str:
+        for value in values:
+            text = text.replace(value, MASK)
+        return _SECRET_OPTION.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+    return hide
+
+
 def mask(text: str, c: Container) -> str:
     """`text` (a command line of `c`'s) with its secrets replaced by ***."""
-    names = set(secret_names(c))
-    for var in c.env:
-        if var.name in names and len(var.value) >= _SHORTEST:
-            text = text.replace(var.value, MASK)
-    return _SECRET_OPTION.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return masker(c)(text)

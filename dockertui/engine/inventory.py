@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dockertui.audit.secrets import mask
+from dockertui.audit.secrets import masker
 from dockertui.engine.concurrency import together
 from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
@@ -170,11 +170,12 @@ async def completed(
             async with gate or contextlib.nullcontext():
                 commands = await read_processes(client, c.id)
     kernel = kernel_of(client, read, c)
+    hide = masker(c)
     if commands is not None:
-        commands = tuple(mask(command, c) for command in commands)
+        commands = tuple(hide(command) for command in commands)
     if isinstance(kernel, InEffect):
-        pid1 = replace(kernel.pid1, command=mask(kernel.pid1.command, c))
-        rest = tuple(replace(p, command=mask(p.command, c)) for p in kernel.processes[1:])
+        pid1 = replace(kernel.pid1, command=hide(kernel.pid1.command))
+        rest = tuple(replace(p, command=hide(p.command)) for p in kernel.processes[1:])
         kernel = replace(kernel, pid1=pid1, processes=(pid1, *rest))
     return replace(c, processes=commands, kernel=kernel)
 
