@@ -42,6 +42,7 @@ from dockertui.engine.inventory import (
 )
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
 from dockertui.model.exec import exec_from_event, is_health_run, is_healthcheck
+from dockertui.model.kernel import InEffect
 
 #: A re-inspect waits this long for more events naming the same container...
 COALESCE_SECONDS = 0.05
@@ -343,8 +344,8 @@ class Watcher:
         while True:
             await asyncio.sleep(self.kernel_refresh)
             live = [c for c in self._containers.values() if c.state in LIVE]
-            if not live:
-                continue
+            if not any(isinstance(c.kernel, InEffect) for c in live):
+                continue  # nothing here was ever read from /proc (remote, simulated)
             try:
                 read = await read_local(client, [c.id for c in live])
             except OSError:
