@@ -76,6 +76,7 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
         "schema": SCHEMA,
         "engine": {
             "endpoint": fleet.client.endpoint,
+            "context": fleet.client.context,
             "name": engine.name,
             "version": engine.version,
             "api_version": engine.api_version,
