@@ -58,18 +58,6 @@ def command_of(pid: int, proc: Path = Path("/proc")) -> str | None:
     return command
 
 
-def processes_by_container(
-    container_ids: Iterable[str], proc: Path = Path("/proc")
-) -> dict[str, tuple[str, ...]]:
-    """Command lines per container id, for the ids whose processes are visible."""
-    found: dict[str, tuple[str, ...]] = {}
-    for cid, pids in members(container_ids, proc).items():
-        commands = [c for c in (command_of(pid, proc) for pid in pids) if c is not None]
-        if commands:
-            found[cid] = tuple(commands)
-    return found
-
-
 def socket_inodes(pid: int, proc: Path = Path("/proc"), *, strict: bool = False) -> set[int] | None:
     """The inodes of the sockets process `pid` holds open (its fd links to
     `socket:[inode]`); None when its descriptors cannot be read (gone, or

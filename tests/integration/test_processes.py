@@ -7,7 +7,7 @@ import docker
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.inventory import collect, read_processes
-from dockertui.engine.procfs import processes_by_container
+from dockertui.engine.kernel_facts import read_fleet
 
 import harness
 
@@ -17,7 +17,7 @@ async def test_proc_and_top_agree(
 ) -> None:
     sshd = containers.create("proc-sshd", image=harness.SSHD_IMAGE)
     shell = containers.create("proc-shell", command=["sh", "-c", "sleep 300 & sleep 301"])
-    local = processes_by_container([sshd, shell])
+    local = read_fleet([sshd, shell]).commands
     client = await EngineGateway.open(resolve_endpoint(host=harness.BASE_URL))
     try:
         for cid in (sshd, shell):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockertui.engine.procfs import processes_by_container
+from dockertui.engine.kernel_facts import read_fleet
 
 A = "a" * 64
 B = "b" * 64
@@ -26,7 +26,7 @@ def test_groups_processes_by_the_id_in_their_cgroup(tmp_path: Path) -> None:
     proc(tmp_path, 13, "0::/user.slice\n", b"bash\0")  # a host process
     proc(tmp_path, 14, f"0::/docker/{A}\n", b"", comm="kworker")  # no command line
     (tmp_path / "self").mkdir()  # not a pid: ignored
-    found = processes_by_container([A, B], proc=tmp_path)
+    found = read_fleet([A, B], proc=tmp_path).commands
     assert sorted(found[A]) == ["/usr/sbin/sshd -D", "[kworker]", "sh -c sleep 1"]
     assert found[B] == ("/bin/sleep 100",)
 
@@ -34,9 +34,9 @@ def test_groups_processes_by_the_id_in_their_cgroup(tmp_path: Path) -> None:
 def test_unknown_or_partial_ids_never_match(tmp_path: Path) -> None:
     proc(tmp_path, 10, f"0::/docker/{A}\n", b"sshd\0")
     # asked for B only, and a 12-character prefix of A is not A
-    assert processes_by_container([B, A[:12]], proc=tmp_path) == {}
+    assert read_fleet([B, A[:12]], proc=tmp_path).commands == {}
 
 
 def test_missing_proc_gives_nothing(tmp_path: Path) -> None:
-    assert processes_by_container([A], proc=tmp_path / "absent") == {}
-    assert processes_by_container([], proc=tmp_path) == {}
+    assert read_fleet([A], proc=tmp_path / "absent").commands == {}
+    assert read_fleet([], proc=tmp_path).commands == {}
