@@ -59,7 +59,7 @@ def root_processes(k: InEffect) -> tuple[ProcessView, ...]:
     return tuple(p for p in k.processes if k.container_uid(p) == 0)
 
 
-def _named(k: InEffect, p: ProcessView) -> str:
+def process_named(k: InEffect, p: ProcessView) -> str:
     """A process in a finding: PID 1, or its command (never its host PID,
     which changes at every restart and would make each report look new)."""
     return f"PID 1 ({_short(p.command)})" if p is k.pid1 else f"process {_short(p.command)!r}"
@@ -81,9 +81,9 @@ def user_in_effect(c: Container) -> UserInEffect | None:
     if not root:
         root_text = ""
     elif len(root) == 1:
-        root_text = f"{_named(k, root[0])} runs as UID 0"
+        root_text = f"{process_named(k, root[0])} runs as UID 0"
     else:
-        root_text = f"{_named(k, root[0])} and {len(root) - 1} more run as UID 0"
+        root_text = f"{process_named(k, root[0])} and {len(root) - 1} more run as UID 0"
     return UserInEffect(
         uid=uid,
         gid=gid,

@@ -22,7 +22,7 @@ from dockertui.audit.confinement import (
     seccomp_state,
     selinux_state,
 )
-from dockertui.audit.identity import is_root, root_is_remapped, root_processes
+from dockertui.audit.identity import is_root, process_named, root_is_remapped, root_processes
 from dockertui.model import Container, EngineInfo
 from dockertui.model.kernel import InEffect, ProcessView, SeccompMode, Unverifiable
 
@@ -88,15 +88,6 @@ def _compare(
     return Comparison(layer, configured, in_effect, verdict, looser and not same)
 
 
-def _who(k: InEffect, p: ProcessView) -> str:
-    """A process as a finding names it: PID 1, or its command (no host PID,
-    which changes at every restart and would make each report new)."""
-    if p is k.pid1:
-        return "PID 1"
-    command = p.command if len(p.command) <= 40 else p.command[:39] + "…"
-    return f"process {command!r}"
-
-
 def _capabilities(c: Container, engine: EngineInfo, k: InEffect) -> Comparison:
     # Docker puts the configured set in the bounding set of every process; a
     # non-root PID 1 then holds none of it effectively (unless ambient). Any
@@ -113,7 +104,7 @@ def _capabilities(c: Container, engine: EngineInfo, k: InEffect) -> Comparison:
         if (extra := cap_names(p.cap_bnd | p.cap_prm | p.cap_eff | p.cap_amb) - wanted)
     ]
     for p, extra in [(p, extra) for p, extra in beyond if p is not k.pid1][:2]:
-        shown += f"; {_who(k, p)} can use {_names(extra)} beyond the configured set"
+        shown += f"; {process_named(k, p)} can use {_names(extra)} beyond the configured set"
     same = bounding == wanted and not beyond
     return _compare(Layer.CAPABILITIES, _names(wanted), shown, same, bool(beyond))
 
@@ -126,7 +117,7 @@ def _no_new_privileges(c: Container, engine: EngineInfo, k: InEffect) -> Compari
     shown = _on(actual)
     without = [p for p in k.processes if p.no_new_privs is False]
     if wanted and without and without[0] is not k.pid1:
-        shown += f"; off for {_who(k, without[0])}"
+        shown += f"; off for {process_named(k, without[0])}"
     same = wanted == actual and not (wanted and without)
     return _compare(Layer.NO_NEW_PRIVILEGES, _on(wanted), shown, same, wanted and bool(without))
 
@@ -152,7 +143,7 @@ def _seccomp(c: Container, engine: EngineInfo, k: InEffect) -> Comparison | None
         shown += f" ({k.pid1.seccomp_filters} filter{'s' if k.pid1.seccomp_filters > 1 else ''})"
     unfiltered = [p for p in k.processes if p.seccomp is SeccompMode.DISABLED]
     if wanted and unfiltered and unfiltered[0] is not k.pid1:
-        shown += f"; no filter for {_who(k, unfiltered[0])}"
+        shown += f"; no filter for {process_named(k, unfiltered[0])}"
     actual = mode is not SeccompMode.DISABLED
     same = wanted == actual and not (wanted and unfiltered)
     return _compare(

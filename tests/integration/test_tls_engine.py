@@ -88,6 +88,16 @@ def tls_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, P
         engine.close()
 
 
+def tls_env(tls_engine: dict, certs: Path) -> dict[str, str]:
+    """The docker CLI's TLS variables for the test engine, and no config of the caller's."""
+    return {
+        "DOCKER_HOST": str(tls_engine["host"]),
+        "DOCKER_TLS_VERIFY": "1",
+        "DOCKER_CERT_PATH": str(certs),
+        "DOCKER_CONFIG": str(tls_engine["root"] / "no-config"),
+    }
+
+
 def scanned(done: subprocess.CompletedProcess[bytes]) -> dict:
     assert done.returncode in (0, 1), done.stderr.decode()
     return json.loads(done.stdout)
@@ -96,12 +106,7 @@ def scanned(done: subprocess.CompletedProcess[bytes]) -> dict:
 def test_tls_through_the_environment(tls_engine: dict) -> None:
     certs = client_dir(tls_engine["root"] / "env-certs", tls_engine["ca"],
                        tls_engine["root"] / "client")  # fmt: skip
-    env = {
-        "DOCKER_HOST": tls_engine["host"],
-        "DOCKER_TLS_VERIFY": "1",
-        "DOCKER_CERT_PATH": str(certs),
-        "DOCKER_CONFIG": str(tls_engine["root"] / "no-config"),
-    }
+    env = tls_env(tls_engine, certs)
     report = scanned(run_cli(["scan", "--format", "json", "--include-engine"], env=env))
     checks = {f["check"] for f in report["engine_findings"]}
     assert not {"tcp-without-tls", "tls-verify-off"} & checks
@@ -144,12 +149,7 @@ def test_a_wrong_ca_is_one_sentence_and_exit_2(tls_engine: dict) -> None:
     other = tls_engine["root"] / "other-ca"
     make_ca(other, "not-the-daemons-ca")
     certs = client_dir(tls_engine["root"] / "wrong-ca-certs", other, tls_engine["root"] / "client")
-    env = {
-        "DOCKER_HOST": tls_engine["host"],
-        "DOCKER_TLS_VERIFY": "1",
-        "DOCKER_CERT_PATH": str(certs),
-        "DOCKER_CONFIG": str(tls_engine["root"] / "no-config"),
-    }
+    env = tls_env(tls_engine, certs)
     done = run_cli(["scan", "--timeout", "5"], env=env)
     assert done.returncode == 2
     (line,) = error_lines(done)
@@ -164,12 +164,7 @@ def test_a_client_the_daemon_does_not_trust_is_one_sentence_and_exit_2(
     signed(stranger, tls_engine["root"] / "stranger", "client", server=False)
     certs = client_dir(tls_engine["root"] / "stranger-certs", tls_engine["ca"],
                        tls_engine["root"] / "stranger")  # fmt: skip
-    env = {
-        "DOCKER_HOST": tls_engine["host"],
-        "DOCKER_TLS_VERIFY": "1",
-        "DOCKER_CERT_PATH": str(certs),
-        "DOCKER_CONFIG": str(tls_engine["root"] / "no-config"),
-    }
+    env = tls_env(tls_engine, certs)
     done = run_cli(["scan", "--timeout", "5"], env=env)
     assert done.returncode == 2, done.stdout[:300]
     (line,) = error_lines(done)
