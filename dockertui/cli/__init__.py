@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from dockertui import __version__
-from dockertui.cli.common import endpoint_options
+from dockertui.cli.common import EngineChoice, fleet_options
 
 #: Command name -> (module, attribute): imported when the command is looked up.
 LAZY_COMMANDS = {
@@ -62,7 +62,7 @@ class OneLineErrors(click.Group):
 
 
 @click.group(cls=OneLineErrors, invoke_without_command=True)
-@endpoint_options
+@fleet_options
 @click.option("--read-only", is_flag=True, help="Show no mutating action (audits, training rooms).")
 @click.option("--ansi", is_flag=True, help="Use the terminal's own 16 colours (good over SSH).")
 @click.option(
@@ -76,8 +76,10 @@ class OneLineErrors(click.Group):
 @click.pass_context
 def main(
     ctx: click.Context,
-    host: str | None,
-    context: str | None,
+    host: tuple[str, ...],
+    context: tuple[str, ...],
+    insecure: bool,
+    all_contexts: bool,
     read_only: bool,
     ansi: bool,
     advisories_file: Path | None,
@@ -87,7 +89,8 @@ def main(
     With no command, opens the live console on the engine the docker CLI
     would use (or --host / --context)."""
     ctx.ensure_object(dict)
-    ctx.obj.update(host=host, context=context, read_only=read_only)
+    choice = EngineChoice(host, context, all_contexts, insecure)
+    ctx.obj.update(engines=choice, read_only=read_only)
     if advisories_file is not None:
         from dockertui.audit.advisories import install
         from dockertui.cli.common import advisory_table
@@ -96,4 +99,4 @@ def main(
     if ctx.invoked_subcommand is None:
         from dockertui.cli.console import _console
 
-        _console(host, context, read_only=read_only, ansi=ansi)
+        _console(choice.endpoints(), read_only=read_only, ansi=ansi)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from dockertui.cli.common import fail
+
+if TYPE_CHECKING:
+    from dockertui.engine.endpoint import Endpoint
 
 #: Added to the sentence that says no engine answers.
 DEMO_HINT = "; `dockertui demo` runs a simulated engine without one."
@@ -16,8 +20,7 @@ def no_engine(message: str) -> str:
 
 
 def _console(
-    host: str | None,
-    context: str | None,
+    endpoints: list[Endpoint],
     *,
     read_only: bool,
     ansi: bool,
@@ -27,16 +30,11 @@ def _console(
     tour's lesson to open over it (`dockertui tour --lab`), which needs a
     lab on that engine: without one, the tour would take its examples, and
     offer its fixes, from whatever services the engine runs."""
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.gateway import EngineGateway
     from dockertui.model.container import LAB_LABEL
 
-    try:
-        endpoint = resolve_endpoint(host=host, context=context)
-    except EndpointError as err:
-        fail(str(err))
-        return
+    endpoint = endpoints[0]  # FIXME: several engines
 
     async def reachable() -> bool:
         """Whether the engine answers with what we need (a lab, for the tour)."""

@@ -64,7 +64,7 @@ def demo(
     Guided fixes work on it, and a fix that would break a service is
     rolled back. Nothing touches a real engine."""
     obj = ctx.obj or {}
-    if obj.get("host") or obj.get("context"):
+    if obj.get("engines") and obj["engines"].given:
         fail("dockertui demo runs its own simulated engine, so it takes no --host or --context.")
     read_only = read_only or bool(obj.get("read_only"))
     if not serve:

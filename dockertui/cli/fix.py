@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dockertui.cli.common import endpoint_options, fail
+from dockertui.cli.common import endpoint_options, engine_choice
 from dockertui.fixes import validate as sizes
 
 #: Each value flag: (its click parameter, the Options field it sets), so that
@@ -122,14 +122,9 @@ def fix(ctx: click.Context, /, **given: Any) -> None:
     was rolled back (the original runs again), 4 failed (the message says
     what to do; nothing was removed)."""
     from dockertui.cli.fix_run import FixRequest, run_fix
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
 
     obj = ctx.obj or {}
     request = FixRequest.from_cli(given, read_only=bool(obj.get("read_only")))
-    try:
-        endpoint = resolve_endpoint(
-            host=given["host"] or obj.get("host"), context=given["context"] or obj.get("context")
-        )
-    except EndpointError as err:
-        fail(str(err))
+    choice = engine_choice(ctx, given["host"], given["context"], given["insecure"])
+    endpoint = choice.endpoint("dockertui fix")
     sys.exit(run_fix(endpoint, request))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dockertui.cli.common import endpoint_options, fail
+from dockertui.cli.common import EngineChoice, endpoint_options, engine_choice, fail
 from dockertui.lab.plan import DEFAULT_LAB
 
 if TYPE_CHECKING:
@@ -56,24 +56,16 @@ def lab() -> None:
 
 def _run(
     ctx: click.Context,
-    host: str | None,
-    context: str | None,
+    choice: EngineChoice,
     work: Callable[[EngineGateway], Coroutine[Any, Any, T]],
 ) -> T:
     """Open the gateway on the endpoint the options name, run `work`, close;
     every failure one sentence and exit 2."""
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.gateway import EngineGateway
     from dockertui.lab.ops import LabError
 
-    obj = ctx.obj or {}
-    try:
-        endpoint = resolve_endpoint(
-            host=host or obj.get("host"), context=context or obj.get("context")
-        )
-    except EndpointError as err:
-        fail(str(err))
+    endpoint = choice.endpoint(f"dockertui lab {ctx.info_name}")
 
     async def session() -> T:
         gateway = await EngineGateway.open(endpoint)
@@ -124,8 +116,9 @@ def _refuse_read_only(ctx: click.Context, what: str) -> None:
 @click.pass_context
 def up(
     ctx: click.Context,
-    host: str | None,
-    context: str | None,
+    host: tuple[str, ...],
+    context: tuple[str, ...],
+    insecure: bool,
     image: str,
     lab_name: str,
     force: bool,
@@ -137,7 +130,11 @@ def up(
 
     _refuse_read_only(ctx, "up")
     lab_plan = plan(image, _names(lab_name))
-    report = _run(ctx, host, context, lambda g: lab_up(g, lab_plan, force=force, i_know=i_know))
+    report = _run(
+        ctx,
+        engine_choice(ctx, host, context, insecure),
+        lambda g: lab_up(g, lab_plan, force=force, i_know=i_know),
+    )
     made = report.made
     cannot = sum(m.cannot_start for m in report.status.members) if report.status else 0
     click.echo(
@@ -153,14 +150,22 @@ def up(
 @endpoint_options
 @_lab_name
 @click.pass_context
-def down(ctx: click.Context, host: str | None, context: str | None, lab_name: str) -> None:
+def down(
+    ctx: click.Context,
+    host: tuple[str, ...],
+    context: tuple[str, ...],
+    insecure: bool,
+    lab_name: str,
+) -> None:
     """Stop and remove the lab's containers, networks and volumes (found by
     its label), and nothing else."""
     from dockertui.lab.ops import down as lab_down
 
     _refuse_read_only(ctx, "down")
     names = _names(lab_name)
-    report = _run(ctx, host, context, lambda g: lab_down(g, names, click.echo))
+    report = _run(
+        ctx, engine_choice(ctx, host, context, insecure), lambda g: lab_down(g, names, click.echo)
+    )
     removed = report.removed
     click.echo(f"Lab {lab_name}: removed {_counts(removed, 'container', 'network', 'volume')}.")
     if report.left:
@@ -173,13 +178,19 @@ def down(ctx: click.Context, host: str | None, context: str | None, lab_name: st
 @endpoint_options
 @_lab_name
 @click.pass_context
-def status(ctx: click.Context, host: str | None, context: str | None, lab_name: str) -> None:
+def status(
+    ctx: click.Context,
+    host: tuple[str, ...],
+    context: tuple[str, ...],
+    insecure: bool,
+    lab_name: str,
+) -> None:
     """Each member of the lab: its state and, where it differs from the
     fleet's, why."""
     from dockertui.lab.ops import status as lab_status
 
     names = _names(lab_name)
-    found = _run(ctx, host, context, lambda g: lab_status(g, names))
+    found = _run(ctx, engine_choice(ctx, host, context, insecure), lambda g: lab_status(g, names))
     if not found.exists:
         click.echo(f"There is no lab {lab_name} on this engine; make it with lab up --image IMAGE.")
         return

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dockertui.cli.common import EXIT_FINDINGS, advisory_table, endpoint_options, fail
+from dockertui.cli.common import EXIT_FINDINGS, advisory_table, engine_choice, fail, fleet_options
 
 if TYPE_CHECKING:
     pass
@@ -24,7 +24,7 @@ PROGRESS_FROM = 50
 
 
 @click.command()
-@endpoint_options
+@fleet_options
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
 )
@@ -101,8 +101,10 @@ PROGRESS_FROM = 50
 @click.pass_context
 def scan(
     ctx: click.Context,
-    host: str | None,
-    context: str | None,
+    host: tuple[str, ...],
+    context: tuple[str, ...],
+    insecure: bool,
+    all_contexts: bool,
     fmt: str,
     output: Path | None,
     fail_on: str | None,
@@ -133,7 +135,6 @@ def scan(
     if gc.isenabled():
         gc.disable()
         ctx.call_on_close(gc.enable)
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.inventory import api_filters
     from dockertui.scan import fail_on_findings, pick_containers
@@ -148,13 +149,8 @@ def scan(
             f"it expands a container in the table, and the format is {fmt}",
             param_hint="--container",
         )
-    try:
-        endpoint = resolve_endpoint(
-            host=host or ctx.obj["host"], context=context or ctx.obj["context"]
-        )
-    except EndpointError as err:
-        fail(str(err))
-        return
+    endpoints = engine_choice(ctx, host, context, insecure, all_contexts).endpoints()
+    endpoint = endpoints[0]  # FIXME: several engines
     from dockertui.audit.advisories import active, using
 
     table = active() if advisories_file is None else advisory_table(advisories_file)

@@ -9,17 +9,21 @@ import sys
 
 import click
 
-from dockertui.cli.common import F, fail
+from dockertui.cli.common import EngineChoice, F, engine_choice, fail
 
 
-def console_argv(host: str | None, context: str | None, *, read_only: bool) -> list[str]:
+def console_argv(choice: EngineChoice, *, read_only: bool) -> list[str]:
     """The command each browser session runs: this very console, on the same
     Python, with the engine options it was given."""
     argv = [sys.executable, "-m", "dockertui"]
-    if host:
+    for host in choice.hosts:
         argv += ["--host", host]
-    if context:
+    for context in choice.contexts:
         argv += ["--context", context]
+    if choice.all_contexts:
+        argv.append("--all-contexts")
+    if choice.insecure:
+        argv.append("--insecure")
     if read_only:
         argv.append("--read-only")
     return argv
@@ -92,10 +96,14 @@ def serve_argv(
     "-H",
     "--engine",
     "engine",
+    multiple=True,
     metavar="URL",
-    help="Engine endpoint, as -H everywhere else: unix:///path, tcp://host:port, ssh://user@host.",
+    help="Engine endpoint, as -H everywhere else: unix:///path, tcp://host:port, "
+    "ssh://user@host. Repeatable.",
 )
-@click.option("-c", "--context", metavar="NAME", help="Docker context to use.")
+@click.option("-c", "--context", multiple=True, metavar="NAME", help="Docker context. Repeatable.")
+@click.option("--all-contexts", is_flag=True, help="Every context of the docker CLI's store.")
+@click.option("--insecure", is_flag=True, help="Allow plain tcp:// without TLS.")
 @listen_options
 @click.option(
     "--allow-fixes",
@@ -105,8 +113,10 @@ def serve_argv(
 @click.pass_context
 def serve(
     ctx: click.Context,
-    engine: str | None,
-    context: str | None,
+    engine: tuple[str, ...],
+    context: tuple[str, ...],
+    all_contexts: bool,
+    insecure: bool,
     bind: str,
     port: int,
     max_sessions: int,
@@ -117,36 +127,34 @@ def serve(
     Listens on 127.0.0.1 and prints a URL with a random token; nothing is
     answered without it. Each browser session runs its own console,
     read-only unless --allow-fixes."""
-    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
     from dockertui.engine.errors import EngineError
     from dockertui.engine.gateway import EngineGateway
 
     check_bind(bind)
     obj = ctx.obj or {}
-    host, context = engine or obj.get("host"), context or obj.get("context")
+    choice = engine_choice(ctx, engine, context, insecure, all_contexts)
     read_only = bool(obj.get("read_only")) or not allow_fixes
-    # their sentences name the engine's option as --host, which here is -H
-    try:
-        endpoint = resolve_endpoint(host=host, context=context)
-    except EndpointError as err:
-        fail(str(err).replace("--host", "-H"))
+    endpoints = choice.endpoints()
 
     async def reachable() -> None:
-        client = await EngineGateway.open(endpoint)
-        await client.close()
+        for endpoint in endpoints:
+            client = await EngineGateway.open(endpoint)
+            await client.close()
 
     try:  # one sentence now rather than a blank page in every session
         asyncio.run(reachable())
     except EngineError as err:
+        # its sentences name the engine's option as --host, which here is -H
         fail(str(err).replace("--host", "-H"))
     mode = "read-only" if read_only else "fixes allowed"
+    where = ", ".join(e.host for e in endpoints)
     serve_argv(
-        console_argv(host, context, read_only=read_only),
+        console_argv(choice, read_only=read_only),
         bind=bind,
         port=port,
         max_sessions=max_sessions,
         about=(
-            f"dockertui serve: the console on {endpoint.host}, {mode}, "
+            f"dockertui serve: the console on {where}, {mode}, "
             f"at most {max_sessions} browser sessions at a time."
         ),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from dockertui.cli.common import endpoint_options, fail
+from dockertui.cli.common import endpoint_options, engine_choice, fail
 from dockertui.cli.demo import speed_option
 from dockertui.text import printable
 
@@ -30,8 +30,9 @@ def tour(
     lesson: str | None,
     lab: bool,
     speed: float,
-    host: str | None,
-    context: str | None,
+    host: tuple[str, ...],
+    context: tuple[str, ...],
+    insecure: bool,
     ansi: bool,
 ) -> None:
     """A guided walkthrough of the risks of running containers: each lesson
@@ -48,16 +49,17 @@ def tour(
     if asked is not None and lesson not in BY_ID:
         fail(f"There is no lesson '{printable(asked)}': the lessons are {lesson_ids()}.")
     obj = ctx.obj or {}
-    host = host or obj.get("host")
-    context = context or obj.get("context")
+    choice = engine_choice(ctx, host, context, insecure)
     read_only = bool(obj.get("read_only"))
     start = lesson or LESSONS[0].id
     if lab:
         from dockertui.cli.console import _console
 
-        _console(host, context, read_only=read_only, ansi=ansi, tour=start)
+        _console(
+            [choice.endpoint("dockertui tour --lab")], read_only=read_only, ansi=ansi, tour=start
+        )
         return
-    if host or context:
+    if choice.given:
         fail("The tour runs on the demo engine: add --lab to run it on the engine --host names.")
     from dockertui.cli.demo import demo_console
 

@@ -102,6 +102,19 @@ class Endpoint:
             ssl_ctx.verify_mode = ssl.CERT_NONE
         return ssl_ctx
 
+    @property
+    def plain_tcp(self) -> bool:
+        """tcp without TLS: anyone on the path reads and drives the engine."""
+        return self.transport == "tcp" and not self.tls
+
+    @property
+    def name(self) -> str:
+        """The engine's short name in a fleet: its context, or for ``--host`` the
+        address without the scheme (``/run/a.sock``, ``10.0.0.5:2376``, ``me@host``)."""
+        if self.source != "--host":
+            return self.context
+        return self.host.partition("://")[2] or self.host
+
     def describe(self) -> str:
         """A short human label, e.g. ``unix:///var/run/docker.sock (context default)``."""
         if not self.tls:
@@ -115,16 +128,49 @@ def resolve_endpoint(
     context: str | None = None,
     env: Mapping[str, str] | None = None,
     home: Path | None = None,
+    *,
+    insecure: bool = False,
 ) -> Endpoint:
     """Resolve the endpoint as ``docker [--host HOST | --context CONTEXT]`` would.
 
     ``env`` defaults to ``os.environ`` and ``home`` to ``Path.home()``. Raises
     :class:`EndpointError` for conflicting arguments, an unknown context, an unreadable
-    config.json or meta.json, an unsupported host, or TLS files that are required but missing.
+    config.json or meta.json, an unsupported host, TLS files that are required but
+    missing, or plain tcp without ``insecure`` (``--insecure``).
     """
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
-    config_dir = Path(env.get("DOCKER_CONFIG") or home / ".docker")
+    endpoint = _resolve(host, context, env, config_dir(env, home))
+    if endpoint.plain_tcp and not insecure:
+        raise EndpointError(
+            f"The engine at {endpoint.host} (context {endpoint.context}) is plain tcp "
+            "without TLS, so anyone on the network path can read and drive it; use TLS "
+            "(DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or a context with TLS files), "
+            "or pass --insecure to connect anyway."
+        )
+    return endpoint
+
+
+def config_dir(env: Mapping[str, str], home: Path) -> Path:
+    """The docker CLI's configuration folder: ``DOCKER_CONFIG``, else ``~/.docker``."""
+    return Path(env.get("DOCKER_CONFIG") or home / ".docker")
+
+
+def current_context(env: Mapping[str, str] | None = None, home: Path | None = None) -> str:
+    """The context ``docker`` would use with no ``--host`` or ``--context``."""
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+    return _context_name(None, None, env, config_dir(env, home))[0]
+
+
+def context_digest(name: str) -> str:
+    """The folder name the docker CLI stores a context's files under."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+def _resolve(
+    host: str | None, context: str | None, env: Mapping[str, str], config_dir: Path
+) -> Endpoint:
     host = (host or "").strip() or None
     context = context or None
     if host and context:
@@ -214,7 +260,7 @@ def _default_endpoint(
 
 def _context_endpoint(name: str, source: str, config_dir: Path) -> Endpoint:
     """A named context: ``meta.json`` and the TLS folder under ``<config>/contexts``."""
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+    digest = context_digest(name)
     contexts = config_dir / "contexts"
     meta_path = contexts / "meta" / digest / "meta.json"
     if not meta_path.is_file():

@@ -71,7 +71,8 @@ def leftovers(api: docker.APIClient, name: str) -> dict[str, list[str]]:
 
 
 def lab_cli(*args: str, host: str = harness.BASE_URL) -> Any:
-    return run_cli(["lab", *args, "--host", host], timeout=300)
+    insecure = ["--insecure"] if host.startswith("tcp://") else []
+    return run_cli(["lab", *args, "--host", host, *insecure], timeout=300)
 
 
 @pytest.fixture
@@ -320,7 +321,7 @@ def test_a_remote_engine_gets_host_reaching_members_only_with_i_know(
 async def _up_subset(
     host: str, lab_name: str, members: list[Any], networks: tuple[Any, ...] = ()
 ) -> ops.UpReport:
-    gateway = await EngineGateway.open(resolve_endpoint(host=host))
+    gateway = await EngineGateway.open(resolve_endpoint(host=host, insecure=True))
     try:
         subset = plan(harness.IMAGE, Names(lab_name), fleet=members, networks=networks, volumes=())
         return await ops.up(gateway, subset, force=True, i_know=True)

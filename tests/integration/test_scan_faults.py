@@ -383,7 +383,7 @@ def test_tls_client_key_missing(tmp_path: Path) -> None:
 def test_tcp_endpoint_that_never_answers() -> None:
     with tcp_listener() as server:
         started = time.monotonic()
-        result = run_cli(["scan", "-H", f"tcp://127.0.0.1:{server.port}", "--timeout", "1"])
+        result = run_cli(["scan", "--insecure", "-H", f"tcp://127.0.0.1:{server.port}", "--timeout", "1"])
         elapsed = time.monotonic() - started
         assert len(server.accepted) >= 1  # it did connect, then waited
     one_sentence(result, f"tcp://127.0.0.1:{server.port}", "did not answer within 1 second")
@@ -394,7 +394,7 @@ def test_tcp_endpoint_refused() -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run_cli(["scan", "-H", f"tcp://127.0.0.1:{port}", "--timeout", "2"])
+    result = run_cli(["scan", "--insecure", "-H", f"tcp://127.0.0.1:{port}", "--timeout", "2"])
     one_sentence(result, f"tcp://127.0.0.1:{port}", "refused the connection")
 
 

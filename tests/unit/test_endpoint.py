@@ -39,7 +39,9 @@ def resolve(env: dict[str, str], tmp_path: Path) -> Callable[..., Endpoint]:
 
     def call(host: str | None = None, context: str | None = None, **extra: str) -> Endpoint:
         home = tmp_path / "home"
-        return resolve_endpoint(host=host, context=context, env={**env, **extra}, home=home)
+        return resolve_endpoint(
+            host=host, context=context, env={**env, **extra}, home=home, insecure=True
+        )
 
     return call
 
@@ -212,7 +214,7 @@ def test_config_dir_defaults_to_home_dot_docker(tmp_path: Path) -> None:
     home = tmp_path / "home"
     add_context(home / ".docker", "homectx", "tcp://home.example:2375")
     set_current_context(home / ".docker", "homectx")
-    ep = resolve_endpoint(env={}, home=home)
+    ep = resolve_endpoint(env={}, home=home, insecure=True)
     assert (ep.context, ep.host) == ("homectx", "tcp://home.example:2375")
 
 
@@ -223,7 +225,7 @@ def test_env_and_home_default_to_the_process(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("DOCKER_HOST", "tcp://from-process-env:2375")
-    ep = resolve_endpoint()
+    ep = resolve_endpoint(insecure=True)
     assert (ep.source, ep.host) == ("DOCKER_HOST", "tcp://from-process-env:2375")
 
 
@@ -593,3 +595,16 @@ def test_ssl_context_file_removed_after_resolve(tmp_path: Path) -> None:
 
 def test_ssl_context_is_none_without_tls(resolve: Callable[..., Endpoint]) -> None:
     assert resolve().ssl_context() is None
+
+
+def test_plain_tcp_needs_insecure(
+    resolve: Callable[..., Endpoint], env: dict[str, str], tmp_path: Path
+) -> None:
+    with pytest.raises(EndpointError) as caught:
+        resolve_endpoint(host="tcp://10.0.0.5:2375", env=env, home=tmp_path)
+    message = str(caught.value)
+    assert "plain tcp without TLS" in message and "--insecure" in message
+    assert message.count(". ") == 0 and message.endswith(".")
+    with pytest.raises(EndpointError, match="--insecure"):
+        resolve_endpoint(env={**env, "DOCKER_HOST": "http://10.0.0.5"}, home=tmp_path)
+    assert resolve("tcp://10.0.0.5:2375").plain_tcp  # allowed with insecure=True

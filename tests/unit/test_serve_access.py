@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from dockertui.cli.common import EngineChoice
 from dockertui.cli.serve import console_argv
 from dockertui.web.access import Access, Pass, exposure_warning, is_loopback, same_origin
 
@@ -93,8 +94,8 @@ def test_only_loopback_addresses_listen_without_a_warning(host: str, loopback: b
 
 
 def test_the_console_command_keeps_the_engine_options() -> None:
-    argv = console_argv("unix:///run/other.sock", "lab", read_only=True)
+    argv = console_argv(EngineChoice(("unix:///run/other.sock",), ("lab",)), read_only=True)
     assert argv[:3] == [sys.executable, "-m", "dockertui"]
     assert argv[3:] == ["--host", "unix:///run/other.sock", "--context", "lab", "--read-only"]
-    assert "--read-only" not in console_argv(None, None, read_only=False)
+    assert "--read-only" not in console_argv(EngineChoice(), read_only=False)
     assert os.path.isabs(argv[0])
