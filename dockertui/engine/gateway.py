@@ -104,6 +104,7 @@ def client_facts(endpoint: Endpoint, env: Mapping[str, str]) -> ClientFacts:
     return ClientFacts(
         endpoint=endpoint.host,
         context=endpoint.context,
+        name=endpoint.name,
         transport=endpoint.transport,
         tls=endpoint.tls,
         tls_verify=endpoint.tls_verify,

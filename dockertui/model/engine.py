@@ -18,6 +18,8 @@ class ClientFacts:
 
     endpoint: str = "unix:///var/run/docker.sock"
     context: str = "default"
+    #: The engine's short name in a fleet (engine.endpoint.Endpoint.name).
+    name: str = "default"
     transport: str = "unix"  # unix, tcp, ssh, npipe
     tls: bool = False
     tls_verify: bool = False
