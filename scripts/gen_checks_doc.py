@@ -70,6 +70,7 @@ PLACEHOLDERS = {
     "name": "<CAP>",
     "n": "<VAR>",
     "n.lower()": "<var>",
+    "', '.join(entries)": "<registry>, …",
 }
 
 
@@ -80,8 +81,33 @@ class CatalogueError(Exception):
 # --- fix commands, read from the check's code ------------------------------------------------
 
 
-def commands(check: Check) -> list[str]:
-    """Every distinct `command=` a hit of this check can carry, in source order."""
+#: The test of a check's branch for Podman (`if engine.podman:`, or `a if
+#: engine.podman else b` in a template): its commands are listed apart.
+PODMAN_TEST = "engine.podman"
+
+
+def _on_podman(node: ast.expr) -> bool:
+    return ast.unparse(node) == PODMAN_TEST
+
+
+def _statements(body: Sequence[ast.stmt], podman: bool) -> list[ast.stmt]:
+    """The statements that run on Docker (or, with `podman`, on Podman): an
+    `if engine.podman:` at the top of the check's body picks one side."""
+    picked: list[ast.stmt] = []
+    for statement in body:
+        if isinstance(statement, ast.If) and _on_podman(statement.test):
+            side = statement.body if podman else statement.orelse
+            picked += _statements(side, podman)
+            if side and isinstance(side[-1], ast.Return):
+                break  # the rest of the check does not run on this engine
+        else:
+            picked.append(statement)
+    return picked
+
+
+def commands(check: Check, *, podman: bool = False) -> list[str]:
+    """Every distinct `command=` a hit of this check can carry, in source order
+    (on Docker; with `podman`, on Podman)."""
     if check.fn is None:
         return []
     source = textwrap.dedent(inspect.getsource(check.fn))
@@ -89,10 +115,11 @@ def commands(check: Check) -> list[str]:
     if not isinstance(node, ast.FunctionDef):
         raise CatalogueError(f"{check.id}: its check is not a plain function")
     scope = inspect.getclosurevars(check.fn)
-    names: dict[str, Any] = {**scope.globals, **scope.nonlocals}
+    names: dict[str, Any] = {**scope.globals, **scope.nonlocals, PODMAN_TEST: podman}
+    body = _statements(node.body, podman)
     found = [
         (kw.value.lineno, kw.value.col_offset, _template(kw.value, names))
-        for statement in node.body  # the body only: the decorator has no commands
+        for statement in body  # the body only: the decorator has no commands
         for call in ast.walk(statement)
         if isinstance(call, ast.Call)
         for kw in call.keywords
@@ -104,7 +131,7 @@ def commands(check: Check) -> list[str]:
         (kw.value.lineno, kw.value.col_offset, names[f"{kw.value.func.id}_command"](
             *(_literal(a) for a in kw.value.args[1:])
         ))
-        for statement in node.body
+        for statement in body
         for call in ast.walk(statement)
         if isinstance(call, ast.Call)
         for kw in call.keywords
@@ -131,7 +158,11 @@ def _template(node: ast.expr, names: Mapping[str, Any]) -> str:
             return text
         case ast.JoinedStr(values=parts):
             return "".join(_template(part, names) for part in parts)
+        case ast.IfExp(test=test, body=yes, orelse=no) if _on_podman(test):
+            return _template(yes if names[PODMAN_TEST] else no, names)
         case ast.FormattedValue(value=inner):
+            if isinstance(inner, ast.IfExp) and _on_podman(inner.test):
+                return _template(inner, names)
             value = _constant(inner, names)
             return str(value) if value is not None else _placeholder(inner)
         case ast.Call(
@@ -253,6 +284,9 @@ def _intro(checks: Sequence[Check]) -> list[str]:
         "  stand for the container-specific parts and `…` for a list. `remove X` means",
         "  leave X out when re-creating; one starting with `-` is a `docker run`",
         "  option to add; a `daemon.json` line names the setting to change.",
+        "- **On Podman**: why the check does not apply to Podman, where it does not",
+        "  (it then neither passes nor fails there, and the scan lists it under",
+        "  `not_applicable`), and the commands that differ there.",
         "",
     ]
 
@@ -282,6 +316,25 @@ def _entry(c: Check) -> list[str]:
     else:
         command = ["- **Command**, depending on what was seen:"]
         command += [f"  - {_code(text)}" for text in found]
+    return [*_heading(c), *command, *_podman(c, found), ""]
+
+
+def _podman(c: Check, docker: Sequence[str]) -> list[str]:
+    """What differs on Podman: that the check does not apply (and why), or
+    the commands its hits carry there when they are not Docker's."""
+    if c.not_on_podman:
+        return [f"- **On Podman**: does not apply. {_prose(c.not_on_podman)}"]
+    found = commands(c, podman=True)
+    if list(found) == list(docker):
+        return []
+    if len(found) == 1:
+        return [f"- **Command on Podman**: {_code(found[0])}"]
+    return ["- **Command on Podman**, depending on what was seen:"] + [
+        f"  - {_code(text)}" for text in found
+    ]
+
+
+def _heading(c: Check) -> list[str]:
     return [
         f"#### `{c.id}`",
         "",
@@ -292,8 +345,6 @@ def _entry(c: Check) -> list[str]:
         f"- **CIS**: {c.cis or 'none'}",
         f"- **Why it matters**: {_prose(c.why)}",
         f"- **Fix** (`{c.fix_kind.value}`): {_prose(c.fix_summary)}",
-        *command,
-        "",
     ]
 
 

@@ -3,7 +3,7 @@ scores and grades. No I/O, no Textual: every check can be fed a captured
 inspect document."""
 
 from dockertui.audit.finding import Finding, Fix, FixKind
-from dockertui.audit.registry import CHECKS, Check
+from dockertui.audit.registry import CHECKS, Check, NotApplicable
 from dockertui.audit.runner import (
     ContainerReport,
     FleetReport,
@@ -11,6 +11,7 @@ from dockertui.audit.runner import (
     audit_engine,
     audit_exec,
     audit_fleet,
+    engine_not_applicable,
 )
 from dockertui.audit.severity import Severity
 
@@ -22,9 +23,11 @@ __all__ = [
     "Fix",
     "FixKind",
     "FleetReport",
+    "NotApplicable",
     "Severity",
     "audit_container",
     "audit_engine",
     "audit_exec",
     "audit_fleet",
+    "engine_not_applicable",
 ]

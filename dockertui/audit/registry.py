@@ -35,6 +35,21 @@ Outcome = Sequence[Hit] | None
 PASS: Outcome = ()
 NOT_APPLICABLE: Outcome = None
 
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """A check that does not apply to this engine, and why in one sentence:
+    neither passed nor failed, and shown as such (engine screen, scan table
+    and JSON, the catalogue) rather than as a judgement it cannot make."""
+
+    check: str
+    title: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"check": self.check, "title": self.title, "reason": self.reason}
+
+
 ContainerFn = Callable[[Container, EngineInfo], Outcome]
 EngineFn = Callable[[EngineInfo, ClientFacts], Outcome]
 ExecFn = Callable[[ExecSession, Container, EngineInfo], Outcome]
@@ -55,6 +70,15 @@ class Check:
     fn: Callable[..., Outcome] | None = None
     #: The other severities a hit may carry (raised or lowered by what it saw).
     also: tuple[Severity, ...] = ()
+    #: Why the check does not apply to Podman, in one sentence ("" when it does).
+    not_on_podman: str = ""
+
+    def not_applicable(self, engine: EngineInfo) -> NotApplicable | None:
+        """Why this check does not apply to `engine`, or None when it does
+        (the one place that decides; `EngineInfo.podman` says what the engine is)."""
+        if self.not_on_podman and engine.podman:
+            return NotApplicable(self.id, self.title, self.not_on_podman)
+        return None
 
     @cached_property
     def severities(self) -> tuple[Severity, ...]:
@@ -148,11 +172,13 @@ def engine_check(
     fix: FixKind,
     fix_summary: str,
     also: tuple[Severity, ...] = (),
+    not_on_podman: str = "",
 ) -> Callable[[EngineFn], EngineFn]:
-    """A check on the daemon and on how this client reaches it."""
+    """A check on the daemon and on how this client reaches it; `not_on_podman`
+    says in one sentence why it does not apply to Podman, where it does not."""
     return _check(
         "engine", "engine", id=id, cis=cis, severity=severity, title=title, why=why,
-        fix_kind=fix, fix_summary=fix_summary, also=also,
+        fix_kind=fix, fix_summary=fix_summary, also=also, not_on_podman=not_on_podman,
     )  # fmt: skip
 
 

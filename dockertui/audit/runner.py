@@ -10,7 +10,7 @@ from dockertui.audit import capabilities as caps
 from dockertui.audit import checks as _checks  # noqa: F401  (registers the checks)
 from dockertui.audit.finding import Finding, Fix, FixKind, worst_first
 from dockertui.audit.identity import effective_user
-from dockertui.audit.registry import CHECKS, Check
+from dockertui.audit.registry import CHECKS, Check, NotApplicable
 from dockertui.audit.score import grade, score
 from dockertui.audit.severity import Severity
 from dockertui.audit.totals import severity_totals
@@ -47,6 +47,11 @@ class FleetReport:
         """The containers' findings and (unless not `include_engine`: a
         --filter without --include-engine) the engine's (audit/totals.py)."""
         return severity_totals(self.containers, self.engine_findings if include_engine else ())
+
+    @property
+    def not_applicable(self) -> tuple[NotApplicable, ...]:
+        """The engine checks that do not apply to this engine, with why."""
+        return engine_not_applicable(self.engine)
 
     def all_findings(self) -> Iterable[Finding]:
         yield from self.engine_findings
@@ -130,8 +135,17 @@ def audit_container(container: Container, engine: EngineInfo) -> ContainerReport
     )
 
 
+def engine_not_applicable(engine: EngineInfo) -> tuple[NotApplicable, ...]:
+    """The engine checks that do not apply to `engine` (Podman has no daemon
+    to restart, no authorization plugins...), each with its one sentence."""
+    return tuple(na for c in checks_for("engine") if (na := c.not_applicable(engine)))
+
+
 def audit_engine(engine: EngineInfo, client: ClientFacts) -> list[Finding]:
-    findings, _, _ = _run(checks_for("engine"), engine, client)
+    """The findings of the engine checks that apply to `engine` (the others
+    are `engine_not_applicable`: neither passed nor failed)."""
+    checks = [c for c in checks_for("engine") if c.not_applicable(engine) is None]
+    findings, _, _ = _run(checks, engine, client)
     return findings
 
 

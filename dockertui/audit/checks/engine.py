@@ -35,6 +35,12 @@ class _DaemonFix(TypedDict):
     diff: str
 
 
+#: Where rootful Podman keeps what dockerd keeps in daemon.json (it has no
+#: daemon.json, so its fixes carry no diff).
+PODMAN_CONF = "/etc/containers/containers.conf"
+PODMAN_REGISTRIES = "/etc/containers/registries.conf"
+
+
 def _change_command(
     key: str, value: Value | None, rootless: bool = False, also: Mapping[str, Value] = {}
 ) -> str:
@@ -96,6 +102,8 @@ def _source(engine: EngineInfo, key: str, in_effect: Value | None = None) -> str
     "reach every port of every other one: one compromised service can attack the rest.",
     fix=FixKind.DAEMON,
     fix_summary='Set "icc": false and link the containers that must talk on user-defined networks.',
+    not_on_podman="Podman has no icc switch: containers on one Podman network always reach "
+    "each other, so keep services that must not talk on separate networks.",
 )
 def icc_enabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.icc is None:
@@ -121,6 +129,13 @@ def icc_enabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
 def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine_mode(engine).remaps_root:
         return PASS
+    if engine.podman:
+        return fail(
+            "SecurityOptions has no name=rootless: rootful Podman maps no user namespace "
+            "unless a container asks for one (--userns=auto).",
+            fix_summary='Set userns = "auto" in containers.conf, or run Podman rootless.',
+            command=f'{PODMAN_CONF}: [containers] userns = "auto" (or run Podman rootless)',
+        )
     return fail(
         "SecurityOptions lists neither name=userns nor name=rootless"
         f"{_source(engine, 'userns-remap', '')}.",
@@ -141,6 +156,12 @@ def userns_disabled(engine: EngineInfo, client: ClientFacts) -> Outcome:
 def rootful_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine_mode(engine) is EngineMode.ROOTLESS:
         return PASS
+    if engine.podman:
+        return fail(
+            "SecurityOptions has no name=rootless: this Podman service runs as root.",
+            fix_summary="Serve Podman as an unprivileged user instead.",
+            command="systemctl --user enable --now podman.socket (as that user)",
+        )
     return fail("SecurityOptions has no name=rootless.")
 
 
@@ -153,6 +174,8 @@ def rootful_daemon(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "which pushes operators to delay security upgrades.",
     fix=FixKind.DAEMON,
     fix_summary='Set "live-restore": true.',
+    not_on_podman="Podman has no daemon to restart (each container has its own conmon), "
+    "so live-restore does not apply.",
 )
 def live_restore_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.live_restore or engine.swarm_state == "active":
@@ -172,6 +195,8 @@ def live_restore_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "started without the flag, from set-user-ID escalation.",
     fix=FixKind.DAEMON,
     fix_summary='Set "no-new-privileges": true.',
+    not_on_podman="Podman's API reports no engine-wide no-new-privileges (containers.conf's "
+    "no_new_privileges is not shown), so each container is judged on its own setting.",
 )
 def nnp_daemon_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.has_option("no-new-privileges"):
@@ -251,6 +276,12 @@ def insecure_registry(engine: EngineInfo, client: ClientFacts) -> Outcome:
     entries += [r for r in engine.insecure_registries if r not in entries and _remote_registry(r)]
     if not entries:
         return PASS
+    if engine.podman:
+        return fail(
+            "Insecure: " + ", ".join(entries) + f" ({PODMAN_REGISTRIES} marks them insecure).",
+            command=f"{PODMAN_REGISTRIES}: remove insecure = true from the [[registry]] "
+            f"of {', '.join(entries)}",
+        )
     kept: tuple[str, ...] = ()
     if engine.daemon is not None:
         current = engine.daemon.setting("insecure-registries").value
@@ -324,6 +355,8 @@ def tls_verify_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "everything, including starting privileged containers.",
     fix=FixKind.DAEMON,
     fix_summary='Add an authorization plugin with "authorization-plugins".',
+    not_on_podman="Podman has no authorization plugins: whoever can open its socket may do "
+    "everything, so guard the socket's permissions instead.",
 )
 def authz_plugin_missing(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.authorization_plugins:
@@ -341,6 +374,8 @@ def authz_plugin_missing(engine: EngineInfo, client: ClientFacts) -> Outcome:
     fix=FixKind.DAEMON,
     fix_summary='Set "log-driver" to a remote driver (syslog, journald with forwarding, '
     "fluentd, gelf).",
+    not_on_podman="Podman's API does not report its log driver (containers.conf's "
+    "log_driver), so where its logs go cannot be judged here.",
 )
 def log_local_only(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.logging_driver in ("json-file", "local"):
@@ -360,6 +395,11 @@ def log_local_only(engine: EngineInfo, client: ClientFacts) -> Outcome:
 def debug_logging(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if not engine.debug:
         return PASS
+    if engine.podman:
+        return fail(
+            "Debug is true: this Podman service logs at debug level.",
+            command="restart podman system service without --log-level=debug",
+        )
     return fail(
         f"Debug is true{_source(engine, 'debug', True)}.", **_change(engine, "debug", False)
     )
@@ -374,6 +414,8 @@ def debug_logging(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "the engine; production hosts should not run them.",
     fix=FixKind.DAEMON,
     fix_summary='Set "experimental": false.',
+    not_on_podman="Podman's API always reports ExperimentalBuild true: it has no "
+    "experimental switch to turn off.",
 )
 def experimental(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if not engine.experimental:
@@ -392,6 +434,8 @@ def experimental(engine: EngineInfo, client: ClientFacts) -> Outcome:
     why="Without content trust the client pulls and runs images without checking who signed them.",
     fix=FixKind.CLIENT,
     fix_summary="Export DOCKER_CONTENT_TRUST=1 where images are pulled.",
+    not_on_podman="Podman's own tools ignore DOCKER_CONTENT_TRUST and check image signatures "
+    "by /etc/containers/policy.json, which its API does not report.",
 )
 def content_trust_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if client.content_trust:
@@ -451,6 +495,7 @@ def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "bridge filtering) is missing on this host.",
     fix=FixKind.DAEMON,
     fix_summary="Resolve what each warning names.",
+    not_on_podman="Podman's API never reports warnings (its Warnings list is always empty).",
 )
 def daemon_warnings(engine: EngineInfo, client: ClientFacts) -> Outcome:
     return [Hit(w) for w in engine.warnings]
@@ -465,6 +510,7 @@ def daemon_warnings(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "it off where it is not used.",
     fix=FixKind.MANUAL,
     fix_summary="docker swarm leave on hosts that do not need it.",
+    not_on_podman="Podman has no Swarm mode.",
 )
 def swarm_active(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.swarm_state != "active":
@@ -487,5 +533,5 @@ def stopped_sprawl(engine: EngineInfo, client: ClientFacts) -> Outcome:
         return PASS
     return fail(
         f"{engine.containers_stopped} of {engine.containers} containers are stopped.",
-        command="docker container prune",
+        command=f"{'podman' if engine.podman else 'docker'} container prune",
     )
