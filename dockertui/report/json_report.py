@@ -82,12 +82,15 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
             "api_version": engine.api_version,
             "os": engine.os,
             "kernel": engine.kernel,
+            "flavor": engine.flavor,
             "rootless": engine.rootless,
             "userns": engine.userns,
             "security_options": list(engine.security_options),
             "settings": settings_dict(engine),
         },
         "engine_findings": [engine_finding_dict(f) for f in fleet.engine_findings],
+        # the engine checks that do not apply to it (Podman): neither passed nor failed
+        "not_applicable": [n.to_dict() for n in fleet.not_applicable],
         "containers": [container_dict(r, engine) for r in fleet.containers],
         "summary": {
             "containers": len(fleet.containers),

@@ -268,6 +268,21 @@ def _total(fleet: FleetReport, verbose: bool = False, engine_counts: bool = True
     return total
 
 
+def not_applicable_text(fleet: FleetReport, *, verbose: bool = False) -> RenderableType | None:
+    """The engine checks that do not apply to this engine (Podman): their ids
+    on one line, or with `verbose` each with why; None when every check applies."""
+    found = fleet.not_applicable
+    if not found:
+        return None
+    head = f"Not applicable to this {fleet.engine.flavor} engine (neither passed nor failed)"
+    if not verbose:
+        return Text(f"{head}: {', '.join(n.check for n in found)} (-v says why).", style="dim")
+    return Group(
+        Text(f"{head}:", style="dim"),
+        *(Text(f"  {n.check}: {n.reason}", style="dim") for n in found),
+    )
+
+
 def render(
     fleet: FleetReport,
     console: Console,
@@ -294,6 +309,9 @@ def render(
         console.print("No containers matched.")
     console.print()
     console.print(_total(fleet, engine_counts=engine_counts))
+    skipped = not_applicable_text(fleet)
+    if skipped is not None:
+        console.print(skipped, highlight=False)
     for report in expanded:
         console.print()
         console.print(container_detail(report, engine=fleet.engine))
@@ -313,6 +331,9 @@ def _render_detail(fleet: FleetReport, console: Console, engine_counts: bool = T
     console.print(Rule("Engine", align="left"))
     console.print(counts_text(dict(severity_totals((), fleet.engine_findings))))
     console.print(Padding(Group(*_findings(fleet.engine_findings, True)), (0, 0, 1, 2)))
+    skipped = not_applicable_text(fleet, verbose=True)
+    if skipped is not None:
+        console.print(Padding(skipped, (0, 0, 1, 2)), highlight=False)
     console.print(Rule(f"Containers ({len(fleet.containers)})", align="left"))
     if not fleet.containers:
         console.print("No containers matched.")

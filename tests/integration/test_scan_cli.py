@@ -518,7 +518,10 @@ def test_sarif_rules_and_locations(reports: Reports, fleet: Fleet) -> None:
 
 def test_json_shape(reports: Reports, fleet: Fleet) -> None:
     report = reports.json
-    assert set(report) == {"schema", "engine", "engine_findings", "containers", "summary"}
+    assert set(report) == {
+        "schema", "engine", "engine_findings", "not_applicable", "containers", "summary"
+    }  # fmt: skip
+    assert report["not_applicable"] == []  # every engine check applies to dockerd
     assert report["schema"] == "dockertui.scan/1"
     assert report["engine"]["endpoint"] == harness.BASE_URL
     assert report["engine"]["api_version"] == "1.41"

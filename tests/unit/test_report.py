@@ -218,7 +218,9 @@ def test_compact_and_pretty_are_the_same_document(fleet: FleetReport, writer: An
 def test_json_shape_is_scan_1(fleet: FleetReport) -> None:
     doc = json.loads(json_report.render(fleet))
     assert doc["schema"] == "dockertui.scan/1"
-    assert list(doc) == ["schema", "engine", "engine_findings", "containers", "summary"]
+    assert list(doc) == [
+        "schema", "engine", "engine_findings", "not_applicable", "containers", "summary"
+    ]  # fmt: skip
     assert [c["name"] for c in doc["containers"]] == [r.container.name for r in fleet.containers]
     by_severity = doc["summary"]["by_severity"]
     everything = [*fleet.engine_findings, *(f for r in fleet.containers for f in r.findings)]
