@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from dockertui.audit import Finding, Severity
+from dockertui.audit import CHECKS, Finding, NotApplicable, Severity, engine_not_applicable
 from dockertui.model import ClientFacts, EngineInfo
 from dockertui.report.style import STYLE, counts_text
 from dockertui.text import printable
@@ -49,6 +49,16 @@ def _on_off(flag: bool, on_note: str = "", off_note: str = "", *, good: bool = T
     return noted("off", off_note, WARN if good else OK)
 
 
+#: What the summary shows for a setting whose check does not apply here.
+DOES_NOT_APPLY = "does not apply"
+
+
+def _or_not_here(engine: EngineInfo, check: str, shown: Text) -> Text:
+    """`shown`, or "does not apply" where the setting's check does not apply
+    to this engine (Podman's live restore, its icc)."""
+    return shown if CHECKS[check].not_applicable(engine) is None else Text(DOES_NOT_APPLY, MUTED)
+
+
 def _isolation(engine: EngineInfo) -> Facts:
     seccomp = engine.option("seccomp", "profile") or "default"
     return [
@@ -69,15 +79,23 @@ def _isolation(engine: EngineInfo) -> Facts:
         ("SELinux", _on_off(engine.has_option("selinux"), "", "not available")),
         (
             "no-new-privileges",
-            _on_off(
-                engine.has_option("no-new-privileges"), "for every container", "not by default"
+            _or_not_here(
+                engine,
+                "nnp-daemon-off",
+                _on_off(
+                    engine.has_option("no-new-privileges"), "for every container", "not by default"
+                ),
             ),
         ),
         (
             "icc",
-            Text("unknown", style=MUTED)
-            if engine.icc is None
-            else _on_off(engine.icc, "default bridge allows all traffic", "", good=False),
+            _or_not_here(
+                engine,
+                "icc-enabled",
+                Text("unknown", style=MUTED)
+                if engine.icc is None
+                else _on_off(engine.icc, "default bridge allows all traffic", "", good=False),
+            ),
         ),
     ]
 
@@ -104,9 +122,23 @@ def engine_summary(engine: EngineInfo, client: ClientFacts) -> RenderableType:
         ("kernel", value(engine.kernel or "(unknown)")),
         ("endpoint", transport),
         *_isolation(engine),
-        ("live restore", _on_off(engine.live_restore, "", "a daemon restart stops containers")),
+        (
+            "live restore",
+            _or_not_here(
+                engine,
+                "live-restore-off",
+                _on_off(engine.live_restore, "", "a daemon restart stops containers"),
+            ),
+        ),
         ("logging driver", value(engine.logging_driver or "(unknown)")),
-        ("swarm", value(engine.swarm_state, MUTED if engine.swarm_state == "inactive" else "")),
+        (
+            "swarm",
+            _or_not_here(
+                engine,
+                "swarm-active",
+                value(engine.swarm_state, MUTED if engine.swarm_state == "inactive" else ""),
+            ),
+        ),
         ("components", components),
     ]
     return facts_table(rows)
@@ -125,7 +157,26 @@ def engine_report(
     return [
         Group(Text("Engine", style="bold underline"), engine_summary(engine, client)),
         settings_view(engine),
-        Group(head, findings_group(findings, empty="The engine has no findings.")),
+        Group(
+            head,
+            findings_group(findings, empty="The engine has no findings."),
+            *_not_applicable(engine, engine_not_applicable(engine)),
+        ),
+    ]
+
+
+def _not_applicable(engine: EngineInfo, found: Sequence[NotApplicable]) -> list[RenderableType]:
+    """The checks that do not apply to this engine, each with why: neither
+    passed nor failed, so apart from the findings."""
+    if not found:
+        return []
+    rows: Facts = [(n.check, value(n.reason, MUTED)) for n in found]
+    return [
+        Text(""),
+        Text(f"Does not apply to this {engine.flavor} engine  ", style="bold underline").append(
+            f"{len(found)} checks, neither passed nor failed", style=MUTED
+        ),
+        facts_table(rows),
     ]
 
 
