@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dockertui.fixes.plan import CapPreset, FixPlan, Options
+from dockertui.fixes.run_format import ulimit_name
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEALTH_DEFAULT_NS = 30_000_000_000
@@ -102,6 +103,12 @@ def create_body(
         host["Binds"] = binds
     if mounts:
         host["Mounts"] = mounts
+    if host.get("Ulimits"):
+        host["Ulimits"] = [
+            {**u, "Name": ulimit_name(str(u.get("Name") or ""))}
+            for u in host["Ulimits"]
+            if isinstance(u, dict)
+        ]
 
     body: dict[str, Any] = {**config, "HostConfig": host}
     extras: dict[str, dict[str, Any]] = {}

@@ -20,7 +20,6 @@ there, to interrupt a fix between two steps.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
@@ -40,7 +39,7 @@ from dockertui.fixes.layer import paths
 from dockertui.fixes.layer_copy import CopyMismatch
 from dockertui.fixes.live_update import update_live
 from dockertui.fixes.lock import EngineLocks, Locked
-from dockertui.fixes.names import LeftoverKind, leftover_name, leftover_of
+from dockertui.fixes.names import LeftoverKind, leftover_name, leftover_of, name_filter
 from dockertui.fixes.outcome import FixRefused, FixResult, Grade
 from dockertui.fixes.owner import Owner
 from dockertui.fixes.plan import FixPlan, PlanError, plan
@@ -239,7 +238,7 @@ class Executor:
         """(stamp, name, id) of every `<name>-backup-<ts>` container, oldest first."""
         name = name.lstrip("/")
         listed = await self.gateway.list_containers(
-            filters={"name": [f"^/{re.escape(name)}-backup-"]}
+            filters={"name": [name_filter(name, "-backup-")]}
         )
         found = []
         for entry in listed:
@@ -555,7 +554,7 @@ class Executor:
 
     async def _named(self, name: str) -> dict[str, Any] | None:
         """The container whose name is exactly `name` (never an id prefix)."""
-        listed = await self.gateway.list_containers(filters={"name": [f"^/{re.escape(name)}$"]})
+        listed = await self.gateway.list_containers(filters={"name": [name_filter(name)]})
         for entry in listed:
             if f"/{name}" in (entry.get("Names") or []):
                 return await self.gateway.inspect_container(str(entry["Id"]))

@@ -31,6 +31,13 @@ _PATTERN = re.compile(
 )
 
 
+def name_filter(name: str, tail: str = "$") -> str:
+    """A `name` filter of GET /containers/json for `name` then `tail` (a
+    regular expression) that both engines read alike: Docker matches it
+    against "/web", Podman against "web"."""
+    return f"^/?{re.escape(name)}{tail}"
+
+
 @dataclass(frozen=True)
 class Leftover:
     """What a leftover's name says: whose it is, what it is, and when."""

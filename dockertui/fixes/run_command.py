@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dockertui.audit import capabilities as caps
-from dockertui.fixes.run_format import docker_cpus, docker_size, flag, flags, quote
+from dockertui.fixes.run_format import docker_cpus, docker_size, flag, flags, quote, ulimit_name
 from dockertui.fixes.run_networks import (
     connect_commands,
     dns_flags,
@@ -80,8 +80,7 @@ def unique_caps(names: Iterable[str]) -> list[str]:
 def ulimit_flag(spec: str) -> str:
     """`--ulimit name=soft:hard`; Podman names limits RLIMIT_NOFILE, Docker nofile."""
     name, _, limits = spec.partition("=")
-    name = name.strip().lower().removeprefix("rlimit_")
-    return flag("--ulimit", f"{name}={limits}")
+    return flag("--ulimit", f"{ulimit_name(name)}={limits}")
 
 
 # --- groups of flags, each read from the model --------------------------------------------

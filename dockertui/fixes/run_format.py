@@ -62,3 +62,10 @@ def csv_field(key: str, value: str) -> str:
     if any(ch in field for ch in ',"'):
         field = '"' + field.replace('"', '""') + '"'
     return field
+
+
+def ulimit_name(name: str) -> str:
+    """A ulimit's name as `docker run --ulimit` and the create API take it:
+    Podman's inspect says RLIMIT_NOFILE where Docker says nofile, and
+    Podman's own create refuses its own spelling."""
+    return name.strip().lower().removeprefix("rlimit_")
