@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from dockertui.audit import ContainerReport, Finding, FleetReport
+from dockertui.audit.several import EngineScan, SeveralScan
 from dockertui.audit.severity import WORST_FIRST
 from dockertui.model import EngineInfo
 from dockertui.model.settings import engine_settings
@@ -99,11 +100,52 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
     }
 
 
+def engines_dict(scan: SeveralScan, *, engine_counts: bool = True) -> dict[str, Any]:
+    """Several engines: under `engines`, each read engine's document as
+    `fleet_dict` makes it for one (without `schema`), after its `name`; under
+    `failed`, each engine that could not be read, with its sentence; the
+    summary adds them up."""
+    counts = scan.by_severity(include_engine=engine_counts)
+    read = scan.read
+    engines = []
+    for fleet in read:
+        document = fleet_dict(fleet, engine_counts=engine_counts)
+        del document["schema"]
+        engines.append({"name": fleet.client.name, **document})
+    return {
+        "schema": SCHEMA,
+        "engines": engines,
+        "failed": [failed_dict(e) for e in scan.failed],
+        "summary": {
+            "engines": len(scan.engines),
+            "read": len(read),
+            "containers": sum(len(fleet.containers) for fleet in read),
+            "by_severity": {s.value: counts.get(s, 0) for s in WORST_FIRST},
+        },
+    }
+
+
+def failed_dict(engine: EngineScan) -> dict[str, Any]:
+    """An engine that could not be read: who it is, and why in one sentence."""
+    client = engine.client
+    return {
+        "name": client.name,
+        "endpoint": client.endpoint,
+        "context": client.context,
+        "error": engine.error,
+    }
+
+
 def render(fleet: FleetReport, *, pretty: bool = False, engine_counts: bool = True) -> str:
     """The report as one line of JSON, or indented when `pretty`. The same
     document either way; one line is several times faster to write, since
     any indent makes Python's json fall back to its pure-Python encoder."""
     return dumps(fleet_dict(fleet, engine_counts=engine_counts), pretty=pretty)
+
+
+def render_engines(scan: SeveralScan, *, pretty: bool = False, engine_counts: bool = True) -> str:
+    """The report of several engines (engines_dict), as `render` writes one's."""
+    return dumps(engines_dict(scan, engine_counts=engine_counts), pretty=pretty)
 
 
 def dumps(document: Any, *, pretty: bool) -> str:

@@ -1,5 +1,7 @@
 """SARIF 2.1.0: one rule per check, one result per finding, located by the
-logical locations `container/<name>` and `engine`."""
+logical locations `container/<name>` and `engine`; with several engines
+`engine/<engine>/container/<name>` and `engine/<engine>`, and each engine
+that could not be read is a notification of the invocation."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from dockertui import __version__
 from dockertui.audit import CHECKS, Check, Finding, FleetReport, Severity
+from dockertui.audit.several import SeveralScan
 from dockertui.report.json_report import dumps
 
 SARIF_SCHEMA = (
@@ -57,8 +60,14 @@ def _rule(check: Check) -> dict[str, Any]:
 
 
 def _result(
-    finding: Finding, rule_index: int, location: str, kind: str, extra: dict[str, Any]
+    finding: Finding,
+    rule_index: int,
+    location: str,
+    kind: str,
+    extra: dict[str, Any],
+    name: str | None = None,
 ) -> dict[str, Any]:
+    """`name`: the location's own name; by default what follows its first slash."""
     message = f"{finding.title}: {finding.detail}"
     if finding.fix.command:
         message += f" Fix: {finding.fix.summary} ({finding.fix.command})"
@@ -71,7 +80,7 @@ def _result(
             {
                 "logicalLocations": [
                     {
-                        "name": location.split("/", 1)[-1],
+                        "name": location.split("/", 1)[-1] if name is None else name,
                         "fullyQualifiedName": location,
                         "kind": kind,
                     }
@@ -83,20 +92,33 @@ def _result(
     }
 
 
-def sarif_dict(fleet: FleetReport) -> dict[str, Any]:
-    checks = list(CHECKS.values())
-    index = {check.id: i for i, check in enumerate(checks)}
+def _fleet_results(
+    fleet: FleetReport, index: dict[str, int], engine: str | None = None
+) -> list[dict[str, Any]]:
+    """The results of one engine's report. `engine`: its name in a scan of
+    several, which every location then starts with (`engine/<engine>`)."""
+    at = "engine" if engine is None else f"engine/{engine}"
+    inside = "" if engine is None else f"{at}/"
+    named = {} if engine is None else {"engine": engine}
     results = [
-        _result(f, index[f.check], "engine", "module", {"endpoint": fleet.client.endpoint})
+        _result(
+            f, index[f.check], at, "module", {"endpoint": fleet.client.endpoint, **named}, engine
+        )
         for f in fleet.engine_findings
     ]
     for report in fleet.containers:
         c = report.container
-        extra = {"container_id": c.id, "image": c.image, "state": c.state}
+        extra = {"container_id": c.id, "image": c.image, "state": c.state, **named}
         results += [
-            _result(f, index[f.check], f"container/{c.name}", "resource", extra)
+            _result(f, index[f.check], f"{inside}container/{c.name}", "resource", extra, c.name)
             for f in report.findings
         ]
+    return results
+
+
+def _document(
+    checks: list[Check], results: list[dict[str, Any]], invocation: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -109,13 +131,57 @@ def sarif_dict(fleet: FleetReport) -> dict[str, Any]:
                         "rules": [_rule(check) for check in checks],
                     }
                 },
-                "invocations": [{"executionSuccessful": True}],
+                "invocations": [invocation],
                 "results": results,
             }
         ],
     }
 
 
+def sarif_dict(fleet: FleetReport) -> dict[str, Any]:
+    checks = list(CHECKS.values())
+    index = {check.id: i for i, check in enumerate(checks)}
+    return _document(checks, _fleet_results(fleet, index), {"executionSuccessful": True})
+
+
+def engines_sarif_dict(scan: SeveralScan) -> dict[str, Any]:
+    """Several engines in one run. The invocation is successful only when
+    every engine was read; each one that was not is an error notification
+    located at `engine/<engine>`, its message the sentence that says why."""
+    checks = list(CHECKS.values())
+    index = {check.id: i for i, check in enumerate(checks)}
+    results = []
+    for fleet in scan.read:
+        results += _fleet_results(fleet, index, fleet.client.name)
+    invocation: dict[str, Any] = {"executionSuccessful": not scan.failed}
+    if scan.failed:
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "error",
+                "message": {"text": e.error},
+                "locations": [
+                    {
+                        "logicalLocations": [
+                            {
+                                "name": e.name,
+                                "fullyQualifiedName": f"engine/{e.name}",
+                                "kind": "module",
+                            }
+                        ]
+                    }
+                ],
+                "properties": {"endpoint": e.client.endpoint, "context": e.client.context},
+            }
+            for e in scan.failed
+        ]
+    return _document(checks, results, invocation)
+
+
 def render(fleet: FleetReport, *, pretty: bool = False) -> str:
     """SARIF on one line, or indented when `pretty` (see json_report.dumps)."""
     return dumps(sarif_dict(fleet), pretty=pretty)
+
+
+def render_engines(scan: SeveralScan, *, pretty: bool = False) -> str:
+    """SARIF of several engines (engines_sarif_dict), as `render` writes one's."""
+    return dumps(engines_sarif_dict(scan), pretty=pretty)

@@ -10,7 +10,7 @@ engine. `expand` names containers whose every finding follows the summary
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -23,6 +23,7 @@ from rich.text import Text
 from dockertui.audit import ContainerReport, Finding, FleetReport, Severity
 from dockertui.audit.identity import engine_mode, shown_user
 from dockertui.audit.in_effect import differs
+from dockertui.audit.several import SeveralScan
 from dockertui.audit.totals import severity_totals
 from dockertui.model import EngineInfo
 from dockertui.report import kernel_text
@@ -235,10 +236,14 @@ def container_detail(
 # --- the whole report -----------------------------------------------------------------------
 
 
-def _title(fleet: FleetReport) -> Text:
+def _title(fleet: FleetReport, several: bool = False) -> Text:
+    """`several`: one engine's heading in a scan of several (its name first)."""
     engine = fleet.engine
     title = Text()
-    title.append("dockertui scan", style="bold")
+    if several:
+        title.append(printable(fleet.client.name), style="bold")
+    else:
+        title.append("dockertui scan", style="bold")
     title.append(
         f"  {printable(fleet.client.endpoint)} (context {printable(fleet.client.context)})"
     )
@@ -290,18 +295,23 @@ def render(
     verbose: bool = False,
     expand: Collection[str] = (),
     engine_counts: bool = True,
+    several: bool = False,
+    picked: bool = False,
 ) -> None:
     """The summary, then the detail of the containers whose id is in `expand`
     (the summary then holds the engine and those containers only); with
     `verbose`, the detail of the engine and of every container instead.
-    `engine_counts`: whether the engine's findings count in the total."""
-    console.print(_title(fleet))
+    `engine_counts`: whether the engine's findings count in the total.
+    `several`: one engine's section in a scan of several (`render_engines`),
+    which leaves the hints to the end of the whole report; `picked`: the
+    user named containers (on any engine), so the summary holds those only."""
+    console.print(_title(fleet, several))
     if verbose:
         _render_detail(fleet, console, engine_counts)
         return
     expanded = [r for r in fleet.containers if r.container.id in expand]
     rows = summary_rows(fleet)
-    if expanded:
+    if expanded or picked:
         rows = [rows[0], *(container_row(r, fleet.engine) for r in expanded)]
     console.print()
     console.print(_summary_table(rows, console.width), no_wrap=True, overflow="ellipsis")
@@ -315,13 +325,21 @@ def render(
     for report in expanded:
         console.print()
         console.print(container_detail(report, engine=fleet.engine))
-    if any(row.differs for row in rows):
+    if several:
+        return
+    differ = any(row.differs for row in rows)
+    _hints(console, differs=differ, expanded=bool(expanded), containers=bool(fleet.containers))
+
+
+def _hints(console: Console, *, differs: bool, expanded: bool, containers: bool) -> None:
+    """What the marks mean and how to see more, once at the end of the report."""
+    if differs:
         console.print(
             f"{DIFFERS_MARK} after a state: {DIFFERS_MEANS} (--container NAME says which).",
             style="dim",
             highlight=False,
         )
-    if not expanded and fleet.containers:
+    if not expanded and containers:
         console.print(
             "Every finding: -v.  One container's: --container NAME.", style="dim", highlight=False
         )
@@ -340,3 +358,62 @@ def _render_detail(fleet: FleetReport, console: Console, engine_counts: bool = T
     for report in fleet.containers:
         console.print(container_detail(report, engine=fleet.engine))
     console.print(_total(fleet, verbose=True, engine_counts=engine_counts))
+
+
+def render_engines(
+    scan: SeveralScan,
+    console: Console,
+    *,
+    verbose: bool = False,
+    expand: Mapping[str, Collection[str]] | None = None,
+    engine_counts: bool = True,
+) -> None:
+    """Several engines: a section per engine read, as `render` writes one
+    (`expand`: by engine name, the ids to expand), then one line per engine
+    that could not be read with why, and the total over all of them."""
+    read = scan.read
+    title = Text("dockertui scan", style="bold")
+    title.append(f"  {len(scan.engines)} engines")
+    if scan.failed:
+        title.append(f", {len(scan.failed)} not read", style="bold red")
+    console.print(title)
+    expand = expand or {}
+    picked = any(expand.values())
+    shown_differs = False
+    for fleet in read:
+        console.print()
+        console.print(Rule(style="dim"))
+        mine = expand.get(fleet.client.name, ())
+        render(
+            fleet,
+            console,
+            verbose=verbose,
+            expand=mine,
+            engine_counts=engine_counts,
+            several=True,
+            picked=picked,
+        )
+        shown = [r for r in fleet.containers if not picked or r.container.id in mine]
+        shown_differs = shown_differs or any(differs(r.container, fleet.engine) for r in shown)
+    if scan.failed:
+        console.print()
+        console.print(Rule(style="dim"))
+        for engine in scan.failed:
+            line = Text()
+            line.append(printable(engine.name), style="bold red")
+            line.append(" not read: ", style="red")
+            line.append(printable(engine.error))
+            console.print(line)
+    console.print()
+    total = Text(f"Total of {len(read)} engine{'s' if len(read) != 1 else ''} read: ")
+    if not engine_counts:
+        total = Text(
+            f"Total of the containers selected on {len(read)} engines "
+            "(the engines' with --include-engine): "
+        )
+    counts = scan.by_severity(include_engine=engine_counts)
+    total.append_text(counts_text(dict(counts), with_info=verbose))
+    console.print(total)
+    if not verbose:
+        containers = any(fleet.containers for fleet in read)
+        _hints(console, differs=shown_differs, expanded=picked, containers=containers)
