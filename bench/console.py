@@ -38,6 +38,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -47,7 +48,7 @@ import contextlib
 
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
-from dockertui.ui.app import DockerTUI
+from dockertui.ui.app import DockerTUI, FleetSource
 
 import harness
 from scan import LABEL, checkout_env, create_fleet, remove_fleet, scan_command
@@ -97,13 +98,20 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-async def launch_to_table(expected: int) -> float:
-    """Seconds from creating the app until every bench container has a row."""
+def main_engine() -> FleetSource:
+    return Watcher(resolve_endpoint(host=harness.BASE_URL))
+
+
+async def launch_to_table(
+    expected: int, source: Callable[[], FleetSource] = main_engine, label: str = LABEL
+) -> float:
+    """Seconds from creating the app (on the source `source()` makes) until
+    every bench container (`label`) has a row."""
     start = time.perf_counter()
-    app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)))
+    app = DockerTUI(source())
     async with app.run_test(size=(160, 48)) as pilot:
         while True:
-            rows = sum(1 for r in app.state.reports.values() if LABEL in r.container.labels)
+            rows = sum(1 for r in app.state.reports.values() if label in r.container.labels)
             if rows >= expected and len(app._rows) >= expected:
                 return time.perf_counter() - start
             await pilot.pause(0.01)
@@ -160,12 +168,14 @@ async def event_to_row(api, count: int) -> list[float]:
 class Terminal:
     """`dockertui` in a pseudo-terminal, its output drained as it comes."""
 
-    def __init__(self, cols: int = 160, rows: int = 48) -> None:
+    def __init__(
+        self, cols: int = 160, rows: int = 48, hosts: tuple[str, ...] = (harness.BASE_URL,)
+    ) -> None:
         self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # child: this checkout's dockertui
+        if self.pid == 0:  # child: this checkout's dockertui, watching `hosts`
             os.environ.clear()
             os.environ.update(checkout_env(), TERM="xterm-256color")
-            argv = [sys.executable, "-m", "dockertui", "-H", harness.BASE_URL]
+            argv = [sys.executable, "-m", "dockertui", *(a for h in hosts for a in ("-H", h))]
             os.execv(sys.executable, argv)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
@@ -179,6 +189,15 @@ class Terminal:
                 except OSError:  # EIO: the program exited and closed the terminal
                     break
         return got
+
+    def memory(self) -> tuple[int, int]:
+        """(resident, peak resident) bytes of the process: VmRSS and VmHWM."""
+        kib = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                kib[key] = int(value.split()[0])
+        return kib["VmRSS"] * 1024, kib["VmHWM"] * 1024
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -87,18 +87,32 @@ SHAPES: list[dict] = [
 ]
 
 
-def create_fleet(api: docker.APIClient, n: int, running: int) -> list[str]:
-    """N containers, the first `running` of them started, the rest only created."""
+def create_fleet(
+    api: docker.APIClient,
+    n: int,
+    running: int,
+    *,
+    label: str = LABEL,
+    prefix: str = "dtui-bench",
+    isolated: bool = False,
+) -> list[str]:
+    """N containers, the first `running` of them started, the rest only
+    created. `isolated`: the running ones without a network (`none`, so no
+    published port either), as on engines that share one small host."""
 
     def make(i: int) -> str:
         shape = SHAPES[i % len(SHAPES)]
-        host = api.create_host_config(**shape.get("host", {}))
+        host_args = dict(shape.get("host", {}))
         extra = {k: v for k, v in shape.items() if k not in ("host", "image")}
+        if isolated and i < running:
+            host_args.pop("port_bindings", None)
+            extra.pop("ports", None)
+            host_args["network_mode"] = "none"
         cid = api.create_container(
             shape.get("image", harness.IMAGE),
-            name=f"dtui-bench-{i:04d}",
-            labels={LABEL: "1"},
-            host_config=host,
+            name=f"{prefix}-{i:04d}",
+            labels={label: "1"},
+            host_config=api.create_host_config(**host_args),
             **extra,
         )["Id"]
         if i < running:
@@ -109,8 +123,8 @@ def create_fleet(api: docker.APIClient, n: int, running: int) -> list[str]:
         return list(pool.map(make, range(n)))
 
 
-def remove_fleet(api: docker.APIClient) -> None:
-    ids = [c["Id"] for c in api.containers(all=True, filters={"label": LABEL})]
+def remove_fleet(api: docker.APIClient, label: str = LABEL) -> None:
+    ids = [c["Id"] for c in api.containers(all=True, filters={"label": label})]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda cid: api.remove_container(cid, force=True, v=True), ids))
 
@@ -181,10 +195,13 @@ def worktree(rev: str | None) -> Iterator[Path | None]:
         )
 
 
-def scan_command() -> tuple[list[str], dict[str, str]]:
-    """`dockertui scan --format json` on the bench containers, run from this checkout."""
-    cmd = [sys.executable, "-m", "dockertui", "-H", f"unix://{harness.SOCKET}"]
-    return [*cmd, "scan", "--format", "json", "--filter", f"label={LABEL}"], checkout_env()
+def scan_command(
+    hosts: tuple[str, ...] = (harness.BASE_URL,), label: str = LABEL
+) -> tuple[list[str], dict[str, str]]:
+    """`dockertui scan --format json` on the bench containers of `hosts`
+    (every one at once), run from this checkout."""
+    cmd = [sys.executable, "-m", "dockertui", *(a for h in hosts for a in ("-H", h))]
+    return [*cmd, "scan", "--format", "json", "--filter", f"label={label}"], checkout_env()
 
 
 def verdict(value: float, target: float | None) -> str:
