@@ -59,6 +59,9 @@ FIX_KINDS = {
     "where it is set there), then a restart of dockerd; where dockertui can read the daemon's "
     "settings, the finding shows the exact change as a diff",
     FixKind.CLIENT: "the environment or the context of the client that talks to the engine",
+    FixKind.SWARM: "run on a swarm manager (`docker swarm update`, `docker node`, `docker "
+    "network create`; a service's findings carry their `docker service update` command, "
+    "after which the swarm replaces the service's tasks); shown, never run by dockertui",
     FixKind.IMAGE: "the image has to be rebuilt",
     FixKind.MANUAL: "no API call fixes it: someone has to look and act",
     FixKind.NONE: "informational: nothing to fix, only something to review",

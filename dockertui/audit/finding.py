@@ -16,6 +16,7 @@ class FixKind(Enum):
     RECREATE = "recreate"  # a new container with a changed HostConfig
     DAEMON = "daemon"  # daemon.json and a daemon restart
     CLIENT = "client"  # the client's environment or context
+    SWARM = "swarm"  # docker service update / docker swarm update, on a manager
     IMAGE = "image"  # rebuild the image
     MANUAL = "manual"  # no API call can fix it
     NONE = "none"  # informational: nothing to fix

@@ -10,6 +10,7 @@ from typing import Any
 from dockertui.model._json import flag, integer, mappings, obj, strings, text
 from dockertui.model.daemon import DaemonSettings
 from dockertui.model.kernel import HostView
+from dockertui.model.swarm import Swarm, swarm_from_info
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class EngineInfo:
     experimental: bool = False
     live_restore: bool = False
     swarm_state: str = "inactive"
+    #: The swarm this engine is part of (model/swarm.py), None outside one.
+    swarm: Swarm | None = None
     debug: bool = False
     logging_driver: str = ""
     authorization_plugins: tuple[str, ...] = ()
@@ -140,6 +143,7 @@ def engine_from_api(
         experimental=flag(version, "Experimental") or flag(info, "ExperimentalBuild"),
         live_restore=flag(info, "LiveRestoreEnabled"),
         swarm_state=text(obj(info, "Swarm"), "LocalNodeState") or "inactive",
+        swarm=swarm_from_info(info),
         debug=flag(info, "Debug"),
         logging_driver=text(info, "LoggingDriver"),
         authorization_plugins=tuple(strings(obj(info, "Plugins"), "Authorization") or ()),

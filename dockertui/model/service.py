@@ -221,8 +221,15 @@ def _env(entry: str) -> EnvVar:
     return EnvVar(name=name, value=value)
 
 
-#: A task's restart condition as the container restart policy it amounts to.
-_RESTART = {"": "always", "any": "always", "on-failure": "on-failure", "none": "no"}
+def _restart_policy(service: Service) -> str:
+    """A task's restart condition as the container restart policy it amounts
+    to: unlike a container's "always", a swarm's "any" is bounded by MaxAttempts."""
+    condition = service.restart_condition or "any"
+    if condition == "none":
+        return "no"
+    if condition == "on-failure" or service.restart_max_attempts > 0:
+        return "on-failure"
+    return "always"
 
 
 def task_container(service: Service, network_names: dict[str, str] | None = None) -> Container:
@@ -273,7 +280,7 @@ def task_container(service: Service, network_names: dict[str, str] | None = None
         memory=service.memory_limit,
         nano_cpus=service.nano_cpus,
         pids_limit=service.pids_limit or None,
-        restart_policy=_RESTART.get(service.restart_condition, "always"),
+        restart_policy=_restart_policy(service),
         restart_max_retries=service.restart_max_attempts,
         ports=ports,
         port_bindings=ports,

@@ -24,6 +24,7 @@ _COMMAND_LABEL = {
     FixKind.RECREATE: "re-create with: ",
     FixKind.DAEMON: "daemon: ",  # the command names the file, or the command line
     FixKind.CLIENT: "client: ",
+    FixKind.SWARM: "on a manager: ",
     FixKind.IMAGE: "image: ",
     FixKind.MANUAL: "by hand: ",
 }

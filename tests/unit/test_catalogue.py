@@ -11,9 +11,11 @@ ENGINE_EDITS."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from proc_captures import captured_host
 
 from dockertui.audit import CHECKS, Finding, FixKind, Severity, audit_exec
 from dockertui.model import ClientFacts, Container, EngineInfo, exec_from_inspect
+from dockertui.model.swarm import with_listing
 
 C, H, M, L, INF = (
     Severity.CRITICAL,
@@ -46,6 +49,7 @@ def assert_command_fits_its_kind(f: Finding) -> None:
         FixKind.RECREATE: command.startswith(("-", "remove ")) or bool(_IMAGE_REF.match(command)),
         FixKind.DAEMON: "daemon.json" in command,
         FixKind.CLIENT: command.startswith("export "),
+        FixKind.SWARM: command.startswith(("docker swarm ", "docker node ", "docker network ")),
         FixKind.IMAGE: True,
         FixKind.MANUAL: True,
         FixKind.NONE: False,
@@ -415,6 +419,7 @@ class EngineCase:
     security_options: tuple[str, ...] = ()
     client: ClientFacts = field(default_factory=ClientFacts)
     outcome: str = "pass"  # for severity None: "pass" or "n/a"
+    listed: bool = False  # with the swarm's captured /nodes and overlay /networks
 
 
 ICC = ("Options", "com.docker.network.bridge.enable_icc")
@@ -426,6 +431,18 @@ RECENT = {  # edited copy of /version: current upstream builds, no distro suffix
     "Components.2.Version": "1.2.8",
     "Components.2.Details.GitCommit": "v1.2.8-0-g3f2b6d1",
 }
+
+_SWARM_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "swarm"
+
+
+def _swarm() -> dict[str, Any]:
+    """/info's Swarm from a single-node swarm manager (tests/fixtures/swarm), a
+    fresh copy each time: a case's edits change it in place."""
+    swarm: dict[str, Any] = json.loads((_SWARM_DIR / "info.json").read_text())["Swarm"]
+    return swarm
+
+
+DAY_NS = 86400 * 10**9
 
 ENGINE_CASES = [
     # Captured engine: every value below is what the capture daemon reported.
@@ -518,6 +535,67 @@ ENGINE_CASES = [
         "Swarm LocalNodeState is active.",
         info={"Swarm.LocalNodeState": "active"},
     ),
+    # A swarm manager: tests/fixtures/swarm (one node, one manager, defaults but
+    # for the services and networks the capture script made).
+    EngineCase("swarm-managers", None, info={"Swarm": _swarm()}),  # 1 of 1: the minimum
+    EngineCase("swarm-managers", None, outcome="n/a"),  # in no swarm
+    EngineCase(
+        "swarm-managers",
+        M,
+        "2 managers: an even count; 1 would tolerate as many failures.",
+        info={"Swarm": _swarm(), "Swarm.Managers": 2, "Swarm.Nodes": 4},  # edited
+    ),
+    EngineCase(
+        "swarm-managers",
+        INF,
+        "One manager for 3 nodes: if it is lost, so is control of the swarm (fine where no "
+        "fault tolerance is needed).",
+        info={"Swarm": _swarm(), "Swarm.Nodes": 3},  # edited: two workers joined
+    ),
+    EngineCase(
+        "swarm-autolock-off",
+        L,
+        "Spec.EncryptionConfig.AutoLockManagers is false.",
+        info={"Swarm": _swarm()},
+    ),
+    EngineCase(  # edited: docker swarm update --autolock=true
+        "swarm-autolock-off",
+        None,
+        info={"Swarm": _swarm(), "Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers": True},
+    ),
+    EngineCase(  # a worker does not see the cluster's settings
+        "swarm-autolock-off",
+        None,
+        info={"Swarm": _swarm(), "Swarm.ControlAvailable": False},
+        outcome="n/a",
+    ),
+    EngineCase("swarm-node-cert-expiry", None, info={"Swarm": _swarm()}),  # the default 90 days
+    EngineCase(  # edited: docker swarm update --cert-expiry 8760h
+        "swarm-node-cert-expiry",
+        L,
+        "Spec.CAConfig.NodeCertExpiry is 365 days.",
+        info={"Swarm": _swarm(), "Swarm.Cluster.Spec.CAConfig.NodeCertExpiry": 365 * DAY_NS},
+    ),
+    EngineCase(
+        "swarm-ca-not-rotated",
+        INF,
+        "The root CA was issued 2026-12-02 and is valid until 2046-11-27 (7300 days).",
+        info={"Swarm": _swarm()},
+    ),
+    EngineCase(  # edited: docker swarm ca --rotate under way
+        "swarm-ca-not-rotated",
+        None,
+        info={"Swarm": _swarm(), "Swarm.Cluster.RootRotationInProgress": True},
+    ),
+    EngineCase(
+        "overlay-unencrypted",
+        M,
+        "dtui-plain-overlay is not encrypted.",
+        info={"Swarm": _swarm()},
+        listed=True,
+    ),
+    # Only /info read: the networks are not known, so not judged.
+    EngineCase("overlay-unencrypted", None, info={"Swarm": _swarm()}, outcome="n/a"),
     EngineCase("stopped-sprawl", None),  # captured: 7 of 47 stopped
     EngineCase(
         "stopped-sprawl",
@@ -550,6 +628,12 @@ def test_engine_check(
         bridge=row.bridge,
         security_options=row.security_options,
     )
+    if row.listed:
+        assert engine.swarm is not None
+        listing = [
+            json.loads((_SWARM_DIR / f).read_text()) for f in ("nodes.json", "networks.json")
+        ]
+        engine = replace(engine, swarm=with_listing(engine.swarm, *listing))
     found = [f for f in engine_findings(engine, row.client) if f.check == row.check]
     if row.severity is None:
         assert found == []

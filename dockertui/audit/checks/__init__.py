@@ -15,5 +15,6 @@ from dockertui.audit.checks import (  # noqa: F401  (imported to register)
     mac,
     mounts,
     resources,
+    swarm,
     syscalls,
 )
