@@ -6,16 +6,24 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dockertui.cli.common import EXIT_FINDINGS, advisory_table, engine_choice, fail, fleet_options
+from dockertui.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    advisory_table,
+    engine_choice,
+    fail,
+    fleet_options,
+)
 
 if TYPE_CHECKING:
-    pass
+    from dockertui.audit import Finding, FleetReport
+    from dockertui.audit.several import SeveralScan
 
 FORMATS = ("table", "json", "sarif")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -69,7 +77,7 @@ PROGRESS_FROM = 50
     multiple=True,
     metavar="NAME",
     help="Table: after the summary, every finding of this container (its name or an "
-    "id prefix). Repeatable.",
+    "id prefix; with several engines ENGINE/NAME where two have the name). Repeatable.",
 )
 @click.option(
     "--pretty/--compact",
@@ -82,7 +90,7 @@ PROGRESS_FROM = 50
     type=click.FloatRange(min=0.1),
     default=5.0,
     show_default=True,
-    help="Seconds the engine has to answer the first request.",
+    help="Seconds the engine (each engine) has to answer the first request.",
 )
 @click.option(
     "--no-processes",
@@ -124,8 +132,16 @@ def scan(
     the top finding. -v shows every finding; --container NAME one
     container's.
 
+    Several engines (-H and -c repeated, or --all-contexts) are scanned at
+    once, each with its own --timeout: the table has a section per engine,
+    the JSON an `engines` list, SARIF locations start engine/NAME/. An engine
+    that cannot be read is one line on stderr and in the report, and the
+    others are reported. --container ENGINE/NAME picks a name two engines
+    share. Plain tcp:// without TLS needs --insecure.
+
     Exit codes: 0 no finding at or above --fail-on (or no --fail-on), 1 such a
-    finding exists, 2 the engine could not be reached or the arguments are wrong."""
+    finding exists (on any engine read), 2 no engine could be read or the
+    arguments are wrong."""
 
     # A scan builds many objects and lives a few seconds: the cyclic garbage
     # collector would walk them again and again for nothing to free (a
@@ -137,7 +153,7 @@ def scan(
         ctx.call_on_close(gc.enable)
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.inventory import api_filters
-    from dockertui.scan import fail_on_findings, pick_containers
+    from dockertui.scan import fail_on_findings, pick_containers, scan_engines
     from dockertui.scan import scan as run_scan
 
     try:
@@ -150,10 +166,32 @@ def scan(
             param_hint="--container",
         )
     endpoints = engine_choice(ctx, host, context, insecure, all_contexts).endpoints()
-    endpoint = endpoints[0]  # FIXME: several engines
     from dockertui.audit.advisories import active, using
 
     table = active() if advisories_file is None else advisory_table(advisories_file)
+    if len(endpoints) > 1:
+        with using(table), _progress_bar() as progress:
+            several = _run(
+                scan_engines(
+                    endpoints,
+                    filters=filters,
+                    processes=not no_processes,
+                    progress=progress,
+                    timeout=timeout,
+                )
+            )
+        _report_several(
+            several,
+            fmt,
+            output,
+            fail_on=fail_on,
+            include_engine=include_engine or not filters,
+            verbose=verbose,
+            expand=expand,
+            pretty=pretty,
+        )
+        return
+    endpoint = endpoints[0]
     with using(table), _progress_bar() as progress:
         try:
             fleet = _run(
@@ -176,8 +214,8 @@ def scan(
     except LookupError as err:
         fail(str(err))
         return
-    try:
-        _write(
+    _written(
+        lambda: _write(
             fleet,
             fmt,
             output,
@@ -185,7 +223,17 @@ def scan(
             expanded=expanded,
             pretty=pretty,
             engine_counts=include_engine or not filters,
-        )
+        ),
+        output,
+    )
+    counted = fail_on_findings(fleet, include_engine=include_engine or not filters)
+    _leave(_verdict(counted, fail_on))
+
+
+def _written(write: Callable[[], None], output: Path | None) -> None:
+    """Run `write`; a reader that went away ends nothing, an unwritable file exits 2."""
+    try:
+        write()
     except BrokenPipeError:
         if output is not None:
             raise
@@ -195,16 +243,56 @@ def scan(
             f"Cannot write the report to {output or 'standard output'}: "
             f"{err.strerror or err}; check that its folder exists and is writable."
         )
-        return
-    code = 0
-    if fail_on:
-        from dockertui.audit import Severity
 
-        counted = fail_on_findings(fleet, include_engine=include_engine or not filters)
-        threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in counted):
-            code = EXIT_FINDINGS
-    _leave(code)
+
+def _verdict(counted: Iterable[Finding], fail_on: str | None) -> int:
+    """EXIT_FINDINGS when a counted finding is at or above --fail-on, else 0."""
+    if not fail_on:
+        return 0
+    from dockertui.audit import Severity
+
+    threshold = Severity.parse(fail_on)
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in counted) else 0
+
+
+def _report_several(
+    several: SeveralScan,
+    fmt: str,
+    output: Path | None,
+    *,
+    fail_on: str | None,
+    include_engine: bool,
+    verbose: bool,
+    expand: tuple[str, ...],
+    pretty: bool | None,
+) -> None:
+    """Several engines: each that could not be read is one sentence on stderr
+    (and in the report); none read is exit 2, with no report; otherwise the
+    report of those read, and the exit code of --fail-on over all of them."""
+    from dockertui.scan import fail_on_several, pick_several
+    from dockertui.text import printable
+
+    for engine in several.failed:
+        click.echo(f"dockertui: engine {printable(engine.name)}: {engine.error}", err=True)
+    if not several.read:
+        sys.exit(EXIT_ERROR)
+    try:
+        expanded = pick_several(several, expand)
+    except LookupError as err:
+        fail(str(err))
+    _written(
+        lambda: _write(
+            several,
+            fmt,
+            output,
+            verbose=verbose,
+            expanded=expanded,
+            pretty=pretty,
+            engine_counts=include_engine,
+        ),
+        output,
+    )
+    _leave(_verdict(fail_on_several(several, include_engine=include_engine), fail_on))
 
 
 T = TypeVar("T")
@@ -296,15 +384,19 @@ class _progress_bar:
 
 
 def _write(
-    fleet: Any,
+    fleet: FleetReport | SeveralScan,
     fmt: str,
     output: Path | None,
     *,
     verbose: bool,
-    expanded: frozenset[str],
+    expanded: frozenset[str] | Mapping[str, frozenset[str]],
     pretty: bool | None,
     engine_counts: bool = True,
 ) -> None:
+    """The report of one engine (a FleetReport, `expanded` its ids) or of
+    several (a SeveralScan, `expanded` the ids by engine name)."""
+    from dockertui.audit.several import SeveralScan
+
     if fmt == "table":
         from rich.console import Console
 
@@ -314,10 +406,19 @@ def _write(
             def on_broken_pipe(self) -> None:
                 raise BrokenPipeError  # ours to handle (Rich would exit 1 here)
 
+        report = fleet
+
         def render(console: Console) -> None:
-            table.render(
-                fleet, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
-            )
+            if isinstance(report, SeveralScan):
+                assert isinstance(expanded, Mapping)
+                table.render_engines(
+                    report, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
+                )
+            else:
+                assert not isinstance(expanded, Mapping)
+                table.render(
+                    report, console, verbose=verbose, expand=expanded, engine_counts=engine_counts
+                )
 
         if output is None:
             console = _Console(highlight=False)
@@ -341,11 +442,17 @@ def _write(
     if fmt == "json":
         from dockertui.report import json_report
 
-        text = json_report.render(fleet, pretty=pretty, engine_counts=engine_counts)
+        if isinstance(fleet, SeveralScan):
+            text = json_report.render_engines(fleet, pretty=pretty, engine_counts=engine_counts)
+        else:
+            text = json_report.render(fleet, pretty=pretty, engine_counts=engine_counts)
     else:
         from dockertui.report import sarif
 
-        text = sarif.render(fleet, pretty=pretty)
+        if isinstance(fleet, SeveralScan):
+            text = sarif.render_engines(fleet, pretty=pretty)
+        else:
+            text = sarif.render(fleet, pretty=pretty)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -240,13 +240,15 @@ def _title(fleet: FleetReport, several: bool = False) -> Text:
     """`several`: one engine's heading in a scan of several (its name first)."""
     engine = fleet.engine
     title = Text()
-    if several:
-        title.append(printable(fleet.client.name), style="bold")
-    else:
+    client = fleet.client
+    if not several:
         title.append("dockertui scan", style="bold")
-    title.append(
-        f"  {printable(fleet.client.endpoint)} (context {printable(fleet.client.context)})"
-    )
+        title.append(f"  {printable(client.endpoint)} (context {printable(client.context)})")
+    elif client.name in client.endpoint:  # -H: the name is the address
+        title.append(printable(client.endpoint), style="bold")
+    else:
+        title.append(printable(client.name), style="bold")
+        title.append(f"  {printable(client.endpoint)}")
     title.append(
         f"\n{engine.flavor.capitalize()} {printable(engine.version)}"
         f"  API {printable(engine.api_version)}"
@@ -405,11 +407,12 @@ def render_engines(
             line.append(printable(engine.error))
             console.print(line)
     console.print()
-    total = Text(f"Total of {len(read)} engine{'s' if len(read) != 1 else ''} read: ")
+    engines = f"{len(read)} engine{'s' if len(read) != 1 else ''}"
+    total = Text(f"Total of {engines} read: ")
     if not engine_counts:
         total = Text(
-            f"Total of the containers selected on {len(read)} engines "
-            "(the engines' with --include-engine): "
+            f"Total of the containers selected on {engines} "
+            "(the engines' findings with --include-engine): "
         )
     counts = scan.by_severity(include_engine=engine_counts)
     total.append_text(counts_text(dict(counts), with_info=verbose))
