@@ -133,20 +133,25 @@ async def _scan_one(
     loader.join()
     from dockertui.audit import audit_fleet
     from dockertui.audit.runner import sort_worst_first
+    from dockertui.audit.service import audit_services
 
     facts = client_facts(endpoint, env)
     fleet = audit_fleet(inventory.engine, facts, (), inventory.skipped)
     audited = (reports[c.id] for c in inventory.containers)
-    return replace(fleet, containers=tuple(sort_worst_first(audited)))
+    services = audit_services(inventory.services, inventory.engine)
+    return replace(fleet, containers=tuple(sort_worst_first(audited)), services=services)
 
 
 def fail_on_findings(fleet: FleetReport, *, include_engine: bool) -> Iterator[Finding]:
     """The findings `--fail-on` judges: those of every scanned container (the
-    ones `--filter` selected), and the engine's when `include_engine`."""
+    ones `--filter` selected) and swarm service, and the engine's when
+    `include_engine`."""
     if include_engine:
         yield from fleet.engine_findings
     for report in fleet.containers:
         yield from report.findings
+    for service in fleet.services:
+        yield from service.findings
 
 
 def fail_on_several(scan: SeveralScan, *, include_engine: bool) -> Iterator[Finding]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dockertui.audit import capabilities as caps
 from dockertui.audit import checks as _checks  # noqa: F401  (registers the checks)
@@ -15,6 +16,9 @@ from dockertui.audit.score import grade, score
 from dockertui.audit.severity import Severity
 from dockertui.audit.totals import severity_totals
 from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
+
+if TYPE_CHECKING:
+    from dockertui.audit.service import ServiceReport
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,16 @@ class FleetReport:
     engine_findings: tuple[Finding, ...]
     containers: tuple[ContainerReport, ...]  # worst first
     skipped: tuple[str, ...] = field(default=())  # removed while we looked
+    #: A swarm manager's services, worst first (audit/service.py); else none.
+    services: tuple[ServiceReport, ...] = ()
 
     def by_severity(self, *, include_engine: bool = True) -> Counter[Severity]:
-        """The containers' findings and (unless not `include_engine`: a
-        --filter without --include-engine) the engine's (audit/totals.py)."""
-        return severity_totals(self.containers, self.engine_findings if include_engine else ())
+        """The containers' and services' findings and (unless not
+        `include_engine`: a --filter without --include-engine) the engine's
+        (audit/totals.py)."""
+        return severity_totals(
+            (*self.containers, *self.services), self.engine_findings if include_engine else ()
+        )
 
     @property
     def not_applicable(self) -> tuple[NotApplicable, ...]:
@@ -57,6 +66,8 @@ class FleetReport:
         yield from self.engine_findings
         for report in self.containers:
             yield from report.findings
+        for service in self.services:
+            yield from service.findings
 
 
 def checks_for(scope: str) -> list[Check]:

@@ -548,6 +548,16 @@ class EngineGateway:
         """DELETE /volumes/{name} (never forced: a volume in use is Conflict)."""
         await self._json("DELETE", f"volumes/{name}")
 
+    # --- swarm: a manager answers these; any other engine refuses (503) ------------------
+
+    async def list_services(self) -> list[dict[str, Any]]:
+        """GET /services: every service's spec (no secret or config values in it)."""
+        return [e for e in await self.get("services") or [] if isinstance(e, dict)]
+
+    async def list_nodes(self) -> list[dict[str, Any]]:
+        """GET /nodes: the swarm's nodes, their roles and reachability."""
+        return [e for e in await self.get("nodes") or [] if isinstance(e, dict)]
+
 
 def _filters(filters: Mapping[str, Sequence[str]] | None) -> dict[str, str]:
     """The `filters` query parameter the engine reads ({} for none)."""

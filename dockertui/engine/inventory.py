@@ -15,6 +15,7 @@ from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.kernel_facts import FleetRead, read_fleet
+from dockertui.engine.swarm import read_swarm
 from dockertui.model import (
     Container,
     EngineInfo,
@@ -23,6 +24,7 @@ from dockertui.model import (
     is_lock,
 )
 from dockertui.model.kernel import InEffect, Unverifiable
+from dockertui.model.service import Service
 
 INSPECT_CONCURRENCY = 16
 #: The states whose processes exist to be read (a paused one's are frozen).
@@ -39,6 +41,7 @@ class Inventory:
     engine: EngineInfo
     containers: tuple[Container, ...]
     skipped: tuple[str, ...] = field(default=())  # ids removed between list and inspect
+    services: tuple[Service, ...] = ()  # a swarm manager's (engine/swarm.py)
 
 
 #: The filters of `GET /containers/json` (as `docker ps --filter`), with the
@@ -267,6 +270,7 @@ async def collect(
 
     try:
         async with together() as group:
+            swarm = group.create_task(read_swarm(client, engine))
             tasks = [group.create_task(one(i)) for i in ids]
     except BaseException:
         local.cancel()  # the inspects failed: the /proc pass is not wanted
@@ -275,4 +279,6 @@ async def collect(
     found = tuple(c for c in results if c is not None)
     skipped = tuple(i for i, c in zip(ids, results, strict=True) if c is None)
     await here()
-    return Inventory(engine=engine, containers=found, skipped=skipped)
+    read = swarm.result()
+    engine = replace(engine, swarm=read.swarm)
+    return Inventory(engine=engine, containers=found, skipped=skipped, services=read.services)
