@@ -244,7 +244,7 @@ def _title(fleet: FleetReport, several: bool = False) -> Text:
     if not several:
         title.append("dockertui scan", style="bold")
         title.append(f"  {printable(client.endpoint)} (context {printable(client.context)})")
-    elif client.name in client.endpoint:  # -H: the name is the address
+    elif client.endpoint.partition("://")[2] in (client.name, ""):  # -H: named by its address
         title.append(printable(client.endpoint), style="bold")
     else:
         title.append(printable(client.name), style="bold")
