@@ -6,6 +6,11 @@ depends on hold against the engine's own restarts: a crash-looping
 container with `--restart always` can be restarted by the engine between
 two of our requests, so "stopped for good" means restart policy `no` and
 not running, retried with backoff, and killed as a last resort.
+
+Podman's Docker API has no `POST /containers/{id}/update`, so a restart
+policy cannot be changed there; Podman never restarts a container that its
+API stopped, so on Podman "stopped for good" is stopped, and the policy is
+left as it was (`ContainerOps.sets_policies`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any, TypeVar
 from dockertui.engine.errors import EngineError, EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.fixes.documents import container_name, has_healthcheck, health_limit, restart_policy
+from dockertui.model import engine_from_api
 
 T = TypeVar("T")
 NO_POLICY = {"Name": "no", "MaximumRetryCount": 0}
@@ -75,6 +81,16 @@ class ContainerOps:
         self.say = say
         self.verify_seconds = verify_seconds
         self.since: dict[str, float] = {}  # container id -> daemon time it was started
+        self._sets_policies: bool | None = None
+
+    async def sets_policies(self) -> bool:
+        """Whether the engine can change a restart policy live: not Podman
+        (no /containers/{id}/update), which also never restarts a container
+        its API stopped. Asked of /version once."""
+        if self._sets_policies is None:
+            version = await self.gateway.version()
+            self._sets_policies = not engine_from_api({}, version, None).podman
+        return self._sets_policies
 
     async def inspect(self, ref: str) -> dict[str, Any]:
         found = await self.gateway.inspect_container(ref)
@@ -83,6 +99,8 @@ class ContainerOps:
         return found
 
     async def set_policy(self, cid: str, policy: Mapping[str, Any]) -> None:
+        if not await self.sets_policies():
+            return
         if restart_policy(await self.inspect(cid)) != dict(policy):
             await retrying(lambda: self.gateway.update_container(cid, {"RestartPolicy": policy}))
 
@@ -90,11 +108,12 @@ class ContainerOps:
         """Restart policy `no`, then stopped; the engine may be restarting it
         meanwhile, so: set the policy (stopping first when the engine refuses
         that), stop, look again, a bounded number of times, then kill."""
+        settable = await self.sets_policies()
         for pause in (*RETRY_PAUSES, None):
             doc = await self.gateway.inspect_container(cid)
             if doc is None:
                 return
-            policy_ok = restart_policy(doc)["Name"] in NO_POLICIES
+            policy_ok = not settable or restart_policy(doc)["Name"] in NO_POLICIES
             if policy_ok and not _running(doc):
                 return
             if pause is None:
@@ -115,9 +134,10 @@ class ContainerOps:
             await asyncio.sleep(pause)
         self.say(f"{what} keeps coming back: killing it.")
         await self._quietly(self.gateway.kill_container(cid))
-        await self._quietly(self.gateway.update_container(cid, {"RestartPolicy": NO_POLICY}))
+        if settable:
+            await self._quietly(self.gateway.update_container(cid, {"RestartPolicy": NO_POLICY}))
         doc = await self.inspect(cid)
-        if _running(doc) or restart_policy(doc)["Name"] not in NO_POLICIES:
+        if _running(doc) or (settable and restart_policy(doc)["Name"] not in NO_POLICIES):
             raise StepFailed(f"{what} could not be stopped for good")
 
     @staticmethod

@@ -234,10 +234,13 @@ class FixPlan:
     before: ContainerReport
     after: ContainerReport
     effects: tuple[Effect, ...]
+    #: False on an engine that cannot change a container live (Podman's
+    #: Docker API has no /containers/{id}/update): every change re-creates.
+    live_updates: bool = True
 
     @property
     def recreate(self) -> bool:
-        return any(not CHANGES[name].live for name in self.changes)
+        return not self.live_updates or any(not CHANGES[name].live for name in self.changes)
 
     @property
     def predicted(self) -> Container:
@@ -324,11 +327,13 @@ def plan(
         container=container,
         changes=chosen,
         options=options,
-        update_body=body,
+        # Podman: the changed document carries the live values into the re-create.
+        update_body={} if engine.podman else body,
         document=new_doc,
         before=before,
         after=after,
         effects=tuple(effects),
+        live_updates=not engine.podman,
     )
 
 

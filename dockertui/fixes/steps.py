@@ -157,9 +157,17 @@ async def connect_networks(run: Run) -> None:
 
 
 async def old_policy_no(run: Run) -> None:
-    if run.journal.original_restart_policy.get("Name") not in NO_POLICIES:
-        run.ops.say(f"Setting the restart policy of {run.role('old')} to no.")
-        await run.ops.set_policy(run.journal.old_id, NO_POLICY)
+    policy = run.journal.original_restart_policy.get("Name")
+    if policy in NO_POLICIES:
+        return
+    if not await run.ops.sets_policies():
+        run.ops.say(
+            f"Keeping the restart policy of {run.role('old')} ({policy}): Podman cannot change "
+            "it live, and does not restart a container it was told to stop."
+        )
+        return
+    run.ops.say(f"Setting the restart policy of {run.role('old')} to no.")
+    await run.ops.set_policy(run.journal.old_id, NO_POLICY)
 
 
 async def stop_old(run: Run) -> None:
