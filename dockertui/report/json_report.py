@@ -11,6 +11,7 @@ from dockertui.audit.severity import WORST_FIRST
 from dockertui.model import EngineInfo
 from dockertui.model.settings import engine_settings
 from dockertui.report.in_effect_json import in_effect_dict
+from dockertui.report.services import swarm_fields
 
 SCHEMA = "dockertui.scan/1"
 
@@ -88,6 +89,7 @@ def fleet_dict(fleet: FleetReport, *, engine_counts: bool = True) -> dict[str, A
             "userns": engine.userns,
             "security_options": list(engine.security_options),
             "settings": settings_dict(engine),
+            **swarm_fields(fleet),  # a swarm manager's services (report/services.py)
         },
         "engine_findings": [engine_finding_dict(f) for f in fleet.engine_findings],
         # the engine checks that do not apply to it (Podman): neither passed nor failed

@@ -1,6 +1,7 @@
 """SARIF 2.1.0: one rule per check, one result per finding, located by the
-logical locations `container/<name>` and `engine`; with several engines
-`engine/<engine>/container/<name>` and `engine/<engine>`, and each engine
+logical locations `container/<name>`, `service/<name>` (a swarm manager's)
+and `engine`; with several engines `engine/<engine>/container/<name>`,
+`engine/<engine>/service/<name>` and `engine/<engine>`, and each engine
 that could not be read is a notification of the invocation."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dockertui import __version__
 from dockertui.audit import CHECKS, Check, Finding, FleetReport, Severity
 from dockertui.audit.several import SeveralScan
 from dockertui.report.json_report import dumps
+from dockertui.report.services import sarif_locations
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -113,6 +115,8 @@ def _fleet_results(
             _result(f, index[f.check], f"{inside}container/{c.name}", "resource", extra, c.name)
             for f in report.findings
         ]
+    for f, location, extra, name in sarif_locations(fleet, inside, named):  # swarm services
+        results.append(_result(f, index[f.check], location, "resource", extra, name))
     return results
 
 

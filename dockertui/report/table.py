@@ -307,6 +307,8 @@ def render(
     `several`: one engine's section in a scan of several (`render_engines`),
     which leaves the hints to the end of the whole report; `picked`: the
     user named containers (on any engine), so the summary holds those only."""
+    from dockertui.report.services import render_services
+
     console.print(_title(fleet, several))
     if verbose:
         _render_detail(fleet, console, engine_counts)
@@ -319,6 +321,7 @@ def render(
     console.print(_summary_table(rows, console.width), no_wrap=True, overflow="ellipsis")
     if not fleet.containers:
         console.print("No containers matched.")
+    render_services(fleet, console)  # a swarm manager's (report/services.py)
     console.print()
     console.print(_total(fleet, engine_counts=engine_counts))
     skipped = not_applicable_text(fleet)
@@ -348,6 +351,8 @@ def _hints(console: Console, *, differs: bool, expanded: bool, containers: bool)
 
 
 def _render_detail(fleet: FleetReport, console: Console, engine_counts: bool = True) -> None:
+    from dockertui.report.services import render_services
+
     console.print(Rule("Engine", align="left"))
     console.print(counts_text(dict(severity_totals((), fleet.engine_findings))))
     console.print(Padding(Group(*_findings(fleet.engine_findings, True)), (0, 0, 1, 2)))
@@ -359,6 +364,7 @@ def _render_detail(fleet: FleetReport, console: Console, engine_counts: bool = T
         console.print("No containers matched.")
     for report in fleet.containers:
         console.print(container_detail(report, engine=fleet.engine))
+    render_services(fleet, console, verbose=True)
     console.print(_total(fleet, verbose=True, engine_counts=engine_counts))
 
 
