@@ -373,7 +373,7 @@ class _progress_bar:
                 self._bar = Progress(console=Console(stderr=True), transient=True)
                 self._bar.start()
                 self._task = self._bar.add_task("Inspecting containers", total=total)
-            self._bar.update(self._task, completed=done)
+            self._bar.update(self._task, completed=done, total=total)  # several engines: it grows
 
         return update
 
