@@ -124,32 +124,61 @@ def scan_seconds() -> float:
     return time.perf_counter() - start
 
 
+class RowClock:
+    """When the console's rows showed what the engine said. Wraps the app's
+    table refresh (the row of a container shows a state: wall time, once per
+    container and state) and its state's apply (a container event: the
+    engine's own timestamp, once per container and action). Fleet updates
+    (engine.fleet_watch.FromEngine) are read through to the engine's update."""
+
+    def __init__(self, app: DockerTUI) -> None:
+        self.shown: dict[tuple[str, str], float] = {}  # (container id, state) -> wall time
+        self.events: dict[tuple[str, str], float] = {}  # (container id, action) -> engine time
+        refresh, apply = app._refresh_table, app.state.apply
+
+        def spy(changed: set[str]) -> None:
+            refresh(changed)
+            now = time.time()
+            for key in changed:
+                report = app.state.reports.get(key)
+                if report is not None and key in app._rows:
+                    self.shown.setdefault((report.container.id, report.container.state), now)
+
+        def applied(update):  # type: ignore[no-untyped-def]
+            event = getattr(update, "update", update)  # FromEngine(engine, update)
+            if type(event).__name__ == "EngineEvent" and event.type == "container":
+                self.events.setdefault((event.actor_id, event.action), event.time)
+            return apply(update)
+
+        app._refresh_table = spy  # type: ignore[method-assign]
+        app.state.apply = applied  # type: ignore[method-assign]
+
+    def forget(self, cid: str) -> None:
+        """Drop what was seen of `cid`, to time its next change."""
+        for seen in (self.shown, self.events):
+            for key in [k for k in seen if k[0] == cid]:
+                del seen[key]
+
+    def latency(self, cid: str, action: str, state: str) -> float | None:
+        """Seconds from `cid`'s `action` event to its row showing `state`, once both were seen."""
+        if (cid, action) in self.events and (cid, state) in self.shown:
+            return self.shown[cid, state] - self.events[cid, action]
+        return None
+
+    async def wait(
+        self, pilot, cid: str, action: str, state: str, most: float = 5.0
+    ) -> float | None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + most
+        while (seen := self.latency(cid, action, state)) is None and time.monotonic() < deadline:
+            await pilot.pause(0.005)
+        return seen
+
+
 async def event_to_row(api, count: int) -> list[float]:
     """Latency from each container's start event to its row saying running."""
     app = DockerTUI(Watcher(resolve_endpoint(host=harness.BASE_URL)))
-    seen_running: dict[str, float] = {}
-    started: dict[str, float] = {}
-    original = app._refresh_table
-
-    def spy(changed: set[str]) -> None:
-        original(changed)
-        now = time.time()
-        for cid in changed:
-            report = app.state.reports.get(cid)
-            if report and report.container.state == "running" and cid in app._rows:
-                seen_running.setdefault(cid, now)
-
-    app._refresh_table = spy  # type: ignore[method-assign]
-    original_apply = app.state.apply
-
-    def apply(update):  # record the engine's own timestamp of each start
-        name = type(update).__name__
-        if name == "EngineEvent" and update.type == "container" and update.action == "start":
-            started.setdefault(update.actor_id, update.time)
-        return original_apply(update)
-
-    app.state.apply = apply  # type: ignore[method-assign]
-    ids = []
+    clock = RowClock(app)
+    latencies = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(1.0)
         for i in range(count):
@@ -157,12 +186,11 @@ async def event_to_row(api, count: int) -> list[float]:
                 harness.IMAGE, name=f"dtui-bench-ev-{i}", labels={LABEL: "1"}
             )["Id"]
             api.start(cid)
-            ids.append(cid)
-            deadline = time.monotonic() + 5
-            while cid not in seen_running and time.monotonic() < deadline:
-                await pilot.pause(0.005)
+            seen = await clock.wait(pilot, cid, "start", "running")
+            if seen is not None:
+                latencies.append(seen)
             await pilot.pause(0.05)
-    return [seen_running[c] - started[c] for c in ids if c in seen_running and c in started]
+    return latencies
 
 
 class Terminal:

@@ -36,6 +36,7 @@ this checkout.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -45,8 +46,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's dockertui
 
+import docker
+from console import RowClock, Terminal, launch_to_table, pct
 from private_engine import PrivateDockerd
+
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.ui.app import DockerTUI, FleetSource
 
 import harness
 from scan import child_cpu, create_fleet, remove_fleet, scan_command, timed
@@ -133,10 +140,13 @@ def measure_scans(hosts: list[str], rounds: int, settle: float) -> None:
     read = len(hosts)
     for key, (cmd, env) in jobs.items():  # once each: byte-code caches, and the counts
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
-        engines, containers = scanned(json.loads(out))
+        doc = json.loads(out)
+        engines, containers = scanned(doc)
         if key == combined:
             read = engines
             print(f"scan: the combined scan reports {engines} engine(s), {containers} containers")
+        for failed in doc.get("failed", []):
+            print(f"  NOTE: {key}: an engine failed: {failed}")
     samples: dict[str, list[float]] = {key: [] for key in jobs}
     cpu: dict[str, list[float]] = {key: [] for key in jobs}
     for _ in range(rounds):
@@ -170,6 +180,170 @@ def measure_scans(hosts: list[str], rounds: int, settle: float) -> None:
     )
 
 
+def fleet_source(hosts: list[str]) -> Callable[[], FleetSource]:
+    """What makes the console's source over `hosts` (engine.fleet_watch)."""
+
+    def make() -> FleetSource:
+        from dockertui.engine.fleet_watch import FleetWatcher
+
+        return FleetWatcher([resolve_endpoint(host=h) for h in hosts])  # type: ignore[return-value]
+
+    return make
+
+
+def measure_launch(hosts: list[str], expected: int, rounds: int) -> None:
+    source = fleet_source(hosts)
+    times = [
+        asyncio.run(asyncio.wait_for(launch_to_table(expected, source, LABEL), 180))
+        for _ in range(rounds)
+    ]
+    print(
+        f"launch: console launch->complete table over {len(hosts)} engines, {expected} "
+        f"containers: {statistics.median(times):.2f} s (median of {rounds}; "
+        f"{', '.join(f'{t:.2f}' for t in times)})"
+    )
+
+
+def make_probes(api: docker.APIClient, count: int) -> list[str]:
+    """Containers, only created and without a network, that event->row starts and kills."""
+    return [
+        api.create_container(
+            harness.IMAGE,
+            name=f"{PREFIX}-probe-{i}",
+            labels={LABEL: "probe"},
+            host_config=api.create_host_config(network_mode="none"),
+        )["Id"]
+        for i in range(count)
+    ]
+
+
+class EngineCycle(threading.Thread):
+    """Stops one engine and starts it again, `cycles` times, after `up`
+    seconds each time and with `down` seconds of it being gone; `phase`
+    says where it is."""
+
+    def __init__(self, engine: PrivateDockerd, cycles: int, up: float, down: float) -> None:
+        super().__init__(daemon=True)
+        self.engine, self.cycles, self.up, self.down = engine, cycles, up, down
+        self.phase = "up"
+        self.stop_seconds: list[float] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for _ in range(self.cycles):
+                time.sleep(self.up)
+                self.phase = "stopping"  # dockerd stops its running containers first
+                self.stop_seconds.append(timed(self.engine.stop))
+                self.phase = "down"
+                time.sleep(self.down)
+                self.phase = "starting"
+                self.engine.start()
+                self.phase = "up"
+            time.sleep(self.up)
+        except BaseException as err:  # said in the figures, and the bench cleans up
+            self.error = err
+
+
+def changes(
+    probes: list[list[tuple[docker.APIClient, str]]],
+) -> Iterator[tuple[Callable[[str], object], str, str, str]]:
+    """(call, container, event, state its row then shows), endlessly: each
+    engine's next probe started, the engines in turn, then each killed, so
+    that an engine sees one change at a time and a second or more after its
+    previous one, as a person's `docker start` meets a quiet engine."""
+    while True:
+        for row in zip(*probes, strict=True):  # one probe of each engine
+            for api, cid in row:
+                yield api.start, cid, "start", "running"
+            for api, cid in row:
+                yield api.kill, cid, "die", "exited"
+
+
+async def events_while_one_down(
+    hosts: list[str],
+    expected: int,
+    probes: list[list[tuple[docker.APIClient, str]]],
+    cycle: EngineCycle,
+) -> list[tuple[str, str, float]]:
+    """(phase of the cycling engine, seconds) for each start and kill of a
+    probe on a healthy engine, from the engine's event to the row showing
+    running or exited, for as long as `cycle` runs."""
+    app = DockerTUI(fleet_source(hosts)())
+    clock = RowClock(app)
+    samples: list[tuple[str, str, float]] = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        deadline = time.monotonic() + 180
+        while sum(1 for r in app.state.reports.values() if LABEL in r.container.labels) < expected:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the console never showed the {expected} bench containers")
+            await pilot.pause(0.05)
+        await pilot.pause(1.0)
+        cycle.start()
+        for act, cid, action, state in changes(probes):
+            if not cycle.is_alive():
+                break
+            phase = cycle.phase
+            clock.forget(cid)
+            await asyncio.to_thread(act, cid)  # the console's loop runs on meanwhile
+            seen = await clock.wait(pilot, cid, action, state)
+            samples.append((phase, action, seen if seen is not None else float("inf")))
+            await pilot.pause(0.3)
+    return samples
+
+
+def report_events(samples: list[tuple[str, str, float]], cycle: EngineCycle, healthy: int) -> None:
+    def line(what: str, values: list[float]) -> str:
+        if not values:
+            return f"  {what}: no samples"
+        lost = sum(1 for v in values if v == float("inf"))
+        shown = f", {lost} never shown within 5 s" if lost else ""
+        return (
+            f"  {what}: p50 {1000 * statistics.median(values):.0f} ms, "
+            f"p95 {1000 * pct(values, 0.95):.0f} ms (n={len(values)}{shown})"
+        )
+
+    every = [v for _, _, v in samples]
+    away = [v for phase, _, v in samples if phase != "up"]
+    p95 = pct(every, 0.95) if every else float("inf")
+    print(
+        f"event->row on the {healthy} healthy engines while the "
+        f"fourth is stopped and started {cycle.cycles} times (its stop took "
+        f"{', '.join(f'{t:.1f}' for t in cycle.stop_seconds)} s):"
+    )
+    print(
+        line("all", every)
+        + f"  target p95 < {EVENT_TARGET * 1000:.0f} ms: "
+        + ("meets" if p95 < EVENT_TARGET else "MISSES")
+    )
+    print(line("while it was stopping, down or starting", away))
+    print(line("start -> running", [v for _, a, v in samples if a == "start"]))
+    print(line("die -> exited", [v for _, a, v in samples if a == "die"]))
+    if cycle.error is not None:
+        print(f"  NOTE: the engine cycle failed: {cycle.error}")
+
+
+def measure_memory(hosts: list[str], settle: float = 5.0, most: float = 90.0) -> None:
+    """The real console over `hosts` in a pseudo-terminal: its memory once idle."""
+    term = Terminal(hosts=tuple(hosts))
+    try:
+        term.drain(settle)  # start-up, the first inventories, the first paint
+        quiet, end = False, time.monotonic() + most
+        while not quiet and time.monotonic() < end:
+            before = term.cpu_seconds()
+            term.drain(1.0)
+            quiet = term.cpu_seconds() - before < 0.05
+        rss, peak = term.memory()
+    finally:
+        term.close()
+    verdict = "meets" if rss < RSS_TARGET else "MISSES"
+    print(
+        f"memory: dockertui over {len(hosts)} engines, idle{'' if quiet else ' (NOT settled)'}: "
+        f"RSS {rss / 2**20:.0f} MB (peak {peak / 2**20:.0f} MB)  "
+        f"target < {RSS_TARGET / 2**20:.0f} MB: {verdict}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,8 +352,14 @@ def main() -> int:
     parser.add_argument("--running", type=int, default=50, help="of them running (50)")
     parser.add_argument("--rounds", type=int, default=5, help="scan rounds, median reported")
     parser.add_argument("--settle", type=float, default=1.0, help="rest before each scan, s")
+    parser.add_argument("--launches", type=int, default=3, help="console launches, median")
+    parser.add_argument("--probes", type=int, default=3, help="event->row containers per engine")
+    parser.add_argument("--cycles", type=int, default=2, help="times the fourth engine goes down")
+    parser.add_argument("--down", type=float, default=5.0, help="seconds it stays down")
+    parser.add_argument("--only", choices=("scan", "launch", "events", "memory"), action="append")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _terminated)
+    only = set(args.only or ("scan", "launch", "events", "memory"))
 
     harness.ensure_dockerd()
     main_api = harness.api_client()
@@ -191,8 +371,12 @@ def main() -> int:
             load_images(extra)
             apis = [main_api, *(e.api(timeout=120) for e in extra)]
             hosts = [harness.BASE_URL, *(e.base_url for e in extra)]
+            # The healthy engines' probes are part of their N.
+            healthy = apis[:-1]
             for api in apis:
-                create_fleet(api, args.n, args.running, label=LABEL, prefix=PREFIX, isolated=True)
+                n = args.n - args.probes if api in healthy else args.n
+                create_fleet(api, n, args.running, label=LABEL, prefix=PREFIX, isolated=True)
+            probes = [[(api, cid) for cid in make_probes(api, args.probes)] for api in healthy]
             made = time.perf_counter() - t0
             running = sum(len(api.containers(filters={"label": LABEL})) for api in apis)
             print(
@@ -206,7 +390,17 @@ def main() -> int:
                 f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
                 f"dockerd {main_api.version()['Version']}"
             )
-            measure_scans(hosts, args.rounds, args.settle)
+            total = args.n * len(apis)
+            if "scan" in only:
+                measure_scans(hosts, args.rounds, args.settle)
+            if "launch" in only:
+                measure_launch(hosts, total, args.launches)
+            if "memory" in only:
+                measure_memory(hosts)
+            if "events" in only:  # last: the fourth engine's running containers stop
+                cycle = EngineCycle(extra[-1], args.cycles, up=3.0, down=args.down)
+                samples = asyncio.run(events_while_one_down(hosts, total, probes, cycle))
+                report_events(samples, cycle, len(healthy))
             load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"load average at the end (1, 5, 15 min): {load}")
     finally:
