@@ -24,7 +24,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -38,11 +38,14 @@ from dockertui.engine.inventory import (
     completed,
     inspect_batch,
     inspect_container,
+    read_engine,
     read_local,
 )
+from dockertui.engine.swarm import is_manager, read_swarm
 from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
 from dockertui.model.exec import exec_from_event, is_health_run, is_healthcheck
 from dockertui.model.kernel import InEffect
+from dockertui.model.service import Service
 
 #: A re-inspect waits this long for more events naming the same container...
 COALESCE_SECONDS = 0.05
@@ -122,6 +125,7 @@ class WatchCounts:
     container_inspects: int = 0
     exec_inspects: int = 0
     health_runs: int = 0  # exec sessions recognised as health-check runs
+    service_lists: int = 0  # a swarm manager's services listed again after events
     #: Container id -> inspects, for the containers that still exist.
     inspected: Counter[str] = field(default_factory=Counter)
 
@@ -135,7 +139,28 @@ class _EmitFailed(Exception):
         self.error = error
 
 
-Update = Connected | Disconnected | ContainerChanged | ContainerRemoved | EngineEvent | ExecStarted
+@dataclass(frozen=True)
+class ServicesListed:
+    """A swarm manager's services, listed after the snapshot and again after
+    service and node events (coalesced); `engine` with its nodes and overlay
+    networks as listed with them (engine/swarm.py)."""
+
+    engine: EngineInfo
+    services: tuple[Service, ...]
+
+
+#: Event types after which a manager's services are listed again.
+SWARM_EVENTS = frozenset({"service", "node"})
+
+Update = (
+    Connected
+    | Disconnected
+    | ContainerChanged
+    | ContainerRemoved
+    | EngineEvent
+    | ExecStarted
+    | ServicesListed
+)
 Emit = Callable[[Update], Awaitable[None] | None]
 
 
@@ -212,6 +237,8 @@ class Watcher:
                 self._failures = 0  # back to the shortest wait once we were connected
                 self._containers = {c.id: c for c in inventory.containers}
                 await _emit(emit, Connected(inventory.engine, inventory.containers))
+                if is_manager(inventory.engine):
+                    await _emit(emit, ServicesListed(inventory.engine, inventory.services))
                 await self._follow(client, response, emit)
         finally:
             self._api = None
@@ -282,6 +309,9 @@ class Watcher:
 
         refresher = asyncio.create_task(self._refresh_kernel(client, emit))
         refresher.add_done_callback(flushed)  # a failure stops the reading, as a flush's
+        swarm_news = asyncio.Event()
+        relister = asyncio.create_task(self._relist_services(client, swarm_news, emit))
+        relister.add_done_callback(flushed)
         try:
             async for line in response.content:
                 if not line.strip():
@@ -290,6 +320,8 @@ class Watcher:
                 event = parse_event(json.loads(line))
                 if event.type != "container" or not event.actor_id:
                     await _emit(emit, event)
+                    if event.type in SWARM_EVENTS:
+                        swarm_news.set()
                     continue
                 action, _, detail = event.action.partition(": ")
                 if action in SILENT_ACTIONS or is_lock(event.attributes):
@@ -319,23 +351,41 @@ class Watcher:
                     flush = asyncio.create_task(flush_later())
                     flush.add_done_callback(flushed)
         except asyncio.CancelledError:
-            failed_tasks = [t for t in (flush, refresher)
+            failed_tasks = [t for t in (flush, refresher, relister)
                             if t is not None and t.done() and not t.cancelled() and t.exception()]  # fmt: skip
             if not failed_tasks:
                 raise
         finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+            for job in (refresher, relister):
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
             if flush is not None and not flush.done():
                 flush.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await flush
-        for task in (flush, refresher):
+        for task in (flush, refresher, relister):
             if task is not None and task.done() and not task.cancelled():
                 failure = task.exception()
                 if failure is not None:
                     raise failure
+
+    async def _relist_services(
+        self, client: EngineGateway, news: asyncio.Event, emit: Emit
+    ) -> None:
+        """After service or node events (a burst waits `coalesce` and costs
+        one listing), a manager's services again, as `ServicesListed`. The
+        swarm facts come from a fresh /info: the engine may have left, or
+        joined, a swarm meanwhile."""
+        while True:
+            await news.wait()
+            await asyncio.sleep(self.coalesce)
+            news.clear()
+            engine = await read_engine(client)
+            read = await read_swarm(client, engine)
+            engine = replace(engine, swarm=read.swarm)
+            self.counts.service_lists += 1
+            await _emit(emit, ServicesListed(engine, read.services))
 
     async def _refresh_kernel(self, client: EngineGateway, emit: Emit) -> None:
         """Every KERNEL_REFRESH_SECONDS, the kernel's view of the running
