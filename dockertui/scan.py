@@ -69,10 +69,12 @@ async def scan_engines(
     failure is its one sentence in the result, not an exception. `progress`
     sees the engines' containers added up. Raises ValueError (bad filter).
 
-    Each local engine makes its own /proc pass: a pass walks every process's
-    cgroup file once (some 1.3 ms for 80 processes, 15 ms for 800) and reads
-    the rest for its own containers only, so sharing one would save little
-    and make every engine wait for the slowest one's container list."""
+    Each local engine makes its own /proc pass, which reads the rest for its
+    own containers only but walks every process's cgroup file first (some
+    4 ms for 170 processes, 40 ms for 900, measured here). One walk for all
+    would be correct only if it began after every engine's container list
+    arrived (a container started meanwhile would be missed), so it would
+    make each engine wait for the slowest: not worth some 40 ms per engine."""
     from dockertui.audit.several import EngineScan, SeveralScan
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
 
