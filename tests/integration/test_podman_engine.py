@@ -1,0 +1,276 @@
+"""Podman's Docker-compatible API (`podman system service` on a private
+socket, tests/harness.py), end to end: the console lists its containers
+and follows its events; a guided fix is applied and rolled back through
+the same fix machinery as on Docker, with the container's state and data
+checked after each step; the engine checks that cannot judge Podman are
+reported as not applicable, with their sentence, in the scan's JSON and
+table and on the engine screen.
+
+Podman differs in named ways the fixes handle: no /containers/{id}/update
+(live changes re-create), ulimits named RLIMIT_NOFILE in inspect (refused
+by its own create), name filters matched without the leading slash."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+from console_support import (
+    apply_in_wizard,
+    cell,
+    describe,
+    press_on,
+    row_ids,
+    select,
+    squash,
+    until,
+    widget_text,
+)
+from integration_support import run_cli, text
+from textual.pilot import Pilot
+from textual.widgets import Checkbox
+
+from dockertui.audit import CHECKS
+from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.watch import Watcher
+from dockertui.fixes.session import EngineFixer
+from dockertui.fixes.state import State
+from dockertui.ui.app import DockerTUI
+from dockertui.ui.engine_screen import EngineScreen
+from dockertui.ui.fix_wizard import FixWizard
+
+import harness
+
+pytestmark = pytest.mark.engine
+
+CONNECT = 20.0
+LIVE = 15.0
+VERIFY = ("--verify-seconds", "2")
+DATA = "kept across the fix\n"
+#: What Podman's /info cannot tell, or has no such thing for.
+NOT_ON_PODMAN = {"live-restore-off", "icc-enabled", "authz-plugin-missing", "experimental"}
+
+
+class Pod:
+    """One test's containers on the Podman service, removed afterwards
+    (with every backup, replaced and failed copy a fix left of them)."""
+
+    def __init__(self, service: harness.PodmanService, api: docker.APIClient) -> None:
+        self.service = service
+        self.api = api
+        self.word = uuid.uuid4().hex[:8]
+        self.names: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return self.service.url
+
+    def create(self, short: str, **host: Any) -> tuple[str, str]:
+        """(name, id) of a started busybox with a file in its writable layer."""
+        name = f"dtui-{harness.SESSION}-pod-{self.word}-{short}"
+        self.names.append(name)
+        cid = self.api.create_container(
+            self.service.image(self.api, "dockertui-test/busybox"),
+            name=name,
+            labels={harness.LABEL: harness.SESSION},
+            stop_timeout=1,
+            host_config=self.service.host_config(self.api, **host),
+        )["Id"]
+        self.api.start(cid)
+        self.sh(cid, f"printf '{DATA}' > /srv.txt")
+        return name, cid
+
+    def sh(self, ref: str, script: str) -> str:
+        exec_id = self.api.exec_create(ref, ["sh", "-c", script])["Id"]
+        out = self.api.exec_start(exec_id).decode()
+        assert self.api.exec_inspect(exec_id)["ExitCode"] == 0, out
+        return out
+
+    def inspect(self, ref: str) -> dict[str, Any]:
+        return self.api.inspect_container(ref)
+
+    def fix(self, state: Path, *args: str) -> Any:
+        return run_cli(["fix", "--host", self.url, *args], env={"DOCKERTUI_STATE_DIR": str(state)})
+
+    def copies(self, name: str) -> list[str]:
+        """The names of the containers a fix left beside `name`."""
+        found = self.api.containers(all=True, filters={"name": f"{name}-"})
+        return sorted(n.lstrip("/") for c in found for n in c["Names"])
+
+    def cleanup(self) -> None:
+        for entry in self.api.containers(all=True, filters={"label": harness.LABEL}):
+            names = [n.lstrip("/") for n in entry["Names"]]
+            if any(n.startswith(tuple(self.names)) for n in names):
+                with contextlib.suppress(docker.errors.NotFound):
+                    self.api.remove_container(entry["Id"], force=True, v=True)
+
+
+@pytest.fixture
+def pod(podman: tuple[harness.PodmanService, docker.APIClient]) -> Iterator[Pod]:
+    made = Pod(*podman)
+    yield made
+    made.cleanup()
+
+
+def assert_running_with_data(pod: Pod, name: str) -> dict[str, Any]:
+    doc = pod.inspect(name)
+    assert doc["State"]["Running"], doc["State"]
+    assert pod.sh(name, "cat /srv.txt") == DATA  # the writable layer came along
+    return doc
+
+
+@contextlib.asynccontextmanager
+async def console(
+    pod: Pod, state: Path, ids: list[str]
+) -> AsyncIterator[tuple[DockerTUI, Pilot[None]]]:
+    """The console on the Podman socket as the CLI builds it, once it shows `ids`."""
+    endpoint = resolve_endpoint(host=pod.url, env={})
+    fixer = EngineFixer(endpoint, State(state), verify_seconds=2.0)
+    app = DockerTUI(Watcher(endpoint), fixer=fixer)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(
+            pilot,
+            lambda: app.state.connected and app.state.engine is not None,
+            CONNECT,
+            lambda: f"the console never connected: {app.state.status!r}",
+        )
+        await until(
+            pilot, lambda: set(ids) <= set(row_ids(app)), CONNECT, lambda: describe(app, ids)
+        )
+        yield app, pilot
+
+
+# --- the console -------------------------------------------------------------------------------
+
+
+async def test_the_console_lists_podman_containers_and_follows_its_events(
+    pod: Pod, tmp_path: Path
+) -> None:
+    _, first = await asyncio.to_thread(pod.create, "listed")
+    async with console(pod, tmp_path / "state", [first]) as (app, pilot):
+        assert app.state.engine is not None and app.state.engine.podman
+        assert cell(app, first, "state") == "running"
+        # a container made after the snapshot arrives through Podman's event stream
+        _, later = await asyncio.to_thread(pod.create, "later")
+        await until(pilot, lambda: later in row_ids(app), LIVE, lambda: describe(app, [later]))
+        await asyncio.to_thread(pod.api.stop, first, timeout=1)
+        await until(
+            pilot,
+            lambda: cell(app, first, "state") == "exited",
+            LIVE,
+            lambda: describe(app, [first]),
+        )
+        await asyncio.to_thread(pod.api.remove_container, later, force=True)
+        await until(pilot, lambda: later not in row_ids(app), LIVE, lambda: describe(app, [later]))
+
+
+async def test_the_engine_screen_says_what_does_not_apply_to_podman(
+    pod: Pod, tmp_path: Path
+) -> None:
+    _, cid = await asyncio.to_thread(pod.create, "engine")
+    async with console(pod, tmp_path / "state", [cid]) as (app, pilot):
+        await pilot.press("e")
+        await until(
+            pilot, lambda: isinstance(app.screen, EngineScreen), LIVE, lambda: f"{app.screen!r}"
+        )
+        shown = squash(widget_text(app.screen))
+        assert "Does not apply to this podman engine" in shown
+        for check in NOT_ON_PODMAN:
+            assert squash(f"{check} {CHECKS[check].not_on_podman}") in shown, check
+        assert "live restore does not apply" in shown and "icc does not apply" in shown
+        # what does apply is still judged: rootful Podman maps no user namespace
+        assert "User namespace remapping is off" in shown
+        assert "Live restore is off" not in shown  # no finding for it
+        await pilot.press("escape")
+
+
+# --- fixes, applied and rolled back --------------------------------------------------------------
+
+
+async def test_a_drop_caps_fix_from_the_wizard_then_its_rollback(pod: Pod, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    name, old_id = await asyncio.to_thread(pod.create, "caps", restart_policy={"Name": "always"})
+    async with console(pod, state, [old_id]) as (app, pilot):
+        await select(pilot, old_id, LIVE)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, FixWizard), LIVE, "no wizard")
+        wizard = app.screen
+        assert isinstance(wizard, FixWizard)
+        for change in wizard.changes:
+            box = wizard.query_one(f"#change-{change}", Checkbox)
+            if box.value != (change == "drop-caps"):
+                await press_on(pilot, box, "space")
+        assert wizard.plan.changes == ("drop-caps",) and wizard.plan.recreate
+        result = await apply_in_wizard(pilot, wizard, 60.0)
+        assert result.status == "applied", result.message
+
+    fixed = await asyncio.to_thread(assert_running_with_data, pod, name)
+    assert fixed["Id"] != old_id
+    assert {"SETPCAP", "SETFCAP"} <= set(fixed["HostConfig"]["CapDrop"])
+    harden = harness.effective_caps_of_pid1(pod.api, fixed["Id"])
+    assert "SETPCAP" not in harden and "SETFCAP" not in harden  # the kernel agrees
+    assert fixed["HostConfig"]["RestartPolicy"]["Name"] == "always"
+    (backup,) = [n for n in pod.copies(name) if "-backup-" in n]
+    assert not pod.inspect(backup)["State"]["Running"]  # stopped, policy kept: not restarted
+
+    undone = await asyncio.to_thread(pod.fix, state, "--rollback", name, "--yes", *VERIFY)
+    assert undone.returncode == 0, text(undone.stderr)
+    back = await asyncio.to_thread(assert_running_with_data, pod, name)
+    assert back["Id"] == old_id  # the original itself, under its name again
+    assert "SETPCAP" not in back["HostConfig"]["CapDrop"]
+    (replaced,) = [n for n in pod.copies(name) if "-replaced-" in n]
+    assert pod.inspect(replaced)["Id"] == fixed["Id"]
+
+
+def test_a_limits_fix_re_creates_on_podman_and_rolls_back(pod: Pod, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    name, old_id = pod.create("limits")
+    assert pod.inspect(old_id)["HostConfig"]["Memory"] == 0
+
+    dry = pod.fix(state, name, "--plan", "limits", "--memory", "256m", "--dry-run")
+    assert dry.returncode == 0, text(dry.stderr)
+    assert "limits (re-create)" in text(dry.stdout)  # no live update on Podman
+
+    done = pod.fix(state, name, "--plan", "limits", "--memory", "256m", "--yes", *VERIFY)
+    assert done.returncode == 0, text(done.stderr)
+    assert "re-created with limits and verified" in text(done.stdout)
+    fixed = assert_running_with_data(pod, name)
+    assert fixed["Id"] != old_id
+    assert fixed["HostConfig"]["Memory"] == fixed["HostConfig"]["MemorySwap"] == 256 * 2**20
+    assert {u["Name"] for u in fixed["HostConfig"]["Ulimits"]} == {"RLIMIT_NOFILE", "RLIMIT_NPROC"}
+
+    undone = pod.fix(state, "--rollback", name, "--yes", *VERIFY)
+    assert undone.returncode == 0, text(undone.stderr)
+    back = assert_running_with_data(pod, name)
+    assert back["Id"] == old_id and back["HostConfig"]["Memory"] == 0
+
+
+# --- the scan ------------------------------------------------------------------------------------
+
+
+def test_scan_reports_the_checks_that_do_not_apply_to_podman(pod: Pod) -> None:
+    name, _ = pod.create("scan")
+    scanned = run_cli(["scan", "--host", pod.url, "--format", "json"])
+    assert scanned.returncode in (0, 1), text(scanned.stderr)
+    report = json.loads(scanned.stdout)
+    assert report["engine"]["flavor"] == "podman"
+    skipped = {n["check"]: n for n in report["not_applicable"]}
+    assert set(skipped) >= NOT_ON_PODMAN
+    for check, entry in skipped.items():
+        assert entry["reason"] == CHECKS[check].not_on_podman
+        assert entry["title"] == CHECKS[check].title
+    assert not set(skipped) & {f["check"] for f in report["engine_findings"]}
+    assert name in {c["name"] for c in report["containers"]}
+
+    table = run_cli(["scan", "--host", pod.url, "-v"])
+    shown = squash(text(table.stdout))
+    assert "Not applicable to this podman engine (neither passed nor failed):" in shown
+    assert squash(f"live-restore-off: {CHECKS['live-restore-off'].not_on_podman}") in shown
