@@ -740,9 +740,11 @@ def test_bad_arguments_exit_2(args: list[str], mentions: str) -> None:
     assert line.startswith("dockertui: ") and mentions in line and "--help" in line
 
 
-def test_host_and_context_together_exit_2() -> None:
-    result = scan("--context", "default")
-    assert result.returncode == 2
-    lines = error_lines(result)
-    assert len(lines) == 1
-    assert "either --host or --context" in lines[0]
+def test_host_and_context_on_one_engine_scan_it_once() -> None:
+    """--host and --context together name several engines (test_scan_engines.py);
+    here both reach the same socket, so it is one engine and the one-engine report."""
+    result = scan("--context", "default", "--filter", "name=^/no-such-container$", "-f", "json")
+    assert result.returncode == 0, text(result.stderr)
+    doc = json.loads(result.stdout)
+    assert "engines" not in doc
+    assert doc["engine"]["endpoint"] == harness.BASE_URL and doc["containers"] == []
