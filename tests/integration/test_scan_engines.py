@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -259,6 +260,38 @@ def test_no_engine_reachable_is_exit_2_with_a_sentence_each(
     assert lines[0].startswith(f"dockertui: engine {stopped.socket}: ")
     assert lines[1].startswith(f"dockertui: engine {tmp_path}/nothing.sock: ")
     assert all(line.endswith(".") for line in lines)
+
+
+@pytest.fixture
+def silent(tmp_path: Path) -> Iterator[str]:
+    """A unix socket that accepts connections and never answers: an engine
+    that hangs. Its address (unix://...)."""
+    path = tmp_path / "silent.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.listen(16)  # the kernel accepts into the backlog; nobody reads
+    try:
+        yield f"unix://{path}"
+    finally:
+        listener.close()
+
+
+def test_an_engine_that_never_answers_hides_nothing(pair: Pair, silent: str) -> None:
+    result = run_cli(
+        ["scan", "-H", silent, "-H", pair.second.base_url, "--timeout", "1", "-f", "json",
+         "--filter", f"name={pair.word}"]
+    )  # fmt: skip
+    no_traceback(result)
+    assert result.returncode == 0, text(result.stderr)
+    (line,) = stderr_lines(result)
+    assert line.startswith(f"dockertui: engine {silent.removeprefix('unix://')}: ")
+    assert "did not answer within 1 second" in line
+    doc = json.loads(result.stdout)
+    assert [e["name"] for e in doc["engines"]] == [pair.second_name]
+    assert {c["name"] for c in doc["engines"][0]["containers"]} == {
+        pair.names["sev-b"],
+        pair.names["sev-twin"],
+    }
 
 
 # --- contexts -------------------------------------------------------------------------------
