@@ -13,7 +13,7 @@ from dockertui.model import EngineInfo, engine_from_api
 from dockertui.model.service import Service, service_from_api
 from dockertui.model.swarm import with_listing
 
-SWARM = Path(__file__).resolve().parent.parent / "fixtures" / "swarm"
+SWARM = Path(__file__).resolve().parent / "fixtures" / "swarm"
 
 
 def captured(name: str) -> Any:
