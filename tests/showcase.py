@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from dockertui.engine.fleet_watch import FromEngine
 from dockertui.engine.snapshot import SnapshotSource
+from dockertui.engine.watch import Disconnected
 from dockertui.fixes.layer import CopyItem, LayerSummary
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
@@ -103,6 +105,40 @@ def busy_source() -> SnapshotSource:
     ]
     return SnapshotSource(
         base.engine, [*base.containers, *extra], client=base.client, label=base.label
+    )
+
+
+#: The engines of fleet_source: a down one, and one with a plain-tcp warning.
+FLEET_DOWN = "edge-2"
+FLEET_DOWN_REASON = (
+    "The engine at tcp://10.0.8.2:2376 did not answer within 5 seconds; check that it "
+    "listens there and that no firewall drops the traffic."
+)
+
+
+def fleet_source() -> SnapshotSource:
+    """The showcase over three engines watched together: prod-host-1 with the
+    whole showcase, build with two of its containers under the SAME ids (two
+    hosts cloned from one image), and edge-2, lost after its snapshot, whose
+    rows dim while the header says why."""
+    base = showcase_source()
+    by_name = {c.name: c for c in base.containers}
+    facts = {
+        "prod-host-1": base.client,
+        "build": ClientFacts(endpoint="ssh://ci@build", context="build", name="build"),
+        FLEET_DOWN: ClientFacts(
+            endpoint="tcp://10.0.8.2:2376", context=FLEET_DOWN, transport="tcp", tls=True,
+            tls_verify=True, name=FLEET_DOWN,
+        ),
+    }  # fmt: skip
+    fleet = {
+        "prod-host-1": (facts["prod-host-1"], base.containers),
+        "build": (facts["build"], [by_name["worker"], by_name["cron"]]),
+        FLEET_DOWN: (facts[FLEET_DOWN], [by_name["web"]]),
+    }
+    lost = FromEngine(FLEET_DOWN, Disconnected(FLEET_DOWN_REASON, 5.0))
+    return SnapshotSource(
+        base.engine, (), label="prod-host-1, build, edge-2", fleet=fleet, updates=[lost]
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import click
+
 from dockertui.cli.common import fail
 
 if TYPE_CHECKING:
@@ -26,39 +28,20 @@ def _console(
     ansi: bool,
     tour: str | None = None,
 ) -> None:
-    """The console on the engine `host`/`context` name; `tour`: the guided
-    tour's lesson to open over it (`dockertui tour --lab`), which needs a
-    lab on that engine: without one, the tour would take its examples, and
-    offer its fixes, from whatever services the engine runs."""
-    from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
-    from dockertui.engine.gateway import EngineGateway
+    """The console on `endpoints` (one, or a fleet watched together); `tour`:
+    the guided tour's lesson to open over it (`dockertui tour --lab`), which
+    needs a lab on that (one) engine: without one, the tour would take its
+    examples, and offer its fixes, from whatever services the engine runs."""
     from dockertui.model.container import LAB_LABEL
 
-    endpoint = endpoints[0]  # FIXME: several engines
-
-    async def reachable() -> bool:
-        """Whether the engine answers with what we need (a lab, for the tour)."""
-        client = await EngineGateway.open(endpoint)
-        try:
-            if tour is None:
-                return True
-            return bool(await client.list_containers(filters={"label": [LAB_LABEL]}))
-        finally:
-            await client.close()
-
-    try:  # fail fast with one sentence rather than open a console that only retries
-        has_what_it_needs = asyncio.run(reachable())
-    except EngineError as err:
-        fail(no_engine(str(err)))
+    if len(endpoints) > 1:
+        _fleet_console(endpoints, read_only=read_only, ansi=ansi)
         return
-    except EngineRefused as err:
-        fail(describe_refusal(endpoint, err))
-        return
-    if not has_what_it_needs:
-        fail(
-            f"There is no lab on the engine at {endpoint.host}: make one with "
-            "`dockertui lab up --image IMAGE`, or leave out --lab to tour the demo engine."
-        )
+    endpoint = endpoints[0]
+    labs = {"label": [LAB_LABEL]} if tour is not None else None
+    failures = asyncio.run(_unreachable([endpoint], labs))
+    if failures:
+        fail(failures[0][1])
         return
     from dockertui.engine.watch import Watcher
     from dockertui.fixes.session import EngineFixer
@@ -74,3 +57,61 @@ def _console(
         interrupted=fixer.pending() if fixer else [],
         tour=tour,
     ).run()
+
+
+def _fleet_console(endpoints: list[Endpoint], *, read_only: bool, ansi: bool) -> None:
+    """Several engines in one console. It opens when at least one answers; the
+    others show as reconnecting (or refused) in the header and join when they
+    answer. When none does, each one's sentence and exit 2."""
+    failures = asyncio.run(_unreachable(endpoints, None))
+    if len(failures) == len(endpoints):
+        for name, sentence in failures[:-1]:
+            click.echo(f"dockertui: {name}: {sentence}", err=True)
+        name, sentence = failures[-1]
+        fail(f"{name}: {no_engine(sentence)}" if len(endpoints) > 1 else no_engine(sentence))
+        return
+    from dockertui.engine.fleet_watch import FleetWatcher
+    from dockertui.fixes.session import EngineFixer, FleetFixer
+    from dockertui.ui.app import DockerTUI
+
+    fixer = None
+    if not read_only:
+        fixer = FleetFixer({e.name: EngineFixer(e) for e in endpoints})
+    DockerTUI(
+        FleetWatcher(endpoints),
+        read_only=read_only,
+        ansi=ansi,
+        fixer=fixer,
+        interrupted=fixer.pending() if fixer else [],
+    ).run()
+
+
+async def _unreachable(
+    endpoints: list[Endpoint], needs: dict[str, list[str]] | None
+) -> list[tuple[str, str]]:
+    """(engine name, sentence) for each engine that does not answer, all asked
+    at once; `needs`: a container filter the engine must match (the tour's lab)."""
+    from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
+    from dockertui.engine.gateway import EngineGateway
+
+    async def why_not(endpoint: Endpoint) -> str:
+        try:
+            client = await EngineGateway.open(endpoint)
+        except EngineError as err:
+            return no_engine(str(err))
+        try:
+            if needs is not None and not await client.list_containers(filters=needs):
+                return (
+                    f"There is no lab on the engine at {endpoint.host}: make one with "
+                    "`dockertui lab up --image IMAGE`, or leave out --lab to tour the demo engine."
+                )
+        except EngineError as err:
+            return no_engine(str(err))
+        except EngineRefused as err:
+            return describe_refusal(endpoint, err)
+        finally:
+            await client.close()
+        return ""
+
+    answers = await asyncio.gather(*(why_not(e) for e in endpoints))
+    return [(e.name, why) for e, why in zip(endpoints, answers, strict=True) if why]

@@ -28,7 +28,24 @@ CONNECT_TIMEOUT = 5.0
 
 class EngineError(Exception):
     """The engine cannot be reached. `str(err)` is one sentence that names the
-    cause and what to do; the CLI prints it and exits 2."""
+    cause and what to do; the CLI prints it and exits 2. `refused`: something
+    answered and turned us away (TLS, permissions, an authorization plugin),
+    which waiting will not mend, unlike an engine that is down or slow."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+def turns_us_away(cause: BaseException | None) -> bool:
+    """A TLS failure or a permission error: the engine (or its socket) is there
+    and refuses this client."""
+    import aiohttp
+
+    if isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError):
+        return True
+    os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
+    return getattr(os_error, "errno", None) in (errno.EACCES, errno.EPERM)
 
 
 class EngineRefused(Exception):

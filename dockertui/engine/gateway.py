@@ -45,6 +45,7 @@ from dockertui.engine.errors import (
     describe_not_an_engine,
     describe_refusal,
     describe_ssh_failure,
+    turns_us_away,
 )
 from dockertui.engine.unix_http import UnixHTTP
 from dockertui.model import ClientFacts
@@ -144,7 +145,7 @@ class EngineGateway:
             if endpoint.transport == "ssh":  # the tunnel failed, not the engine
                 raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
             if err.from_engine:  # an engine that refuses (an authorization plugin, say)
-                raise EngineError(describe_refusal(endpoint, err)) from None
+                raise EngineError(describe_refusal(endpoint, err), refused=True) from None
             raise EngineError(describe_not_an_engine(endpoint, err.status)) from None
         except BaseException:
             await gateway.close()
@@ -170,7 +171,7 @@ class EngineGateway:
             try:
                 ssl_context = endpoint.ssl_context()
             except EndpointError as err:
-                raise EngineError(str(err)) from None
+                raise EngineError(str(err), refused=True) from None
             connector = aiohttp.TCPConnector(ssl=ssl_context or False)
             session = aiohttp.ClientSession(connector=connector, timeout=limits)
             return cls(endpoint, base=endpoint.url.rstrip("/"), session=session)
@@ -222,10 +223,12 @@ class EngineGateway:
             waited = timeout if timeout is not None else self.connect_timeout
             raise EngineError(describe_failure(self.endpoint, TimeoutError(), waited)) from None
         except OSError as err:
-            raise EngineError(describe_failure(self.endpoint, err)) from None
+            refused = turns_us_away(err)
+            raise EngineError(describe_failure(self.endpoint, err), refused=refused) from None
         except Exception as err:
             if isinstance(err, _aiohttp().ClientError):
-                raise EngineError(describe_failure(self.endpoint, err)) from None
+                refused = turns_us_away(err)
+                raise EngineError(describe_failure(self.endpoint, err), refused=refused) from None
             raise
 
     @contextlib.asynccontextmanager

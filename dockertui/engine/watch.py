@@ -42,8 +42,15 @@ from dockertui.engine.inventory import (
     read_local,
 )
 from dockertui.engine.swarm import is_manager, read_swarm
-from dockertui.model import Container, EngineInfo, ExecSession, exec_from_inspect, is_lock
-from dockertui.model.exec import exec_from_event, is_health_run, is_healthcheck
+from dockertui.model import (
+    ClientFacts,
+    Container,
+    EngineInfo,
+    ExecSession,
+    exec_from_inspect,
+    is_lock,
+)
+from dockertui.model.exec import command_text, exec_from_event, is_health_run, is_healthcheck
 from dockertui.model.kernel import InEffect
 from dockertui.model.service import Service
 
@@ -70,7 +77,10 @@ QUIET_ACTIONS = frozenset({"attach", "detach", "export"})
 #: Container actions that are neither news nor change anything: dropped at
 #: once. An exec session is shown once, from its exec_create (start and die
 #: are folded into it); `top` is the console's own process listing.
-SILENT_ACTIONS = frozenset({"exec_start", "exec_die", "resize", "top"})
+SILENT_ACTIONS = frozenset({"exec_start", "exec_die", "exec_died", "resize", "top"})
+#: Podman's (4.x) exec_create: it names neither the session nor its command
+#: (and its end is `exec_died`, silent as Docker's exec_die).
+PODMAN_EXEC = "exec"
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,9 @@ class Connected:
 class Disconnected:
     reason: str
     retry_in: float
+    #: The engine (or its socket) turned us away (TLS, permissions, an
+    #: authorization plugin) rather than being down or slow.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +196,9 @@ def parse_event(raw: dict[str, Any]) -> EngineEvent:
 
 
 class Watcher:
+    #: One engine: no fleet of clients (engine.fleet_watch.FleetWatcher has them).
+    clients: dict[str, ClientFacts] | None = None
+
     def __init__(
         self,
         endpoint: Endpoint,
@@ -204,6 +220,8 @@ class Watcher:
         self._failures = 0  # consecutive sessions that ended without connecting
         # Each known container's health check, to recognise its runs.
         self._containers: dict[str, Container] = {}
+        #: Exec sessions already judged, or older than the snapshot (Podman's `exec`).
+        self._execs_seen: set[str] = set()
 
     async def run(self, emit: Emit) -> None:
         """Run until cancelled; every update goes through `emit`. An
@@ -211,18 +229,19 @@ class Watcher:
         of the caller, not a lost engine, and reconnecting would repeat it."""
         self._failures = 0
         while True:
+            refused = False
             try:
                 await self._session(emit)
                 reason = "The engine closed the event stream."
             except _EmitFailed as failed:
                 raise failed.error from None
             except EngineError as err:
-                reason = str(err)
+                reason, refused = str(err), err.refused
             except (aiohttp.ClientError, EngineRefused, OSError, ValueError) as err:
                 reason = f"Lost the engine: {err}."
             delay = self.backoff[min(self._failures, len(self.backoff) - 1)]
             self._failures += 1
-            await _call(emit, Disconnected(reason, delay))
+            await _call(emit, Disconnected(reason, delay, refused))
             await asyncio.sleep(delay)
 
     async def _session(self, emit: Emit) -> None:
@@ -236,6 +255,9 @@ class Watcher:
                 self.counts.inspected.update(c.id for c in inventory.containers)
                 self._failures = 0  # back to the shortest wait once we were connected
                 self._containers = {c.id: c for c in inventory.containers}
+                self._execs_seen = {
+                    str(e) for c in inventory.containers for e in c.raw.get("ExecIDs") or []
+                }
                 await _emit(emit, Connected(inventory.engine, inventory.containers))
                 if is_manager(inventory.engine):
                     await _emit(emit, ServicesListed(inventory.engine, inventory.services))
@@ -329,6 +351,9 @@ class Watcher:
                 if action == "exec_create":
                     await self._exec(client, event, detail, emit)
                     continue
+                if action == PODMAN_EXEC and "execID" not in event.attributes:
+                    await self._podman_execs(client, event, emit)
+                    continue
                 await _emit(emit, event)
                 if action in QUIET_ACTIONS:
                     continue
@@ -407,6 +432,28 @@ class Watcher:
                 if new != old:
                     self._containers[new.id] = new
                     await _emit(emit, ContainerChanged(new))
+
+    async def _podman_execs(self, client: EngineGateway, event: EngineEvent, emit: Emit) -> None:
+        """Podman's `exec` event: the sessions are the container's ExecIDs
+        not seen before, each judged as an exec_create would be."""
+        self.counts.container_inspects += 1
+        try:
+            doc = await client.inspect_container(event.actor_id)
+        except EngineRefused:
+            return
+        for exec_id in (doc or {}).get("ExecIDs") or []:
+            if exec_id in self._execs_seen:
+                continue
+            self._execs_seen.add(exec_id)
+            self.counts.exec_inspects += 1
+            try:
+                found = await client.exec_inspect(exec_id)
+            except EngineRefused:
+                continue
+            if found is not None:
+                command = command_text(exec_from_inspect(found).command)
+                named = replace(event, attributes={**event.attributes, "execID": exec_id})
+                await self._exec(client, named, command, emit)
 
     async def _exec(
         self, client: EngineGateway, event: EngineEvent, command: str, emit: Emit

@@ -115,3 +115,38 @@ class EngineFixer:
     def pending(self) -> list[Journal]:
         """Fixes on this endpoint that a killed process left half done."""
         return self.state.pending(self.endpoint.host)
+
+
+class FleetFixer:
+    """Fixes on a fleet of engines: each plan goes to the fixer of the engine
+    its container was read from (`Container.engine`), each interrupted fix to
+    the fixer of the engine its journal names."""
+
+    def __init__(self, fixers: dict[str, EngineFixer]) -> None:
+        self.fixers = fixers
+
+    def _of(self, plan: FixPlan) -> EngineFixer:
+        return self.fixers[plan.container.engine]
+
+    async def preview(self, plan: FixPlan) -> Preview:
+        return await self._of(plan).preview(plan)
+
+    async def apply(
+        self, plan: FixPlan, progress: Progress, *, copy_layer: bool = True
+    ) -> FixResult:
+        return await self._of(plan).apply(plan, progress, copy_layer=copy_layer)
+
+    async def resume(self, journal: Journal, action: str, progress: Progress) -> FixResult:
+        for fixer in self.fixers.values():
+            if fixer.endpoint.host == journal.endpoint:
+                return await fixer.resume(journal, action, progress)
+        return FixResult(
+            Result.FAILED,
+            journal.name,
+            message=f"No engine of this console is {journal.endpoint}; "
+            f"run `dockertui fix --resume {journal.name} -H {journal.endpoint}` instead.",
+        )
+
+    def pending(self) -> list[Journal]:
+        """Fixes on any of the engines that a killed process left half done."""
+        return [j for fixer in self.fixers.values() for j in fixer.pending()]

@@ -89,6 +89,12 @@ class NetworkAttachment:
     aliases: tuple[str, ...] = ()
 
 
+def row_key(engine: str, container_id: str) -> str:
+    """A container's key in a fleet of engines (two hosts cloned from one
+    image can hold containers with the same id)."""
+    return f"{engine}/{container_id}" if engine else container_id
+
+
 @dataclass(frozen=True)
 class Container:
     """Everything the checks read about one container. Build with
@@ -146,11 +152,19 @@ class Container:
     processes: tuple[str, ...] | None = None  # from /top; None when not read
     #: What the kernel enforces (model/kernel.py), or why that is not known.
     kernel: InEffect | Unverifiable = Unverifiable.NOT_READ
+    #: The engine of a fleet it was read from (its short name); "" when the
+    #: console or the report watches one engine.
+    engine: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def short_id(self) -> str:
         return self.id[:12]
+
+    @property
+    def key(self) -> str:
+        """Unique across the engines of a fleet: ``engine/id``, or the id alone."""
+        return row_key(self.engine, self.id)
 
     @property
     def running(self) -> bool:

@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker, WorkerState
 
 from dockertui.audit import ContainerReport
-from dockertui.engine.watch import Disconnected, Emit
+from dockertui.engine.fleet_watch import FleetEmit
+from dockertui.engine.watch import Disconnected
 from dockertui.fixes.names import not_a_workload
 from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
@@ -32,7 +33,7 @@ from dockertui.ui.container_screen import ContainerScreen
 from dockertui.ui.css import css_files
 from dockertui.ui.engine_screen import EngineScreen, engine_posture
 from dockertui.ui.fix_wizard import FixWizard
-from dockertui.ui.fleet_state import FleetState
+from dockertui.ui.fleet_state import EngineView, FleetState
 from dockertui.ui.help_screen import HelpScreen
 from dockertui.ui.main_screen import TAB_ORDER, FleetTable, MainScreen
 from dockertui.ui.panel import SecurityPanel
@@ -61,8 +62,11 @@ class FleetSource(Protocol):
 
     label: str
     client: ClientFacts
+    #: Each engine's facts by name when the source watches several
+    #: (engine.fleet_watch.FleetWatcher); None for one engine.
+    clients: dict[str, ClientFacts] | None
 
-    async def run(self, emit: Emit) -> None: ...
+    async def run(self, emit: FleetEmit) -> None: ...
 
 
 class DockerTUI(App[None]):
@@ -100,7 +104,7 @@ class DockerTUI(App[None]):
         self.tour = tour
         self._caught: list[int] = []  # the signals _catch_termination handles
         self.fixing = False  # a fix is being applied: quitting now would cut it short
-        self.state = FleetState(client=source.client)
+        self.state = FleetState(client=source.client, clients=source.clients)
         self.sort_key: str | None = None
         self.reverse = False
         self.filter_text = ""
@@ -264,18 +268,16 @@ class DockerTUI(App[None]):
     def _fit_columns(self, table: DataTable[Text], rows: list[columns.Row]) -> None:
         """Show the columns that fit the table's width whole, at the widths
         their values need; rebuild the table when that changed."""
-        engine = self.state.engine
-        assert engine is not None
         measures = []
         for row in rows:
-            cid = row.report.container.id
-            cached = self._measures.get(cid)
+            key = row.report.container.key
+            cached = self._measures.get(key)
             if cached is None or cached[0].report is not row.report or cached[0].under != row.under:
-                cached = (row, columns.measure(row, engine))
-                self._measures[cid] = cached
+                cached = (row, columns.measure(row, self.state.engine_of(row.report)))
+                self._measures[key] = cached
             measures.append(cached[1])
         if len(self._measures) > 2 * len(rows) + 64:  # forget containers long gone
-            shown = {row.report.container.id for row in rows}
+            shown = {row.report.container.key for row in rows}
             self._measures = {k: v for k, v in self._measures.items() if k in shown}
         self._fitted_width = table.scrollable_content_region.width
         placed = columns.fit(
@@ -302,6 +304,11 @@ class DockerTUI(App[None]):
         kind, key = self.state.apply(update)  # type: ignore[arg-type]
         if kind == "none":
             return  # nothing shown changed
+        if kind == "status" and self.state.several:
+            # One engine of several lost or found again: its rows dim or light up.
+            self._changed.update(
+                k for k, r in self.state.reports.items() if r.container.engine == key
+            )
         if kind == "reset":
             self._rows = []
             self._changed.clear()
@@ -335,7 +342,7 @@ class DockerTUI(App[None]):
         self._pacer.painted(started, time.monotonic())
 
     def _show_header(self) -> None:
-        posture = engine_posture(self.state.engine_findings) if self.state.engine else Text()
+        posture = self._posture()
         # Until the first snapshot or the first failure there is nothing to be
         # disconnected from: the header says where it is connecting.
         connecting = self.state.generation == 0 and not self.state.status.startswith("disconnected")
@@ -348,40 +355,61 @@ class DockerTUI(App[None]):
             notice=self.notice,
         )
 
+    def _posture(self) -> Text:
+        """The worst engine finding for the header; in a fleet, of the engine
+        that has the worst, named."""
+        if not self.state.several:
+            return engine_posture(self.state.engine_findings) if self.state.engine else Text()
+        answered = [v for v in self.state.engines.values() if v.engine is not None]
+        if not answered:
+            return Text()
+        worst = max(answered, key=lambda v: max((f.severity.rank for f in v.findings), default=-1))
+        return engine_posture(worst.findings, worst.name)
+
     def _wanted(self) -> list[ContainerReport]:
         shown = columns.visible(
             list(self.state.reports.values()), self.filter_text, self.hide_stopped
         )
         return columns.order(shown, self.sort_key, self.reverse)
 
+    def _rows_wanted(self) -> list[columns.Row]:
+        rows = columns.arrange(self._wanted())
+        if not self.state.several:
+            return rows  # one engine: the whole table dims (the "stale" class)
+        return [
+            columns.Row(r.report, r.under, stale=not self.state.view_of(r.report).connected)
+            for r in rows
+        ]
+
     def _refresh_table(self, changed: set[str]) -> None:
         table = self.query_one("#fleet", DataTable)
-        engine = self.state.engine
-        if engine is None:
+        if self.state.engine is None:
             return
-        rows = columns.arrange(self._wanted())
+        rows = self._rows_wanted()
         self._fit_columns(table, rows)
         if self.sort_key is not None and self.sort_key not in self.sorts:
             # The sort column no longer fits: sort only by what is shown.
             gone = columns.BY_KEY[self.sort_key].label
             self.sort_key, self.reverse = None, False
             self.notify(f"Sorted worst first: the {gone} column no longer fits.", timeout=3)
-            rows = columns.arrange(self._wanted())
-        ids = [row.report.container.id for row in rows]
+            rows = self._rows_wanted()
+        ids = [row.report.container.key for row in rows]
         if ids == self._rows:
             for row in rows:
-                cid = row.report.container.id
-                if cid in changed:
+                key = row.report.container.key
+                if key in changed:
+                    engine = self.state.engine_of(row.report)
                     for p in self._columns:
                         cell = columns.render(p.column, row, engine, p.width)
-                        table.update_cell(cid, p.column.key, cell)
+                        table.update_cell(key, p.column.key, cell)
             return
         with self.batch_update():
             table.clear()
             for row in rows:
+                engine = self.state.engine_of(row.report)
                 table.add_row(
                     *(columns.render(p.column, row, engine, p.width) for p in self._columns),
-                    key=row.report.container.id,
+                    key=row.report.container.key,
                 )
         self._rows = ids
         if self._selected in ids:
@@ -400,14 +428,16 @@ class DockerTUI(App[None]):
             self._show_panel(report)
         screen = self.screen
         if isinstance(screen, ContainerScreen) and screen.container_id in changed:
-            screen.show(self.state.reports.get(screen.container_id), self.state.engine)
+            report = self.state.reports.get(screen.container_id)
+            screen.show(report, self.state.engine_of(report) if report else self.state.engine)
         for under in self.screen_stack:  # the tour follows its example under a fix wizard too
             if isinstance(under, TourScreen):
                 under.fleet_changed()
 
     def _show_panel(self, report: ContainerReport | None) -> None:
         if self.state.engine is not None:
-            self.query_one(SecurityPanel).show(report, self.state.engine)
+            engine = self.state.engine_of(report) if report else self.state.engine
+            self.query_one(SecurityPanel).show(report, engine)
 
     @on(DataTable.RowHighlighted, "#fleet")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -517,10 +547,17 @@ class DockerTUI(App[None]):
         events.set_class(not shown, "empty")
 
     def action_engine(self) -> None:
-        if self.state.engine is not None and isinstance(self.screen, MainScreen):
-            self.push_screen(
-                EngineScreen(self.state.engine, self.state.client, self.state.engine_findings)
-            )
+        """The engine screen of the selected container's engine (the first
+        engine that answered when none is selected)."""
+        if not isinstance(self.screen, MainScreen):
+            return
+        report = self.state.reports.get(self._selected or "")
+        view = self.state.view_of(report) if report else self._first_answering()
+        if view is not None and view.engine is not None:
+            self.push_screen(EngineScreen(view.engine, view.client, view.findings))
+
+    def _first_answering(self) -> EngineView | None:
+        return next((v for v in self.state.engines.values() if v.engine is not None), None)
 
     def action_details(self) -> None:
         """The selected container's panel: a screen of its own when narrow,
@@ -529,7 +566,7 @@ class DockerTUI(App[None]):
         if report is None or self.state.engine is None or not isinstance(self.screen, MainScreen):
             return
         if self.size.width < NARROW:
-            self.push_screen(ContainerScreen(report, self.state.engine))
+            self.push_screen(ContainerScreen(report, self.state.engine_of(report)))
         else:
             self.query_one("#panel", SecurityPanel).focus()
 
@@ -578,7 +615,8 @@ class DockerTUI(App[None]):
                 markup=False,
             )
             return False
-        self.push_screen(FixWizard(report, self.state.engine, _Guarded(self), ticked=ticked))
+        engine = self.state.engine_of(report)
+        self.push_screen(FixWizard(report, engine, _Guarded(self), ticked=ticked))
         return True
 
     def action_tour(self, lesson: str | None = None) -> None:

@@ -29,7 +29,7 @@ from dockertui.text import printable
 
 STOPPED = ("exited", "created", "dead")
 #: The widest the name, image and exposure columns get; the panel shows it all.
-NAME_CAP, IMAGE_CAP, EXPOSURE_CAP = 24, 28, 40
+NAME_CAP, IMAGE_CAP, EXPOSURE_CAP, ENGINE_CAP = 24, 28, 40, 16
 #: The narrowest the name column gets to make room for another column.
 NAME_FLOOR = 16
 
@@ -164,6 +164,13 @@ COLUMNS: tuple[Column, ...] = (
         cap=NAME_CAP,
     ),
     Column(
+        "engine",
+        "Engine",
+        lambda r, e: Text(printable(r.container.engine), style="cyan"),
+        lambda r: r.container.engine,
+        cap=ENGINE_CAP,
+    ),
+    Column(
         "image",
         "Image",
         lambda r, e: Text(printable(r.container.image)),
@@ -195,9 +202,10 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY = {c.key: c for c in COLUMNS}
 #: Which columns stay when not all fit: the first ones of this order. The
 #: first CORE come before the name is widened, the others after.
-CORE = 5
+CORE = 6
 PRIORITY = (
     "name",
+    "engine",  # only in a fleet of engines: on one engine its cells are empty
     "state",
     "grade",
     "worst",
@@ -233,25 +241,29 @@ def is_leftover(r: ContainerReport) -> bool:
 class Row:
     report: ContainerReport
     under: bool = False  # a leftover shown indented under its original
+    stale: bool = False  # its engine (one of several) is not live: dimmed
 
 
 def arrange(ordered: list[ContainerReport]) -> list[Row]:
     """The rows in `ordered`'s order, each leftover of a fix moved under
     its original (newest first) when the original is among them."""
-    names = {r.container.name for r in ordered}
-    children: dict[str, list[ContainerReport]] = {}
+    # By engine and name: a backup on one engine is not the child of a
+    # container of the same name on another.
+    names = {(r.container.engine, r.container.name) for r in ordered}
+    children: dict[tuple[str, str], list[ContainerReport]] = {}
     top: list[ContainerReport] = []
     for r in ordered:
         left = leftover_of(r.container.name)
-        if left is not None and left.original in names:
-            children.setdefault(left.original, []).append(r)
+        if left is not None and (r.container.engine, left.original) in names:
+            children.setdefault((r.container.engine, left.original), []).append(r)
         else:
             top.append(r)
     rows: list[Row] = []
 
     def place(r: ContainerReport, under: bool) -> None:
         rows.append(Row(r, under))
-        kids = sorted(children.get(r.container.name, []), key=lambda k: k.container.name)
+        mine = children.get((r.container.engine, r.container.name), [])
+        kids = sorted(mine, key=lambda k: k.container.name)
         for kid in reversed(kids):
             place(kid, True)
 
@@ -315,7 +327,7 @@ def _content(column: Column, row: Row, engine: EngineInfo, width: int | None) ->
         left = leftover_of(r.container.name)
         what = f"{left.kind.value}-{left.stamp}" if left is not None else r.container.name
         text = Text(UNDER) + Text(printable(what))
-    if is_leftover(r):
+    if is_leftover(r) or row.stale:
         text = text.copy()
         text.stylize("dim")
     return text
@@ -381,10 +393,14 @@ def fit(
         need[column.key] = max([label, *(m.need[i] for m in measures)])
     widths: dict[str, int] = {}
     used = 0
+    # The engine column only where some row names an engine (several engines).
+    left_out = {"engine"} if not any(m.want[index["engine"]] for m in measures) else set()
 
     def add(keys: tuple[str, ...]) -> None:
         nonlocal used
         for key in keys:
+            if key in left_out:
+                continue
             if widths and used + need[key] + gap > available:
                 return
             widths[key] = need[key]
@@ -399,7 +415,7 @@ def fit(
 
     add(PRIORITY[:CORE])
     grow("name")  # whole names before the columns after the first ones
-    if len(widths) == CORE:
+    if len(widths) == len(set(PRIORITY[:CORE]) - left_out):
         add(PRIORITY[CORE:])
     grow("exposure")  # more ports once every column that fits has its place
     return tuple(Placed(c, widths[c.key]) for c in COLUMNS if c.key in widths)

@@ -27,11 +27,12 @@ from dockertui.ui.sections import facts_table
 from dockertui.ui.widgets import NoticeBar
 
 
-def engine_posture(findings: Sequence[Finding]) -> Text:
-    """One line for the header: the worst engine finding, or that there is none.
+def engine_posture(findings: Sequence[Finding], engine: str = "engine") -> Text:
+    """One line for the header: the worst engine finding, or that there is none;
+    `engine`: what to call the engine (its name, in a fleet).
 
     e.g. "engine: MEDIUM icc-enabled — Containers on the default bridge can all talk ..."."""
-    text = Text("engine: ")
+    text = Text(f"{printable(engine)}: ")
     if not findings:
         text.append("no findings", style=OK)
         return text

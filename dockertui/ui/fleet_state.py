@@ -14,9 +14,11 @@ import shlex
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
+from enum import Enum
 
 from dockertui.audit import ContainerReport, Finding, Severity, audit_container, audit_engine
 from dockertui.audit.runner import audit_exec
+from dockertui.engine.fleet_watch import FromEngine
 from dockertui.engine.watch import (
     Connected,
     ContainerChanged,
@@ -26,7 +28,8 @@ from dockertui.engine.watch import (
     ExecStarted,
     Update,
 )
-from dockertui.model import ClientFacts, EngineInfo, ExecSession
+from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
+from dockertui.model.container import row_key
 
 EVENT_HISTORY = 300
 
@@ -47,20 +50,105 @@ class EventLine:
         return self.severity is not None
 
 
+class Link(Enum):
+    """How the console stands with one engine."""
+
+    CONNECTING = "connecting"  # no snapshot and no failure yet
+    LIVE = "live"
+    RECONNECTING = "reconnecting"  # down, slow or dropped: retrying
+    REFUSED = "refused"  # it turned us away (TLS, permissions): retrying too
+
+
 @dataclass
-class FleetState:
+class EngineView:
+    """One engine of the fleet: what it is, its findings and the link to it."""
+
+    name: str  # "" when the console watches one engine
     client: ClientFacts
     engine: EngineInfo | None = None
-    engine_findings: list[Finding] = field(default_factory=list)
-    reports: dict[str, ContainerReport] = field(default_factory=dict)
-    connected: bool = False
-    status: str = "connecting…"
+    findings: list[Finding] = field(default_factory=list)
+    link: Link = Link.CONNECTING
+    reason: str = ""  # the last failure, one sentence
+    retry_in: float = 0.0
+    generation: int = 0  # bumps on every full snapshot of this engine
+
+    @property
+    def connected(self) -> bool:
+        return self.link is Link.LIVE
+
+    @property
+    def status(self) -> str:
+        if self.link is Link.LIVE:
+            return "live"
+        if self.link is Link.CONNECTING:
+            return "connecting…"
+        return f"disconnected: {self.reason} Retrying in {self.retry_in:g} s."
+
+
+@dataclass
+class FleetState:
+    """`client`: the engine of a one-engine console; `clients`: each engine of
+    a fleet by name (engine.fleet_watch), whose updates come as FromEngine."""
+
+    client: ClientFacts
+    clients: dict[str, ClientFacts] | None = None
+    reports: dict[str, ContainerReport] = field(default_factory=dict)  # by Container.key
     events: deque[EventLine] = field(default_factory=lambda: deque(maxlen=EVENT_HISTORY))
-    generation: int = 0  # bumps on every full snapshot
+    generation: int = 0  # bumps on every full snapshot of any engine
     event_count: int = 0  # every event line ever added, to find the new ones
-    # Container id -> time of a start event that came before the container's
+    engines: dict[str, EngineView] = field(init=False)
+    # Container key -> time of a start event that came before the container's
     # first inspect answer: its start alert waits for that answer.
     _starts: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        given = self.clients or {"": self.client}
+        self.engines = {name: EngineView(name, facts) for name, facts in given.items()}
+
+    # -- the fleet as a whole, and its first engine for one-engine screens ---
+
+    @property
+    def several(self) -> bool:
+        return len(self.engines) > 1
+
+    @property
+    def first(self) -> EngineView:
+        return next(iter(self.engines.values()))
+
+    @property
+    def engine(self) -> EngineInfo | None:
+        """The first engine that answered (the only one, on one engine)."""
+        return next((v.engine for v in self.engines.values() if v.engine), None)
+
+    @property
+    def engine_findings(self) -> list[Finding]:
+        """Every engine's findings (of the ones that answered)."""
+        return [f for v in self.engines.values() for f in v.findings]
+
+    @property
+    def connected(self) -> bool:
+        """At least one engine is live."""
+        return any(v.connected for v in self.engines.values())
+
+    @property
+    def status(self) -> str:
+        return (
+            self.first.status
+            if not self.several
+            else ", ".join(f"{v.name} {v.link.value}" for v in self.engines.values())
+        )
+
+    def view_of(self, report: ContainerReport) -> EngineView:
+        """The engine a container was read from."""
+        return self.engines[report.container.engine]
+
+    def engine_of(self, report: ContainerReport) -> EngineInfo:
+        engine = self.engines[report.container.engine].engine
+        assert engine is not None  # a report exists only once its engine answered
+        return engine
+
+    def report(self, engine: str, container_id: str) -> ContainerReport | None:
+        return self.reports.get(row_key(engine, container_id))
 
     def add_event(self, line: EventLine) -> None:
         """Add a line in event-time order (after lines of the same time)."""
@@ -90,88 +178,112 @@ class FleetState:
         """Every line kept, oldest first; only the flagged ones if asked."""
         return [e for e in self.events if e.flagged or not flagged_only]
 
-    def apply(self, update: Update) -> tuple[str, str]:
-        """Apply one update; returns what changed: ("reset", ""), ("upsert", id),
-        ("remove", id), ("status", ""), ("event", ""), or ("none", "") when
-        nothing shown changed."""
+    def apply(self, update: Update | FromEngine) -> tuple[str, str]:
+        """Apply one update; returns what changed: ("reset", ""), ("upsert", key),
+        ("remove", key), ("status", ""), ("event", ""), or ("none", "") when
+        nothing shown changed. A plain update is the first engine's."""
+        if isinstance(update, FromEngine):
+            view = self.engines.get(update.engine)
+            if view is None:
+                return ("none", "")
+            return self._apply(view, update.update)
+        return self._apply(self.first, update)
+
+    def _apply(self, view: EngineView, update: Update) -> tuple[str, str]:
+        name = view.name
         match update:
             case Connected(engine=engine, containers=containers):
-                self.engine = engine
-                self.engine_findings = audit_engine(engine, self.client)
-                self.reports = {c.id: audit_container(c, engine) for c in containers}
-                self.connected = True
-                self.status = "live"
+                view.engine = engine
+                view.findings = audit_engine(engine, view.client)
+                view.link, view.reason = Link.LIVE, ""
+                for key in [k for k, r in self.reports.items() if r.container.engine == name]:
+                    del self.reports[key]
+                for c in containers:
+                    c = self._stamped(c, name)
+                    self.reports[c.key] = audit_container(c, engine)
+                view.generation += 1
                 self.generation += 1
                 return ("reset", "")
-            case Disconnected(reason=reason, retry_in=delay):
-                self.connected = False
-                self.status = f"disconnected: {reason} Retrying in {delay:g} s."
+            case Disconnected(reason=reason, retry_in=delay, refused=refused):
+                view.link = Link.REFUSED if refused else Link.RECONNECTING
+                view.reason, view.retry_in = reason, delay
                 return ("status", "")
             case ContainerChanged(container=container):
-                if self.engine is None:
+                if view.engine is None:
                     return ("status", "")
-                before = self.reports.get(container.id)
+                container = self._stamped(container, name)
+                before = self.reports.get(container.key)
                 if before is not None and before.container == container:
                     return ("none", "")  # the same answer again: nothing to redo
-                report = audit_container(container, self.engine)
-                self.reports[container.id] = report
-                started = self._starts.pop(container.id, None)
+                report = audit_container(container, view.engine)
+                self.reports[container.key] = report
+                started = self._starts.pop(container.key, None)
                 if started is not None:
                     self._alert_on_start(report, started)
-                return ("upsert", container.id)
+                return ("upsert", container.key)
             case ContainerRemoved(container_id=cid):
-                self._starts.pop(cid, None)
-                if self.reports.pop(cid, None) is None:
+                key = row_key(name, cid)
+                self._starts.pop(key, None)
+                if self.reports.pop(key, None) is None:
                     return ("none", "")
-                return ("remove", cid)
+                return ("remove", key)
             case EngineEvent(action="top"):
                 return ("none", "")  # our own process-list reads: not news
             case EngineEvent(type="container", action="start"):
-                self.add_event(self._event_line(update))
+                self.add_event(self._event_line(update, name))
                 # What the alert judges (privileged, mounts) is fixed at create:
                 # the report before the start's re-inspect is enough.
-                known = self.reports.get(update.actor_id)
+                key = row_key(name, update.actor_id)
+                known = self.reports.get(key)
                 if known is None:
-                    self._starts[update.actor_id] = update.time
+                    self._starts[key] = update.time
                 else:
                     self._alert_on_start(known, update.time)
                 return ("event", "")
             case EngineEvent(type="container") if update.action.startswith("health_status"):
-                return self._health(update)
+                return self._health(update, view)
             case EngineEvent():
-                self.add_event(self._event_line(update))
+                self.add_event(self._event_line(update, name))
                 return ("event", "")
             case ExecStarted(session=session, time=when):
-                owner = self.reports.get(session.container_id)
+                owner = self.reports.get(row_key(name, session.container_id))
                 if owner is None:
                     return ("none", "")
                 self.add_event(self._exec_line(session, owner, when or time.time()))
                 return ("event", "")
         return ("status", "")
 
-    def _health(self, event: EngineEvent) -> tuple[str, str]:
+    @staticmethod
+    def _stamped(container: Container, engine: str) -> Container:
+        return container if container.engine == engine else replace(container, engine=engine)
+
+    def _health(self, event: EngineEvent, view: EngineView) -> tuple[str, str]:
         """A health status change: the event says it all, no re-inspect."""
         status = event.action.partition(":")[2].strip()
-        report = self.reports.get(event.actor_id)
-        if report is None or self.engine is None or report.container.health_status == status:
+        report = self.reports.get(row_key(view.name, event.actor_id))
+        if report is None or view.engine is None or report.container.health_status == status:
             return ("none", "")
         container = replace(report.container, health_status=status)
-        self.reports[container.id] = audit_container(container, self.engine)
-        self.add_event(
-            EventLine(event.time, f"{container.name}: health {status}", event, quiet=True)
-        )
-        return ("upsert", container.id)
+        self.reports[container.key] = audit_container(container, view.engine)
+        text = f"{self._on(view.name)}{container.name}: health {status}"
+        self.add_event(EventLine(event.time, text, event, quiet=True))
+        return ("upsert", container.key)
 
-    def _event_line(self, event: EngineEvent) -> EventLine:
+    def _on(self, engine: str) -> str:
+        """ "engine: " before an event line of a fleet, "" on one engine."""
+        return f"{engine}: " if engine else ""
+
+    def _event_line(self, event: EngineEvent, engine: str) -> EventLine:
         name = event.name or event.actor_id[:12]
-        return EventLine(event.time, f"{event.type} {event.action} {name}".strip(), event)
+        text = f"{self._on(engine)}{event.type} {event.action} {name}".strip()
+        return EventLine(event.time, text, event)
 
     def _exec_line(self, session: ExecSession, owner: ContainerReport, when: float) -> EventLine:
         """One line per exec session: who runs what, flagged by the exec checks."""
         c = owner.container
         who = session.user or f"{c.user or 'root'}, the container's user"
-        text = f"{c.name}: exec {shlex.join(session.command)} (as {who})"
-        findings = audit_exec(session, c, self.engine)
+        text = f"{self._on(c.engine)}{c.name}: exec {shlex.join(session.command)} (as {who})"
+        findings = audit_exec(session, c, self.engine_of(owner))
         if not findings:
             return EventLine(when, text, None)
         titles = "; ".join(f.title for f in findings)
@@ -190,7 +302,7 @@ class FleetState:
             self.add_event(
                 EventLine(
                     when,
-                    f"{c.name} started: {' and '.join(reasons)}",
+                    f"{self._on(c.engine)}{c.name} started: {' and '.join(reasons)}",
                     None,
                     Severity.CRITICAL,
                     "It can take over the host from inside the container.",

@@ -19,7 +19,7 @@ from dockertui.audit.identity import engine_mode
 from dockertui.audit.totals import severity_totals
 from dockertui.report.style import counts_text, severity_label
 from dockertui.text import printable
-from dockertui.ui.fleet_state import EventLine, FleetState
+from dockertui.ui.fleet_state import EventLine, FleetState, Link
 
 #: How a notice the command line passes in (the demo: that it is simulated) looks.
 NOTICE_STYLE = "bold black on yellow"
@@ -51,6 +51,7 @@ class StatusHeader(Static):
         self._identity: list[tuple[int, Text]] = []
         self._status: list[Text] = []
         self._posture: tuple[Text, Text] | None = None
+        self._reason: Text | None = None  # a fleet: why its first engine down is
 
     def show(
         self,
@@ -71,27 +72,35 @@ class StatusHeader(Static):
             identity.append((0, Text(f" {printable(notice)} ", style=NOTICE_STYLE)))
         if read_only:
             identity.append((0, Text(" read-only ", style="bold cyan")))
-        identity.append((1, Text(printable(label))))
-        engine = state.engine
-        if engine is not None:
-            identity.append((3, Text(f"{engine.flavor.capitalize()} {printable(engine.version)}")))
-            identity.append((4, Text(f"API {printable(engine.api_version)}")))
-            mode = engine_mode(engine)
-            style = "green" if mode.remaps_root else "yellow"
-            identity.append((2, Text(mode.value, style=style)))
+        identity += _plain_tcp(state)
+        if state.several:
+            identity.append((0, Text(f"{len(state.engines)} engines")))
+        else:
+            identity += _one_engine(state, label)
         status: list[Text] = []
         self._posture = None
+        self._reason = None
+        if state.several:
+            status += _links(state)
+            down = [v for v in state.engines.values() if not v.connected and v.reason]
+            if down:
+                self._reason = Text(f" {printable(down[0].name)}: {printable(down[0].reason)}")
+                self._reason.stylize("red" if down[0].link is Link.REFUSED else "yellow")
         if connecting:
             status.append(Text(f" connecting to {printable(label)}…", style="bold"))
         elif not state.connected:
-            status.append(Text(" ○ DISCONNECTED ", style="bold white on red"))
-            status.append(Text(f"{printable(state.status)} Rows show the last state seen."))
+            if not state.several:
+                status.append(Text(" ○ DISCONNECTED ", style="bold white on red"))
+                status.append(Text(f"{printable(state.status)} Rows show the last state seen."))
         else:
             # counted as the scan's Total line counts: containers and engine
             totals = severity_totals(state.reports.values(), state.engine_findings)
-            counts = Text(f"{len(state.reports)} containers + engine: ")
+            engines = "engines" if state.several else "engine"
+            counts = Text(f"{len(state.reports)} containers + {engines}: ")
             counts.append_text(counts_text(dict(totals), with_info=False))
-            status += [Text(" ● live", style="bold green"), counts]
+            if not state.several:
+                status.append(Text(" ● live", style="bold green"))
+            status.append(counts)
             # "engine: MEDIUM icc-enabled" is kept whole; " — title" is cut to fit.
             cut = posture.plain.find(" — ")
             self._posture = (posture, Text()) if cut < 0 else (posture[:cut], posture[cut:])
@@ -117,6 +126,8 @@ class StatusHeader(Static):
     def _lines(self, width: int) -> list[Text]:
         width = max(1, width)
         lines = [_fit(self._identity, width), _joined(self._status, "  ")]
+        if self._reason is not None:  # a fleet with an engine down: why, before the posture
+            return [_clip(line, width) for line in [*lines, self._reason]]
         if self._posture is not None:
             head, tail = self._posture
             room = width - lines[1].cell_len - 5  # "  │  "
@@ -126,6 +137,47 @@ class StatusHeader(Static):
             else:
                 lines.append(_clip(Text(" ") + head + tail, width))
         return [_clip(line, width) for line in lines]
+
+
+def _one_engine(state: FleetState, label: str) -> list[tuple[int, Text]]:
+    """The engine's context (never left out), address, version, API and mode."""
+    pieces = [(0, Text(f"context {printable(state.client.context)}", style="bold"))]
+    pieces.append((1, Text(printable(state.client.endpoint or label))))
+    engine = state.engine
+    if engine is not None:
+        pieces.append((3, Text(f"{engine.flavor.capitalize()} {printable(engine.version)}")))
+        pieces.append((4, Text(f"API {printable(engine.api_version)}")))
+        mode = engine_mode(engine)
+        style = "green" if mode.remaps_root else "yellow"
+        pieces.append((2, Text(mode.value, style=style)))
+    return pieces
+
+
+def _plain_tcp(state: FleetState) -> list[tuple[int, Text]]:
+    """The red warning for each engine reached over tcp without TLS (--insecure)."""
+    plain = [v for v in state.engines.values() if v.client.transport == "tcp" and not v.client.tls]
+    if not plain:
+        return []
+    who = "" if not state.several else " (" + ", ".join(printable(v.name) for v in plain) + ")"
+    return [(0, Text(f" plain tcp, no TLS{who} ", style="bold white on red"))]
+
+
+#: How each link to an engine of a fleet is drawn: mark and style.
+LINK_LOOK = {
+    Link.LIVE: ("●", "bold green"),
+    Link.CONNECTING: ("…", "bold"),
+    Link.RECONNECTING: ("○", "bold yellow"),
+    Link.REFUSED: ("✗", "bold red"),
+}
+
+
+def _links(state: FleetState) -> list[Text]:
+    """Each engine of a fleet with the state of its link: "● a live"."""
+    pieces = []
+    for view in state.engines.values():
+        mark, style = LINK_LOOK[view.link]
+        pieces.append(Text(f" {mark} {printable(view.name)} {view.link.value}", style=style))
+    return pieces
 
 
 def _joined(pieces: list[Text], gap: str) -> Text:

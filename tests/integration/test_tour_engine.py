@@ -65,6 +65,7 @@ class OwnFleet:
         self.tag = tag
         self.label = watcher.label
         self.client = watcher.client
+        self.clients = None
 
     def _mine(self, container: Container) -> bool:
         return container.labels.get(TOUR_LABEL) == self.tag

@@ -1,0 +1,65 @@
+"""Several engines watched together: one `Watcher` each, side by side.
+
+Each engine keeps its own client, event stream, re-inspects and backoff, so
+an engine that goes away or answers slowly never holds up the others: its
+watcher waits and reconnects on its own while the rest keep emitting. Every
+update is passed on wrapped in `FromEngine`, naming the engine it came from
+(the endpoint's short name, `Endpoint.name`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dockertui.engine.endpoint import Endpoint
+from dockertui.engine.gateway import client_facts
+from dockertui.engine.watch import Update, Watcher
+from dockertui.model import ClientFacts
+
+
+@dataclass(frozen=True)
+class FromEngine:
+    """An update of one engine of the fleet."""
+
+    engine: str
+    update: Update
+
+
+FleetEmit = Callable[[Update | FromEngine], Awaitable[None] | None]
+
+
+class FleetWatcher:
+    """The console's source for several engines (`DockerTUI(FleetWatcher(...))`)."""
+
+    def __init__(self, endpoints: Sequence[Endpoint], **watcher_options: Any) -> None:
+        if not endpoints:
+            raise ValueError("a fleet needs at least one engine")
+        self.watchers = {e.name: Watcher(e, **watcher_options) for e in endpoints}
+        self.endpoints = {e.name: e for e in endpoints}
+        self.label = ", ".join(self.watchers)
+        #: Each engine's client facts, by name, in the order given.
+        self.clients: dict[str, ClientFacts] | None = {
+            name: client_facts(e, os.environ) for name, e in self.endpoints.items()
+        }
+        self.client = client_facts(endpoints[0], os.environ)
+
+    async def run(self, emit: FleetEmit) -> None:
+        """Run every engine's watcher until cancelled. The console's callback
+        failing ends them all (a bug, as for one watcher); an engine failing
+        only makes its own watcher reconnect."""
+
+        async def one(name: str, watcher: Watcher) -> None:
+            async def tagged(update: Update) -> None:
+                result = emit(FromEngine(name, update))
+                if asyncio.iscoroutine(result):
+                    await result
+
+            await watcher.run(tagged)
+
+        async with asyncio.TaskGroup() as group:
+            for name, watcher in self.watchers.items():
+                group.create_task(one(name, watcher), name=f"watch {name}")
