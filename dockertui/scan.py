@@ -20,7 +20,7 @@ from dockertui.model import Container, EngineInfo
 
 if TYPE_CHECKING:
     from dockertui.audit import ContainerReport, Finding, FleetReport
-    from dockertui.audit.several import SeveralScan
+    from dockertui.audit.several import EngineScan, SeveralScan
 
 
 def _load_checks_meanwhile() -> threading.Thread:
@@ -106,6 +106,22 @@ async def scan_engines(
     async with together() as group:
         tasks = [group.create_task(one(i, e)) for i, e in enumerate(endpoints)]
     return SeveralScan(tuple(task.result() for task in tasks))
+
+
+def unusable_contexts(env: Mapping[str, str] | None = None) -> tuple[EngineScan, ...]:
+    """With --all-contexts, the contexts of the store that cannot be used (a
+    meta.json that does not parse, missing TLS files, an unsupported
+    address), which `resolve_endpoints` leaves out: each as an engine not
+    read, with its sentence, so the report says which were not scanned."""
+    from dockertui.audit.several import EngineScan
+    from dockertui.engine.contexts import list_contexts
+    from dockertui.model import ClientFacts
+
+    return tuple(
+        EngineScan(ClientFacts(endpoint="", context=e.name, name=e.name), error=e.error)
+        for e in list_contexts(env)
+        if e.endpoint is None
+    )
 
 
 async def _scan_one(

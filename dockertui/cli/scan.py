@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Coroutine, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -153,7 +154,7 @@ def scan(
         ctx.call_on_close(gc.enable)
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.inventory import api_filters
-    from dockertui.scan import fail_on_findings, pick_containers, scan_engines
+    from dockertui.scan import fail_on_findings, pick_containers, scan_engines, unusable_contexts
     from dockertui.scan import scan as run_scan
 
     try:
@@ -165,11 +166,13 @@ def scan(
             f"it expands a container in the table, and the format is {fmt}",
             param_hint="--container",
         )
-    endpoints = engine_choice(ctx, host, context, insecure, all_contexts).endpoints()
+    choice = engine_choice(ctx, host, context, insecure, all_contexts)
+    endpoints = choice.endpoints()
+    unusable = unusable_contexts() if choice.all_contexts else ()
     from dockertui.audit.advisories import active, using
 
     table = active() if advisories_file is None else advisory_table(advisories_file)
-    if len(endpoints) > 1:
+    if len(endpoints) > 1 or unusable:
         with using(table), _progress_bar() as progress:
             several = _run(
                 scan_engines(
@@ -180,6 +183,7 @@ def scan(
                     timeout=timeout,
                 )
             )
+        several = replace(several, engines=several.engines + unusable)
         _report_several(
             several,
             fmt,

@@ -314,6 +314,7 @@ def test_all_contexts_scans_each_engine_once(pair: Pair, tmp_path: Path) -> None
     _context(config, "sev-main", MAIN)
     _context(config, "sev-main-again", MAIN)
     _context(config, "sev-second", pair.second.base_url)
+    _context(config, "sev-unusable", "ftp://nowhere")  # left out, and said so
     env = {"DOCKER_CONFIG": str(config), "COLUMNS": "80"}
     filters = ["--filter", f"name={pair.word}"]
     result = run_cli(["scan", "--all-contexts", "-f", "json", *filters], env=env)
@@ -322,6 +323,9 @@ def test_all_contexts_scans_each_engine_once(pair: Pair, tmp_path: Path) -> None
     assert [e["name"] for e in doc["engines"]] == ["default", "sev-second"]
     assert [e["engine"]["context"] for e in doc["engines"]] == ["default", "sev-second"]
     assert doc["summary"]["containers"] == 4
+    (unusable,) = doc["failed"]
+    assert unusable["name"] == "sev-unusable" and "unsupported scheme 'ftp'" in unusable["error"]
+    assert stderr_lines(result) == [f"dockertui: engine sev-unusable: {unusable['error']}"]
 
     table = text(run_cli(["scan", "--all-contexts", *filters], env=env).stdout)
     assert f"sev-second  {pair.second.base_url}" in table
