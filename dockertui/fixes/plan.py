@@ -290,20 +290,23 @@ def plan(
     *,
     validate: bool = True,
     processes: tuple[str, ...] | None = None,
+    fleet_engine: str = "",
 ) -> FixPlan:
     """Plan `names` (change names) for the container `doc` (its inspect
     document). Raises PlanError when a value the changes take is invalid
     (the wizard, which shows the problem itself, passes validate=False to
     preview a plan while the values are being typed). `processes`, when the
     caller read them, are audited as they are (the sshd check), so that the
-    grade before is the one the scan and the panel give."""
+    grade before is the one the scan and the panel give. `fleet_engine`:
+    the engine of a fleet the container is on (`Container.engine`), which
+    decides where the plan is applied."""
     options = options or Options()
     chosen = resolve(names)
     if validate:
         check_plan(doc, chosen, options, engine)
 
     def read(document: dict[str, Any]) -> Container:
-        found = container_from_inspect(document)
+        found = replace(container_from_inspect(document), engine=fleet_engine)
         return replace(found, processes=processes) if processes is not None else found
 
     container = read(doc)

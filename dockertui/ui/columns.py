@@ -29,7 +29,7 @@ from dockertui.text import printable
 
 STOPPED = ("exited", "created", "dead")
 #: The widest the name, image and exposure columns get; the panel shows it all.
-NAME_CAP, IMAGE_CAP, EXPOSURE_CAP, ENGINE_CAP = 24, 28, 40, 16
+NAME_CAP, IMAGE_CAP, EXPOSURE_CAP, ENGINE_CAP = 24, 28, 40, 20
 #: The narrowest the name column gets to make room for another column.
 NAME_FLOOR = 16
 

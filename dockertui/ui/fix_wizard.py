@@ -423,7 +423,15 @@ class FixWizard(ModalScreen[FixResult | None]):
 
     def _plan(self, names: Sequence[str], options: Options) -> FixPlan:
         """A plan of what is ticked, audited with the processes the panel saw."""
-        return plan(self.doc, names, self.engine, options, validate=False, processes=self.processes)
+        return plan(
+            self.doc,
+            names,
+            self.engine,
+            options,
+            validate=False,
+            processes=self.processes,
+            fleet_engine=self.report.container.engine,
+        )
 
     @property
     def layer_problem(self) -> str | None:
