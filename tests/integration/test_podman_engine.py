@@ -154,10 +154,21 @@ async def console(
 async def test_the_console_lists_podman_containers_and_follows_its_events(
     pod: Pod, tmp_path: Path
 ) -> None:
-    _, first = await asyncio.to_thread(pod.create, "listed")
+    name, first = await asyncio.to_thread(pod.create, "listed")
     async with console(pod, tmp_path / "state", [first]) as (app, pilot):
         assert app.state.engine is not None and app.state.engine.podman
         assert cell(app, first, "state") == "running"
+
+        def flagged() -> list[str]:
+            lines = app.state.lines(flagged_only=True)
+            return [line.text for line in lines if line.text.startswith(f"{name}: exec ")]
+
+        # Podman's `exec` event names no session: the one made now is found
+        # and judged; the one before the console started (the data) is not news.
+        await asyncio.to_thread(pod.sh, first, "id")
+        await until(pilot, flagged, LIVE, "no alert for a root exec")
+        # (an older session would have been judged first, in the same pass)
+        assert [text.split(" (")[0] for text in flagged()] == [f"{name}: exec sh -c id"]
         # a container made after the snapshot arrives through Podman's event stream
         _, later = await asyncio.to_thread(pod.create, "later")
         await until(pilot, lambda: later in row_ids(app), LIVE, lambda: describe(app, [later]))
