@@ -498,3 +498,8 @@ def list_checks() -> None:
         f"{BUNDLED.checked}; --advisories FILE (dockertui or dockertui scan) judges with a newer table.",
         highlight=False,
     )
+    podman = [c.id for c in CHECKS.values() if c.not_on_podman]
+    console.print(
+        f"Not applicable on Podman: {', '.join(podman)} (docs/checks.md says why).",
+        highlight=False,
+    )

@@ -197,3 +197,18 @@ def test_the_create_body_names_ulimits_as_create_takes_them() -> None:
 def test_the_name_filter_reads_alike_on_both_engines(listed: str, matches: bool) -> None:
     """Docker matches a name filter against "/web", Podman against "web"."""
     assert bool(re.search(name_filter("web"), listed)) is matches
+
+
+def test_the_checks_command_names_them() -> None:
+    from click.testing import CliRunner
+
+    from dockertui.cli import main
+
+    result = CliRunner().invoke(main, ["checks"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    (line,) = [
+        ln for ln in result.output.splitlines() if ln.startswith("Not applicable on Podman:")
+    ]
+    named = set(line.removeprefix("Not applicable on Podman:").split(" (")[0].split(", "))
+    assert {n.strip() for n in named} == {c for c in CHECKS if CHECKS[c].not_on_podman}
+    assert "userns-disabled" not in line  # applies: Podman has an equivalent
