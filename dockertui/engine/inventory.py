@@ -15,6 +15,7 @@ from dockertui.engine.daemon_proc import read_settings, with_settings
 from dockertui.engine.errors import EngineRefused
 from dockertui.engine.gateway import EngineGateway
 from dockertui.engine.kernel_facts import FleetRead, read_fleet
+from dockertui.engine.procfs import SharedWalk
 from dockertui.engine.swarm import read_swarm
 from dockertui.model import (
     Container,
@@ -146,11 +147,14 @@ async def inspect_batch(
     return [next(finished) if isinstance(c, Container) else c for c in found]
 
 
-async def read_local(client: EngineGateway, running: list[str]) -> FleetRead:
-    """One pass over this host's /proc (in a thread) for a local engine."""
+async def read_local(
+    client: EngineGateway, running: list[str], walk: SharedWalk | None = None
+) -> FleetRead:
+    """One pass over this host's /proc (in a thread) for a local engine;
+    `walk`: shared with the passes of other engines scanned at once."""
     if client.endpoint.transport != "unix" or not running:
         return FleetRead()
-    return await asyncio.to_thread(read_fleet, running)
+    return await asyncio.to_thread(read_fleet, running, walk=walk)
 
 
 async def completed(
@@ -223,6 +227,7 @@ async def collect(
     concurrency: int = INSPECT_CONCURRENCY,
     progress: Progress | None = None,
     on_container: Ready | None = None,
+    walk: SharedWalk | None = None,
 ) -> Inventory:
     """Read the engine and every matching container.
 
@@ -231,7 +236,8 @@ async def collect(
     pass, right after the list), and from GET /top otherwise, under the same
     bound as the inspects. Each container is complete (inspected, with its
     processes) when `on_container` is called with it, while the others are
-    still being read: a caller can audit it in the time spent waiting."""
+    still being read: a caller can audit it in the time spent waiting.
+    `walk`: the /proc walk shared with other engines scanned at the same time."""
     async with together() as group:
         reading = group.create_task(read_engine(client))
         listing = group.create_task(client.list_containers(filters=filters))
@@ -241,7 +247,7 @@ async def collect(
     running = [str(e["Id"]) for e in entries if e.get("State") in LIVE]
     # The /proc pass runs in a thread while the inspects wait on the engine.
     local = asyncio.ensure_future(
-        read_local(client, running if processes else []), loop=asyncio.get_running_loop()
+        read_local(client, running if processes else [], walk), loop=asyncio.get_running_loop()
     )
     gate = asyncio.Semaphore(concurrency)
     done = 0

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockertui.engine.procfs import command_of, members, socket_inodes
+from dockertui.engine.procfs import SharedWalk, command_of, members, socket_inodes
 from dockertui.engine.sock_diag import listening
 from dockertui.model.kernel import (
     NAMESPACE_KINDS,
@@ -254,11 +254,16 @@ def read_container(
 
 
 def read_fleet(
-    container_ids: Iterable[str], *, proc: Path = PROC, cgroup: Path = CGROUP
+    container_ids: Iterable[str],
+    *,
+    proc: Path = PROC,
+    cgroup: Path = CGROUP,
+    walk: SharedWalk | None = None,
 ) -> FleetRead:
     """Command lines and kernel facts for the running containers among
-    `container_ids` whose processes this host shows. Absent ids: not visible."""
-    found = members(container_ids, proc)
+    `container_ids` whose processes this host shows. Absent ids: not visible.
+    `walk`: the walk over /proc this pass shares with other engines' passes."""
+    found = members(container_ids, proc) if walk is None else walk.members(container_ids, proc)
     if not found:
         return FleetRead()
     # The host's namespaces are its first process's; where even root may not

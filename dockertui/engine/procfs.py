@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,9 +25,15 @@ _ID = re.compile(r"[0-9a-f]{64}")
 def members(container_ids: Iterable[str], proc: Path = Path("/proc")) -> dict[str, list[int]]:
     """The pids of each container, lowest first, for the ids whose processes are visible."""
     wanted = set(container_ids)
+    return _walk(wanted, proc) if wanted else {}
+
+
+def _walk(wanted: set[str] | None, proc: Path) -> dict[str, list[int]]:
+    """One walk over every process's cgroup file: the pids of each container
+    id among `wanted`, lowest first. `wanted` None: of every container id
+    found, a process counting for each id its cgroup path names (a container
+    of a dockerd that runs inside another container is under both ids)."""
     found: dict[str, list[int]] = {}
-    if not wanted:
-        return {}
     try:
         entries = [name for name in os.listdir(proc) if name.isdigit()]
     except OSError:
@@ -37,10 +45,51 @@ def members(container_ids: Iterable[str], proc: Path = Path("/proc")) -> dict[st
                 cgroup = f.read().decode(errors="replace")
         except OSError:
             continue  # exited meanwhile, or not ours to read
-        owner = next((i for i in _ID.findall(cgroup) if i in wanted), None)
+        ids = _ID.findall(cgroup)
+        if wanted is None:
+            for owner in dict.fromkeys(ids):
+                found.setdefault(owner, []).append(int(entry))
+            continue
+        owner = next((i for i in ids if i in wanted), None)
         if owner is not None:
             found.setdefault(owner, []).append(int(entry))
     return {cid: sorted(pids) for cid, pids in found.items()}
+
+
+class SharedWalk:
+    """One walk over /proc for the scans of several local engines at once
+    (each engine's pass would otherwise read every process's cgroup file
+    again). The first pass to ask walks for every container id; each later
+    one takes the containers that walk found and walks again for the rest,
+    unless the walk began after it asked: a container started after the walk
+    began is not in it. Thread-safe (the passes run in threads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: Path | None = None
+        self._began = 0.0
+        self._found: dict[str, list[int]] = {}
+
+    def members(
+        self, container_ids: Iterable[str], proc: Path = Path("/proc")
+    ) -> dict[str, list[int]]:
+        """As `members`, from the shared walk where it answers for them."""
+        asked = time.monotonic()
+        wanted = set(container_ids)
+        if not wanted:
+            return {}
+        with self._lock:
+            if self._proc is None:
+                self._proc, self._began = proc, time.monotonic()
+                self._found = _walk(None, proc)
+            shared, began, everyone = self._proc == proc, self._began, self._found
+        if not shared:
+            return members(wanted, proc)
+        found = {i: everyone[i] for i in wanted if i in everyone}
+        rest = wanted - found.keys()
+        if rest and began < asked:
+            found |= members(rest, proc)
+        return found
 
 
 def command_of(pid: int, proc: Path = Path("/proc")) -> str | None:
