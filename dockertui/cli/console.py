@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,7 @@ def _console(
     read_only: bool,
     ansi: bool,
     tour: str | None = None,
+    insecure: bool = False,
 ) -> None:
     """The console on `endpoints` (one, or a fleet watched together); `tour`:
     the guided tour's lesson to open over it (`dockertui tour --lab`), which
@@ -35,7 +36,7 @@ def _console(
     from dockertui.model.container import LAB_LABEL
 
     if len(endpoints) > 1:
-        _fleet_console(endpoints, read_only=read_only, ansi=ansi)
+        _fleet_console(endpoints, read_only=read_only, ansi=ansi, insecure=insecure)
         return
     endpoint = endpoints[0]
     labs = {"label": [LAB_LABEL]} if tour is not None else None
@@ -56,10 +57,13 @@ def _console(
         fixer=fixer,
         interrupted=fixer.pending() if fixer else [],
         tour=tour,
+        **_switching(read_only=read_only, insecure=insecure),
     ).run()
 
 
-def _fleet_console(endpoints: list[Endpoint], *, read_only: bool, ansi: bool) -> None:
+def _fleet_console(
+    endpoints: list[Endpoint], *, read_only: bool, ansi: bool, insecure: bool
+) -> None:
     """Several engines in one console. It opens when at least one answers; the
     others show as reconnecting (or refused) in the header and join when they
     answer. When none does, each one's sentence and exit 2."""
@@ -83,7 +87,26 @@ def _fleet_console(endpoints: list[Endpoint], *, read_only: bool, ansi: bool) ->
         ansi=ansi,
         fixer=fixer,
         interrupted=fixer.pending() if fixer else [],
+        **_switching(read_only=read_only, insecure=insecure),
     ).run()
+
+
+def _switching(*, read_only: bool, insecure: bool) -> dict[str, Any]:
+    """The context picker's two halves for DockerTUI: the docker CLI's
+    contexts, and the source (and fixer) for the one chosen."""
+    from dockertui.engine.contexts import list_contexts
+    from dockertui.engine.endpoint import EndpointError, resolve_endpoint
+    from dockertui.engine.watch import Watcher
+    from dockertui.fixes.session import EngineFixer
+
+    def switch(name: str) -> tuple[Watcher, EngineFixer | None]:
+        try:
+            endpoint = resolve_endpoint(context=name, insecure=insecure)
+        except EndpointError as err:
+            raise ValueError(str(err)) from None
+        return Watcher(endpoint), None if read_only else EngineFixer(endpoint)
+
+    return {"contexts": list_contexts, "switch": switch}
 
 
 async def _unreachable(

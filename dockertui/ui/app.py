@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from rich.text import Text
@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker, WorkerState
 
 from dockertui.audit import ContainerReport
+from dockertui.engine.contexts import ContextEntry
 from dockertui.engine.fleet_watch import FleetEmit
 from dockertui.engine.watch import Disconnected
 from dockertui.fixes.names import not_a_workload
@@ -26,10 +27,11 @@ from dockertui.fixes.outcome import FixResult
 from dockertui.fixes.plan import FixPlan
 from dockertui.fixes.session import Fixer, Preview, Progress
 from dockertui.fixes.state import Journal
-from dockertui.model import ClientFacts
+from dockertui.model import ClientFacts, EngineInfo
 from dockertui.text import printable
 from dockertui.ui import columns
 from dockertui.ui.container_screen import ContainerScreen
+from dockertui.ui.context_picker import ContextPicker
 from dockertui.ui.css import css_files
 from dockertui.ui.engine_screen import EngineScreen, engine_posture
 from dockertui.ui.fix_wizard import FixWizard
@@ -40,6 +42,7 @@ from dockertui.ui.panel import SecurityPanel
 from dockertui.ui.repaint import RepaintPacer
 from dockertui.ui.resume_screen import ResumeScreen
 from dockertui.ui.scrolling import SCROLL_KEYS
+from dockertui.ui.services_screen import ServicesScreen, swarms_of
 from dockertui.ui.tour_screen import TourScreen
 from dockertui.ui.widgets import EventsPane, StatusHeader
 from dockertui.ui.workers import failure_text
@@ -69,6 +72,11 @@ class FleetSource(Protocol):
     async def run(self, emit: FleetEmit) -> None: ...
 
 
+#: What the console switches to when a context is picked: the new source and
+#: fixer (None: no fixes), or ValueError with the one sentence why not.
+Switch = Callable[[str], "tuple[FleetSource, Fixer | None]"]
+
+
 class DockerTUI(App[None]):
     TITLE = "dockertui"
     CSS_PATH = css_files()  # type: ignore[assignment]
@@ -84,12 +92,16 @@ class DockerTUI(App[None]):
         interrupted: Sequence[Journal] = (),
         notice: str = "",
         tour: str | None = None,
+        contexts: Callable[[], Sequence[ContextEntry]] | None = None,
+        switch: Switch | None = None,
     ) -> None:
         """`fixer` previews and applies fix plans, reporting progress lines
         (fixes.session.EngineFixer); without one, or with `read_only`, the
         console offers no fix at all. `interrupted` fixes (journals a killed
         process left) are offered to finish or roll back through it. `tour`:
-        a lesson id the guided tour opens at, over the console, at start."""
+        a lesson id the guided tour opens at, over the console, at start.
+        `contexts` lists the docker CLI's contexts and `switch` makes the
+        source for one: with both, `c` switches engines in place."""
         super().__init__(ansi_color=ansi)
         if ansi:
             # ansi_color alone keeps the theme's RGB colours (and its shades and
@@ -102,6 +114,8 @@ class DockerTUI(App[None]):
         # Said in the header in every layout (`dockertui demo`: that it is a simulation).
         self.notice = notice
         self.tour = tour
+        self.contexts = contexts
+        self.switch = switch
         self._caught: list[int] = []  # the signals _catch_termination handles
         self.fixing = False  # a fix is being applied: quitting now would cut it short
         self.state = FleetState(client=source.client, clients=source.clients)
@@ -309,6 +323,8 @@ class DockerTUI(App[None]):
             self._changed.update(
                 k for k, r in self.state.reports.items() if r.container.engine == key
             )
+        if kind == "services":
+            self.refresh_bindings()  # the services key shows once there are some
         if kind == "reset":
             self._rows = []
             self._changed.clear()
@@ -556,8 +572,42 @@ class DockerTUI(App[None]):
         if view is not None and view.engine is not None:
             self.push_screen(EngineScreen(view.engine, view.client, view.findings))
 
+    def action_services(self) -> None:
+        """The swarm services of the managers watched (services_screen.py)."""
+        swarms = swarms_of(self.state)
+        if swarms and isinstance(self.screen, MainScreen):
+            self.push_screen(ServicesScreen(swarms))
+
     def _first_answering(self) -> EngineView | None:
         return next((v for v in self.state.engines.values() if v.engine is not None), None)
+
+    def action_contexts(self) -> None:
+        """The context picker; the chosen context replaces what is watched."""
+        if self.contexts is None or self.switch is None or not isinstance(self.screen, MainScreen):
+            return
+        watched = [v.client.context for v in self.state.engines.values()]
+        self.push_screen(ContextPicker(self.contexts(), watched), self._switch_to)
+
+    def _switch_to(self, name: str | None) -> None:
+        if name is None or self.switch is None:
+            return
+        try:
+            source, fixer = self.switch(name)
+        except ValueError as err:
+            self.notify(printable(str(err)), severity="error", timeout=8, markup=False)
+            return
+        self.source = source
+        self.fixer = fixer
+        self.state = FleetState(client=source.client, clients=source.clients)
+        self._rows, self._columns, self._selected = [], (), None
+        self._measures.clear()
+        self._changed.clear()
+        self.query_one("#fleet", DataTable).clear(columns=True)
+        self.query_one(EventsPane).rewrite(self.state)
+        self.query_one(SecurityPanel).show(None, EngineInfo())
+        self._show_header()
+        self._watch_engine()  # exclusive: the old watcher is cancelled
+        self.notify(f"Watching context {printable(name)}.", timeout=3, markup=False)
 
     def action_details(self) -> None:
         """The selected container's panel: a screen of its own when narrow,
@@ -580,6 +630,10 @@ class DockerTUI(App[None]):
         # same key then gets its turn: Escape clears the filter).
         if action == "fix":
             return self.can_fix
+        if action == "services":  # shown and run only where a manager has services
+            return bool(swarms_of(self.state))
+        if action == "contexts":
+            return self.contexts is not None and self.switch is not None
         if action == "to_table":
             focused = self.focused
             return focused is not None and focused.id in ("panel", "events")
@@ -698,6 +752,18 @@ class DockerTUI(App[None]):
             "Daemon findings and the daemon.json changes that fix them",
             self.action_engine,
         )
+        if self.contexts is not None and self.switch is not None:
+            yield SystemCommand(
+                "Switch context…",
+                "Watch another of the docker CLI's contexts instead, in place (c)",
+                self.action_contexts,
+            )
+        if swarms_of(self.state):
+            yield SystemCommand(
+                "Swarm services",
+                "Each service's task template, its findings and docker service update fixes (w)",
+                self.action_services,
+            )
         yield SystemCommand("Show or hide the events pane", "", self.action_toggle_events)
         yield SystemCommand(
             "Flagged events only",

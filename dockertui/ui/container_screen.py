@@ -25,7 +25,7 @@ class ContainerScreen(Screen[None]):
 
     def __init__(self, report: ContainerReport, engine: EngineInfo) -> None:
         super().__init__()
-        self.container_id = report.container.id
+        self.container_id = report.container.key  # unique in a fleet of engines
         self._report: ContainerReport | None = report
         self._engine = engine
 

@@ -29,7 +29,10 @@ class MainScreen(Screen[None]):
         Binding("r", "app.sort_reverse", "Reverse", show=False),
         Binding("h", "app.toggle_stopped", "Hide stopped and backups", show=False),
         Binding("e", "app.engine", "Engine"),
+        Binding("c", "app.contexts", "Contexts", show=False),
         Binding("f", "app.fix", "Fix"),
+        # Shown only when a swarm manager has services (the app checks).
+        Binding("w", "app.services", "Services"),
         Binding("v", "app.toggle_events", "Events", show=False),
         # Listed in the help and the palette: the footer has no room for it
         # at 80 columns (it pushed Help out of sight).

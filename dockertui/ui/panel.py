@@ -75,8 +75,8 @@ class SecurityPanel(KeyScroll):
         for section in build_sections(report, self._engine):
             self._sections[section.key].update(section.body)
         self._flags.update(flags_text(report))
-        if report.container.id != self._shown_id:
-            self._shown_id = report.container.id
+        if report.container.key != self._shown_id:
+            self._shown_id = report.container.key
             self.scroll_home(animate=False)
 
     def renderables(self) -> list[RenderableType]:

@@ -10,23 +10,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import docker
 import docker.errors
 import pytest
-from console_support import apply_in_wizard, header_text, press_on, row_ids, select, until
+from console_support import (
+    apply_in_wizard,
+    header_text,
+    press_on,
+    row_ids,
+    select,
+    until,
+)
 from private_engine import PrivateDockerd
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, OptionList
 
+from dockertui.cli.console import _switching
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.fleet_watch import FleetWatcher
+from dockertui.engine.watch import Watcher
 from dockertui.fixes.session import EngineFixer, FleetFixer
 from dockertui.fixes.state import State
 from dockertui.model.container import row_key
 from dockertui.ui import columns
 from dockertui.ui.app import DockerTUI
+from dockertui.ui.context_picker import ContextPicker
 from dockertui.ui.fix_wizard import FixWizard
 from dockertui.ui.fleet_state import Link
 
@@ -145,3 +157,78 @@ async def test_two_engines_one_lost_and_found_while_the_other_keeps_updating(
         await asyncio.to_thread(main_made.cleanup)
         with contextlib.suppress(docker.errors.DockerException, OSError):
             await asyncio.to_thread(other_made.cleanup)  # the engine may be down after a failure
+
+
+def _context(config: Path, name: str, host: str, description: str) -> None:
+    """A context in the docker CLI's store, as `docker context create` writes it."""
+    folder = config / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest()
+    folder.mkdir(parents=True)
+    meta = {
+        "Name": name,
+        "Metadata": {"Description": description},
+        "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": False}},
+    }
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+async def test_the_context_picker_switches_engines_in_place(
+    second: PrivateDockerd,
+    docker_api: docker.APIClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "docker-config"
+    _context(config, "main", harness.BASE_URL, "this machine's engine")
+    _context(config, "second", second.base_url, "the private test engine")
+    (config / "config.json").write_text(json.dumps({"currentContext": "main"}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setenv("DOCKERTUI_STATE_DIR", str(tmp_path / "state"))
+    main_made = harness.Containers(docker_api)
+    other_made = harness.Containers(second.api())
+    try:
+        here = await asyncio.to_thread(main_made.create, f"ctx-main-{harness.SESSION}", **QUICK)  # type: ignore[arg-type]
+        there = await asyncio.to_thread(
+            other_made.create,
+            f"ctx-second-{harness.SESSION}",
+            **QUICK,  # type: ignore[arg-type]
+        )
+        endpoint = resolve_endpoint()
+        assert endpoint.context == "main"
+        app = DockerTUI(
+            Watcher(endpoint),
+            fixer=EngineFixer(endpoint),
+            **_switching(read_only=False, insecure=False),
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: here in row_ids(app), LIVE, lambda: app.state.status)
+            assert "context main" in header_text(app)
+            await pilot.press("c")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, ContextPicker)
+            listed = [str(o.id) for o in picker.query_one(OptionList).options]
+            assert listed == ["default", "main", "second"]
+            shown = "\n".join(str(o.prompt) for o in picker.query_one(OptionList).options)
+            assert "● main (current)" in shown and "the private test engine" in shown
+            picker.query_one(OptionList).highlighted = listed.index("second")
+            await pilot.press("enter")
+            await until(
+                pilot,
+                lambda: there in row_ids(app) and here not in row_ids(app),
+                LIVE,
+                lambda: f"rows {row_ids(app)[:4]}; header {header_text(app)!r}",
+            )
+            assert "context second" in header_text(app)
+            assert isinstance(app.fixer, EngineFixer) and app.fixer.endpoint.context == "second"
+            # Escape keeps what is watched.
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+            assert there in row_ids(app) and "context second" in header_text(app)
+    finally:
+        await asyncio.to_thread(main_made.cleanup)
+        with contextlib.suppress(docker.errors.DockerException, OSError):
+            await asyncio.to_thread(other_made.cleanup)
