@@ -18,6 +18,7 @@ from enum import Enum
 
 from dockertui.audit import ContainerReport, Finding, Severity, audit_container, audit_engine
 from dockertui.audit.runner import audit_exec
+from dockertui.audit.service import ServiceReport, audit_services
 from dockertui.engine.fleet_watch import FromEngine
 from dockertui.engine.watch import (
     Connected,
@@ -26,6 +27,7 @@ from dockertui.engine.watch import (
     Disconnected,
     EngineEvent,
     ExecStarted,
+    ServicesListed,
     Update,
 )
 from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
@@ -97,6 +99,8 @@ class FleetState:
     generation: int = 0  # bumps on every full snapshot of any engine
     event_count: int = 0  # every event line ever added, to find the new ones
     engines: dict[str, EngineView] = field(init=False)
+    #: Each swarm manager's services, by engine name (audit/service.py).
+    services: dict[str, tuple[ServiceReport, ...]] = field(default_factory=dict)
     # Container key -> time of a start event that came before the container's
     # first inspect answer: its start alert waits for that answer.
     _starts: dict[str, float] = field(default_factory=dict)
@@ -196,6 +200,7 @@ class FleetState:
                 view.engine = engine
                 view.findings = audit_engine(engine, view.client)
                 view.link, view.reason = Link.LIVE, ""
+                self.services.pop(name, None)  # a manager's come next (ServicesListed)
                 for key in [k for k, r in self.reports.items() if r.container.engine == name]:
                     del self.reports[key]
                 for c in containers:
@@ -251,7 +256,20 @@ class FleetState:
                     return ("none", "")
                 self.add_event(self._exec_line(session, owner, when or time.time()))
                 return ("event", "")
+            case ServicesListed():
+                return self.services_listed(view, update)
         return ("status", "")
+
+    def services_listed(self, view: EngineView, update: ServicesListed) -> tuple[str, str]:
+        """A swarm manager's services, listed (again): each audited, and the
+        engine's findings redone with the swarm facts that came with them
+        (nodes, overlay networks). ("services", engine name)."""
+        if view.engine is None:
+            return ("none", "")
+        view.engine = replace(view.engine, swarm=update.engine.swarm)
+        view.findings = audit_engine(view.engine, view.client)
+        self.services[view.name] = audit_services(update.services, view.engine)
+        return ("services", view.name)
 
     @staticmethod
     def _stamped(container: Container, engine: str) -> Container:

@@ -29,6 +29,7 @@ from dockertui.report.style import GRADE_STYLE, STYLE, counts_text
 from dockertui.text import printable
 from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, noted, value
 from dockertui.ui.finding_view import findings_group
+from dockertui.ui.fleet_state import FleetState
 from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.sections import facts_table
 from dockertui.ui.widgets import NoticeBar
@@ -42,6 +43,15 @@ class SwarmServices:
     engine: str
     swarm: Swarm | None
     services: tuple[ServiceReport, ...]
+
+
+def swarms_of(state: FleetState) -> list[SwarmServices]:
+    """The managers with services, in the fleet's order of engines."""
+    return [
+        SwarmServices(name, view.engine.swarm if view.engine else None, state.services[name])
+        for name, view in state.engines.items()
+        if state.services.get(name)
+    ]
 
 
 # --- what a row and the detail say (pure: the tests read these) ----------------------------
