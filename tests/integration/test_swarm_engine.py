@@ -4,8 +4,9 @@ engine), with a service made by the docker CLI with --cap-add SYS_ADMIN and
 an engine socket bind-mounted, and a hardened one. `dockertui scan` reports
 the services with the container checks' findings and their `docker service
 update` fixes, and the swarm-level findings; the watcher lists the services
-again after a service event; and the fix a finding shows, run as shown,
-removes that finding."""
+again after a service event; the console's services screen (Pilot) shows
+them with their fixes; and the fix a finding shows, run as shown, removes
+that finding."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from console_support import plain, until
 from integration_support import run_cli
 from private_engine import PrivateDockerd
 from swarm_support import (
@@ -30,9 +32,13 @@ from swarm_support import (
     start_swarm,
     wait_for_task,
 )
+from textual.widgets import Static
 
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import ServicesListed, Update, Watcher
+from dockertui.ui.app import DockerTUI
+from dockertui.ui.main_screen import MainScreen
+from dockertui.ui.services_screen import ServiceScreen, ServicesScreen, ServiceTable
 
 pytestmark = pytest.mark.engine
 
@@ -169,6 +175,30 @@ def test_the_watcher_lists_the_services_again_after_a_service_event(
     assert {s.name for s in listed[0].services} == {RISKY, HARDENED}  # after the snapshot
     late = next(s for s in listed[-1].services if s.name == extra)
     assert late.cap_add == ("CAP_NET_ADMIN",)
+
+
+async def test_the_console_lists_the_services_and_shows_their_fixes(swarm: PrivateDockerd) -> None:
+    app = DockerTUI(Watcher(resolve_endpoint(host=swarm.base_url)), read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.state.services.get("")), 30,
+                    lambda: f"no services listed: {app.state.status!r}")  # fmt: skip
+        assert app.check_action("services", ()) is True  # the key shows now
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, ServicesScreen), 5, "no services screen")
+        table = app.screen.query_one(ServiceTable)
+        assert table.row_count == 2
+        assert plain(table.get_row_at(0)[2]) == RISKY  # worst first
+        await pilot.pause()
+        preview = plain(app.screen.query_one("#service-preview", Static).content, width=200)
+        assert f"docker service update --mount-rm /var/run/docker.sock {RISKY}" in preview
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ServiceScreen), 5, "no service screen")
+        detail = plain(app.screen.query_one("#service-detail", Static).content, width=200)
+        assert "(engine socket)" in detail and "dtui-db-password" in detail
+        assert f"docker service update --cap-drop SYS_ADMIN {RISKY}" in detail
+        assert "fixture-not-a-secret" not in detail
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), 5, "not back on the table")
 
 
 def _run_shown(engine: PrivateDockerd, command: str) -> None:

@@ -202,3 +202,24 @@ def test_sarif_locates_service_findings_by_service() -> None:
     assert "engine/prod/service/dtui-risky" in {
         r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in several
     }
+
+
+def test_the_console_state_keeps_a_managers_services_until_its_next_snapshot() -> None:
+    from dockertui.engine.watch import Connected, ServicesListed
+    from dockertui.ui.fleet_state import FleetState
+    from dockertui.ui.services_screen import swarms_of
+
+    state = FleetState(ClientFacts())
+    state.apply(Connected(engine(listed=False), ()))
+    assert swarms_of(state) == []  # the services key stays hidden
+    assert "overlay-unencrypted" not in {f.check for f in state.engine_findings}
+    changed = state.apply(ServicesListed(engine(), tuple(services().values())))
+    assert changed == ("services", "")
+    assert [r.service.name for r in swarms_of(state)[0].services] == [
+        "dtui-risky",
+        "dtui-hardened",
+    ]
+    # The networks listed with the services: the engine's findings judge them now.
+    assert "overlay-unencrypted" in {f.check for f in state.engine_findings}
+    state.apply(Connected(engine(listed=False), ()))  # reconnected: listed again after
+    assert swarms_of(state) == []
