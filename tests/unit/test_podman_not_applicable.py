@@ -212,3 +212,9 @@ def test_the_checks_command_names_them() -> None:
     named = set(line.removeprefix("Not applicable on Podman:").split(" (")[0].split(", "))
     assert {n.strip() for n in named} == {c for c in CHECKS if CHECKS[c].not_on_podman}
     assert "userns-disabled" not in line  # applies: Podman has an equivalent
+
+
+def test_plain_tcp_to_podman_is_told_to_use_ssh() -> None:
+    plain_tcp = ClientFacts(endpoint="tcp://127.0.0.1:8080", transport="tcp")
+    (hit,) = [f for f in audit_engine(podman(), plain_tcp) if f.check == "tcp-without-tls"]
+    assert hit.fix.command == "export DOCKER_HOST=ssh://<user>@<host>"

@@ -309,11 +309,18 @@ def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
         hits.append(
             Hit(
                 f"This client reaches {client.endpoint} in plain text.",
-                command="export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker",
-                fix_summary="Reach the engine over TLS with client certificates, or over SSH.",
+                # Podman: its API service is best reached over SSH
+                command="export DOCKER_HOST=ssh://<user>@<host>"
+                if engine.podman
+                else "export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker",
+                fix_summary="Reach Podman over SSH (its service on a unix socket there)."
+                if engine.podman
+                else "Reach the engine over TLS with client certificates, or over SSH.",
                 kind=FixKind.CLIENT,
             )
         )
+    if engine.podman:
+        return hits  # Podman's API never warns, and has no dockerd --tlsverify
     for warning in engine.warnings:
         low = warning.lower()
         if "without encryption" in low or "api is accessible on http" in low:
