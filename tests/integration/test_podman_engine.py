@@ -285,3 +285,14 @@ def test_scan_reports_the_checks_that_do_not_apply_to_podman(pod: Pod) -> None:
     shown = squash(text(table.stdout))
     assert "Not applicable to this podman engine (neither passed nor failed):" in shown
     assert squash(f"live-restore-off: {CHECKS['live-restore-off'].not_on_podman}") in shown
+
+
+def test_a_scan_of_docker_and_podman_together_says_it_per_engine(pod: Pod) -> None:
+    name, _ = pod.create("both")
+    scanned = run_cli(["scan", "-H", harness.BASE_URL, "-H", pod.url, "--format", "json"])
+    assert scanned.returncode in (0, 1), text(scanned.stderr)
+    docker_doc, podman_doc = json.loads(scanned.stdout)["engines"]
+    assert (docker_doc["engine"]["flavor"], podman_doc["engine"]["flavor"]) == ("docker", "podman")
+    assert docker_doc["not_applicable"] == []  # dockerd is judged on every engine check
+    assert "live-restore-off" in {n["check"] for n in podman_doc["not_applicable"]}
+    assert name in {c["name"] for c in podman_doc["containers"]}
