@@ -129,17 +129,24 @@ class RowClock:
     table refresh (the row of a container shows a state: wall time, once per
     container and state) and its state's apply (a container event: the
     engine's own timestamp, once per container and action). Fleet updates
-    (engine.fleet_watch.FromEngine) are read through to the engine's update."""
+    (engine.fleet_watch.FromEngine) are read through to the engine's update.
+    The rows of the containers being timed (`forget`) are read at every
+    refresh, not only when named as changed: a refresh that rebuilds the
+    whole table (an engine's full snapshot) names none."""
 
     def __init__(self, app: DockerTUI) -> None:
         self.shown: dict[tuple[str, str], float] = {}  # (container id, state) -> wall time
         self.events: dict[tuple[str, str], float] = {}  # (container id, action) -> engine time
+        self.timed: set[str] = set()  # container ids
         refresh, apply = app._refresh_table, app.state.apply
 
         def spy(changed: set[str]) -> None:
             refresh(changed)
             now = time.time()
-            for key in changed:
+            keys = set(changed)
+            if self.timed:
+                keys.update(k for k, r in app.state.reports.items() if r.container.id in self.timed)
+            for key in keys:
                 report = app.state.reports.get(key)
                 if report is not None and key in app._rows:
                     self.shown.setdefault((report.container.id, report.container.state), now)
@@ -155,6 +162,7 @@ class RowClock:
 
     def forget(self, cid: str) -> None:
         """Drop what was seen of `cid`, to time its next change."""
+        self.timed.add(cid)
         for seen in (self.shown, self.events):
             for key in [k for k in seen if k[0] == cid]:
                 del seen[key]
@@ -185,6 +193,7 @@ async def event_to_row(api, count: int) -> list[float]:
             cid = api.create_container(
                 harness.IMAGE, name=f"dtui-bench-ev-{i}", labels={LABEL: "1"}
             )["Id"]
+            clock.forget(cid)
             api.start(cid)
             seen = await clock.wait(pilot, cid, "start", "running")
             if seen is not None:
