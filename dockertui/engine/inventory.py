@@ -276,7 +276,7 @@ async def collect(
 
     try:
         async with together() as group:
-            swarm = group.create_task(read_swarm(client, engine))
+            swarm = group.create_task(read_swarm(client, engine.swarm))
             tasks = [group.create_task(one(i)) for i in ids]
     except BaseException:
         local.cancel()  # the inspects failed: the /proc pass is not wanted

@@ -27,9 +27,9 @@ def is_manager(engine: EngineInfo) -> bool:
     return engine.swarm is not None and engine.swarm.manager
 
 
-async def read_swarm(client: EngineGateway, engine: EngineInfo) -> SwarmRead:
-    """The services, nodes and overlay networks, when `engine` is a manager."""
-    swarm = engine.swarm
+async def read_swarm(client: EngineGateway, swarm: Swarm | None) -> SwarmRead:
+    """The services, nodes and overlay networks, when `swarm` (as /info
+    gave it: None outside a swarm) says the engine is a manager."""
     if swarm is None or not swarm.manager:
         return SwarmRead(swarm)
     try:

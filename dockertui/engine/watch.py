@@ -38,7 +38,6 @@ from dockertui.engine.inventory import (
     completed,
     inspect_batch,
     inspect_container,
-    read_engine,
     read_local,
 )
 from dockertui.engine.swarm import is_manager, read_swarm
@@ -47,6 +46,7 @@ from dockertui.model import (
     Container,
     EngineInfo,
     ExecSession,
+    engine_from_api,
     exec_from_inspect,
     is_lock,
 )
@@ -400,14 +400,14 @@ class Watcher:
     ) -> None:
         """After service or node events (a burst waits `coalesce` and costs
         one listing), a manager's services again, as `ServicesListed`. The
-        swarm facts come from a fresh /info: the engine may have left, or
-        joined, a swarm meanwhile."""
+        swarm facts come from a fresh /info (the engine may have left, or
+        joined, a swarm meanwhile); the rest of `engine` is /info's alone."""
         while True:
             await news.wait()
             await asyncio.sleep(self.coalesce)
             news.clear()
-            engine = await read_engine(client)
-            read = await read_swarm(client, engine)
+            engine = engine_from_api(await client.info(), {}, None)
+            read = await read_swarm(client, engine.swarm)
             engine = replace(engine, swarm=read.swarm)
             self.counts.service_lists += 1
             await _emit(emit, ServicesListed(engine, read.services))
