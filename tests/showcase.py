@@ -7,7 +7,10 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from dockertui.engine.contexts import ContextEntry
+from dockertui.engine.endpoint import Endpoint, TLSFiles
 from dockertui.engine.fleet_watch import FromEngine
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.engine.watch import Disconnected
@@ -140,6 +143,36 @@ def fleet_source() -> SnapshotSource:
     return SnapshotSource(
         base.engine, (), label="prod-host-1, build, edge-2", fleet=fleet, updates=[lost]
     )
+
+
+def showcase_contexts() -> tuple[Callable[[], list[ContextEntry]], Callable[[str], Any]]:
+    """A context store for the picker: the default context (watched), two
+    remote ones and a broken one; switching is refused (no engine here)."""
+    certs = TLSFiles(Path("/home/ops/.docker/ca.pem"), None, None)
+    entries = [
+        ContextEntry(
+            "default", "Current DOCKER_HOST based configuration", True,
+            Endpoint("unix:///var/run/docker.sock", "default", "default", "unix", False, False, None),
+        ),
+        ContextEntry(
+            "prod-eu", "payments cluster, eu-west", False,
+            Endpoint("tcp://10.0.8.2:2376", "prod-eu", "--context", "tcp", True, True, certs),
+        ),
+        ContextEntry(
+            "build", "CI runners", False,
+            Endpoint("ssh://ci@build.internal", "build", "--context", "ssh", False, False, None),
+        ),
+        ContextEntry(
+            "old-lab", "", False, None,
+            "The Docker host 'ftp://lab' (in context 'old-lab') has the unsupported scheme "
+            "'ftp'; write it as unix:///path/to/docker.sock, tcp://HOST:PORT or ssh://USER@HOST.",
+        ),
+    ]  # fmt: skip
+
+    def switch(name: str) -> Any:
+        raise ValueError(f"The showcase has no engine behind context {name}.")
+
+    return (lambda: entries), switch
 
 
 class ShowcaseFixer:

@@ -93,6 +93,8 @@ def header(report: ContainerReport, engine: EngineInfo | None = None) -> Text:
     text.append(" ")
     text.append(printable(c.name or c.short_id), style="bold")
     text.append(f"  {printable(c.image)}")
+    if c.engine:  # one engine of several
+        text.append(f"  on {printable(c.engine)}", style="cyan")
     text.append(f"  {printable(c.state)}", style="green" if c.state == "running" else "dim")
     text.append(f"  score {report.score}")
     text.append("\n")

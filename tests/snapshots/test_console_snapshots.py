@@ -11,7 +11,7 @@ import pytest
 
 from dockertui.ui.app import DockerTUI
 
-from showcase import busy_source, showcase_fixer, showcase_source
+from showcase import busy_source, fleet_source, showcase_contexts, showcase_fixer, showcase_source
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 #: The main screen at every layout: the panel as a screen (80), under the
@@ -72,3 +72,17 @@ def test_fix_wizard_review(snap_compare, size: tuple[int, int]) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=to_review)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fleet_of_engines(snap_compare, size: tuple[int, int]) -> None:
+    # Three engines: the Engine column, two with the same container ids,
+    # edge-2 lost (its rows dimmed, the header says why).
+    assert snap_compare(DockerTUI(fleet_source(), fixer=showcase_fixer), terminal_size=size)
+
+
+def test_context_picker(snap_compare) -> None:
+    # `c`: the docker CLI's contexts, the watched one marked, a broken one with its reason.
+    entries, switch = showcase_contexts()
+    app = DockerTUI(showcase_source(), fixer=showcase_fixer, contexts=entries, switch=switch)
+    assert snap_compare(app, terminal_size=(80, 24), press=["c"])
