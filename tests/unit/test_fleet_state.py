@@ -9,17 +9,19 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from dockertui.audit import Severity
+from dockertui.engine.fleet_watch import FromEngine
 from dockertui.engine.watch import (
     Connected,
     ContainerChanged,
     ContainerRemoved,
+    Disconnected,
     EngineEvent,
     ExecStarted,
 )
 from dockertui.model import ClientFacts, Container, EngineInfo, ExecSession
 from dockertui.model.exec import command_text, healthcheck_argv, is_healthcheck
 from dockertui.ui import columns
-from dockertui.ui.fleet_state import EventLine, FleetState
+from dockertui.ui.fleet_state import EventLine, FleetState, Link
 
 CLIENT = ClientFacts(endpoint="unix:///var/run/docker.sock", context="default")
 T0 = 1_796_140_000.0  # an engine time (seconds), far from "now"
@@ -246,3 +248,67 @@ def test_healthcheck_runs_are_recognised_as_the_engine_writes_them(
         off = container("healthy", {"Config.Healthcheck.Test": disabled})
         assert healthcheck_argv(off) is None
         assert not is_healthcheck("/bin/sh -c true", off)
+
+
+# -- several engines (engine/fleet_watch.py's FromEngine) ----------------------------------
+
+
+def fleet_of(*names: str) -> FleetState:
+    clients = {n: ClientFacts(endpoint=f"unix:///run/{n}.sock", context=n, name=n) for n in names}
+    return FleetState(client=clients[names[0]], clients=clients)
+
+
+def test_two_engines_keep_the_same_container_id_apart(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    plain = container("plain")
+    state = fleet_of("a", "b")
+    state.apply(FromEngine("a", Connected(engine_info, (plain,))))
+    state.apply(FromEngine("b", Connected(engine_info, (plain,))))
+    assert set(state.reports) == {f"a/{plain.id}", f"b/{plain.id}"}
+    assert {r.container.engine for r in state.reports.values()} == {"a", "b"}
+    # One engine's removal and stop touch only its own row.
+    assert state.apply(FromEngine("b", ContainerRemoved(plain.id))) == ("remove", f"b/{plain.id}")
+    assert set(state.reports) == {f"a/{plain.id}"}
+    stopped = replace(plain, state="exited")
+    assert state.apply(FromEngine("a", ContainerChanged(stopped, T0))) == (
+        "upsert",
+        f"a/{plain.id}",
+    )
+    # A fresh snapshot of b leaves a's rows alone.
+    state.apply(FromEngine("b", Connected(engine_info, (plain,))))
+    assert state.reports[f"a/{plain.id}"].container.state == "exited"
+    assert len(state.reports) == 2
+
+
+def test_each_engine_has_its_own_link(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    state = fleet_of("a", "b", "c")
+    assert [v.link for v in state.engines.values()] == [Link.CONNECTING] * 3
+    state.apply(FromEngine("a", Connected(engine_info, (container("plain"),))))
+    state.apply(FromEngine("b", Disconnected("The engine at b did not answer.", 2.0)))
+    state.apply(
+        FromEngine(
+            "c", Disconnected("The TLS certificate of c could not be verified.", 5.0, refused=True)
+        )
+    )
+    links = {n: v.link for n, v in state.engines.items()}
+    assert links == {"a": Link.LIVE, "b": Link.RECONNECTING, "c": Link.REFUSED}
+    assert state.connected  # one is live
+    assert state.engines["c"].status.startswith("disconnected: The TLS certificate")
+    # An update from an engine the console does not watch changes nothing.
+    assert state.apply(FromEngine("zz", Connected(engine_info, ()))) == ("none", "")
+
+
+def test_event_lines_of_a_fleet_name_their_engine(
+    container: Callable[..., Container], engine_info: EngineInfo
+) -> None:
+    plain = container("plain")
+    state = fleet_of("a", "b")
+    state.apply(FromEngine("b", Connected(engine_info, (plain,))))
+    state.apply(FromEngine("b", event("die", plain, T0)))
+    state.apply(FromEngine("b", ExecStarted(session(plain, ("id",), user="0"), T0 + 1)))
+    texts = [line.text for line in state.lines()]
+    assert texts[0] == f"b: container die {plain.name}"
+    assert texts[1].startswith(f"b: {plain.name}: exec id")
