@@ -129,8 +129,14 @@ def _run(checks: list[Check], *args: object) -> tuple[list[Finding], int, list[S
     return worst_first(findings), passed, failed
 
 
-def audit_container(container: Container, engine: EngineInfo) -> ContainerReport:
-    findings, passed, failed = _run(checks_for("container"), container, engine)
+def audit_container(
+    container: Container, engine: EngineInfo, checks: list[Check] | None = None
+) -> ContainerReport:
+    """The container checks (or only `checks`: a swarm service's template,
+    audit/service.py) on one container, scored and graded."""
+    findings, passed, failed = _run(
+        checks_for("container") if checks is None else checks, container, engine
+    )
     worst = max((f.severity for f in findings), default=None)
     points = score(passed, failed)
     return ContainerReport(

@@ -18,11 +18,9 @@ from dataclasses import dataclass, replace
 from dockertui.audit import capabilities as caps
 from dockertui.audit.checks.mounts import mount_risk
 from dockertui.audit.finding import Finding, Fix, FixKind
-from dockertui.audit.identity import effective_user
 from dockertui.audit.limits import MAX_RETRIES
 from dockertui.audit.registry import CHECKS, Check
-from dockertui.audit.runner import _run
-from dockertui.audit.score import grade, score
+from dockertui.audit.runner import ContainerReport, audit_container
 from dockertui.audit.secrets import secret_names
 from dockertui.audit.severity import Severity
 from dockertui.model import Container, EngineInfo
@@ -159,17 +157,35 @@ SERVICE_FIX_SUMMARY = (
 
 @dataclass(frozen=True)
 class ServiceReport:
+    """A service and its task template judged as the container a task would
+    be (`template`), its findings' fixes made `docker service update`s."""
+
     service: Service
-    findings: tuple[Finding, ...]  # worst first
-    effective_capabilities: frozenset[str]
-    user: str
-    passed: int
-    score: int
-    grade: str
+    template: ContainerReport
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:  # worst first
+        return self.template.findings
+
+    @property
+    def effective_capabilities(self) -> frozenset[str]:
+        return self.template.effective_capabilities
+
+    @property
+    def user(self) -> str:
+        return self.template.user
+
+    @property
+    def score(self) -> int:
+        return self.template.score
+
+    @property
+    def grade(self) -> str:
+        return self.template.grade
 
     @property
     def worst(self) -> Severity | None:
-        return self.findings[0].severity if self.findings else None
+        return self.template.worst
 
 
 def service_checks() -> list[Check]:
@@ -205,18 +221,9 @@ def audit_service(
 ) -> ServiceReport:
     """Judge `service`'s task template with the container checks."""
     container = task_container(service, network_names)
-    findings, passed, failed = _run(service_checks(), container, engine)
-    worst = max((f.severity for f in findings), default=None)
-    points = score(passed, failed)
-    return ServiceReport(
-        service=service,
-        findings=tuple(_as_service_finding(f, service, container) for f in findings),
-        effective_capabilities=caps.effective(container.cap_add, container.cap_drop),
-        user=effective_user(container),
-        passed=passed,
-        score=points,
-        grade=grade(points, worst),
-    )
+    report = audit_container(container, engine, service_checks())
+    findings = tuple(_as_service_finding(f, service, container) for f in report.findings)
+    return ServiceReport(service, replace(report, findings=findings))
 
 
 def audit_services(services: Iterable[Service], engine: EngineInfo) -> tuple[ServiceReport, ...]:

@@ -29,6 +29,8 @@ from dockertui.model.container import (
     Mount,
     NetworkAttachment,
     PortBinding,
+    _env,  # the same readers as a container's Env and Healthcheck
+    _optional_tuple,
 )
 from dockertui.model.kernel import Unverifiable
 
@@ -200,7 +202,7 @@ def service_from_api(doc: dict[str, Any]) -> Service:
         pids_limit=integer(limits, "Pids"),
         restart_condition=text(restart, "Condition"),
         restart_max_attempts=integer(restart, "MaxAttempts"),
-        healthcheck=_optional(strings(obj(container, "Healthcheck"), "Test")),
+        healthcheck=_optional_tuple(strings(obj(container, "Healthcheck"), "Test")),
         ulimits=tuple(
             f"{text(u, 'Name')}={integer(u, 'Soft')}:{integer(u, 'Hard')}"
             for u in mappings(container, "Ulimits")
@@ -210,15 +212,6 @@ def service_from_api(doc: dict[str, Any]) -> Service:
         labels=string_map(spec, "Labels"),
         raw=doc,
     )
-
-
-def _optional(values: list[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(values)
-
-
-def _env(entry: str) -> EnvVar:
-    name, _, value = entry.partition("=")
-    return EnvVar(name=name, value=value)
 
 
 def _restart_policy(service: Service) -> str:
