@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, RichLog, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, RichLog, Static
 
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
@@ -43,6 +43,34 @@ async def real_console(
             lambda: f"the console never connected: {app.state.status!r}",
         )
         yield pilot
+
+
+@contextlib.asynccontextmanager
+async def console_showing(
+    app: DockerTUI, ids: Iterable[str], timeout: float, size: tuple[int, int] = (160, 48)
+) -> AsyncIterator[Pilot[None]]:
+    """`app` run for a test, once it is connected and shows every container
+    in `ids` (each wait within `timeout` seconds)."""
+    wanted = set(ids)
+    async with app.run_test(size=size) as pilot:
+        await until(
+            pilot,
+            lambda: app.state.connected and app.state.engine is not None,
+            timeout,
+            lambda: f"the console never connected: {app.state.status!r}",
+        )
+        await until(
+            pilot, lambda: wanted <= set(row_ids(app)), timeout, lambda: describe(app, wanted)
+        )
+        yield pilot
+
+
+async def pick_only(pilot: Pilot[Any], wizard: Any, change: str) -> None:
+    """Tick `change` alone among a fix wizard's changes."""
+    for name in wizard.changes:
+        box = wizard.query_one(f"#change-{name}", Checkbox)
+        if box.value != (name == change):
+            await press_on(pilot, box, "space")
 
 
 async def until(

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ import pytest
 from console_support import (
     apply_in_wizard,
     cell,
+    console_showing,
     describe,
-    press_on,
+    pick_only,
     row_ids,
     select,
     squash,
@@ -35,8 +36,6 @@ from console_support import (
     widget_text,
 )
 from integration_support import run_cli, text
-from textual.pilot import Pilot
-from textual.widgets import Checkbox
 
 from dockertui.audit import CHECKS
 from dockertui.engine.endpoint import resolve_endpoint
@@ -127,25 +126,13 @@ def assert_running_with_data(pod: Pod, name: str) -> dict[str, Any]:
     return doc
 
 
-@contextlib.asynccontextmanager
-async def console(
-    pod: Pod, state: Path, ids: list[str]
-) -> AsyncIterator[tuple[DockerTUI, Pilot[None]]]:
-    """The console on the Podman socket as the CLI builds it, once it shows `ids`."""
+def console(pod: Pod, state: Path, ids: list[str]) -> Any:
+    """The console on the Podman socket as the CLI builds it, once it shows
+    `ids`: (app, its pilot's context)."""
     endpoint = resolve_endpoint(host=pod.url, env={})
     fixer = EngineFixer(endpoint, State(state), verify_seconds=2.0)
     app = DockerTUI(Watcher(endpoint), fixer=fixer)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await until(
-            pilot,
-            lambda: app.state.connected and app.state.engine is not None,
-            CONNECT,
-            lambda: f"the console never connected: {app.state.status!r}",
-        )
-        await until(
-            pilot, lambda: set(ids) <= set(row_ids(app)), CONNECT, lambda: describe(app, ids)
-        )
-        yield app, pilot
+    return app, console_showing(app, ids, CONNECT)
 
 
 # --- the console -------------------------------------------------------------------------------
@@ -155,7 +142,8 @@ async def test_the_console_lists_podman_containers_and_follows_its_events(
     pod: Pod, tmp_path: Path
 ) -> None:
     name, first = await asyncio.to_thread(pod.create, "listed")
-    async with console(pod, tmp_path / "state", [first]) as (app, pilot):
+    app, running = console(pod, tmp_path / "state", [first])
+    async with running as pilot:
         assert app.state.engine is not None and app.state.engine.podman
         assert cell(app, first, "state") == "running"
 
@@ -187,7 +175,8 @@ async def test_the_engine_screen_says_what_does_not_apply_to_podman(
     pod: Pod, tmp_path: Path
 ) -> None:
     _, cid = await asyncio.to_thread(pod.create, "engine")
-    async with console(pod, tmp_path / "state", [cid]) as (app, pilot):
+    app, running = console(pod, tmp_path / "state", [cid])
+    async with running as pilot:
         await pilot.press("e")
         await until(
             pilot, lambda: isinstance(app.screen, EngineScreen), LIVE, lambda: f"{app.screen!r}"
@@ -209,16 +198,14 @@ async def test_the_engine_screen_says_what_does_not_apply_to_podman(
 async def test_a_drop_caps_fix_from_the_wizard_then_its_rollback(pod: Pod, tmp_path: Path) -> None:
     state = tmp_path / "state"
     name, old_id = await asyncio.to_thread(pod.create, "caps", restart_policy={"Name": "always"})
-    async with console(pod, state, [old_id]) as (app, pilot):
+    app, running = console(pod, state, [old_id])
+    async with running as pilot:
         await select(pilot, old_id, LIVE)
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, FixWizard), LIVE, "no wizard")
         wizard = app.screen
         assert isinstance(wizard, FixWizard)
-        for change in wizard.changes:
-            box = wizard.query_one(f"#change-{change}", Checkbox)
-            if box.value != (change == "drop-caps"):
-                await press_on(pilot, box, "space")
+        await pick_only(pilot, wizard, "drop-caps")
         assert wizard.plan.changes == ("drop-caps",) and wizard.plan.recreate
         result = await apply_in_wizard(pilot, wizard, 60.0)
         assert result.status == "applied", result.message
