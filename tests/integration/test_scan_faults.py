@@ -383,7 +383,9 @@ def test_tls_client_key_missing(tmp_path: Path) -> None:
 def test_tcp_endpoint_that_never_answers() -> None:
     with tcp_listener() as server:
         started = time.monotonic()
-        result = run_cli(["scan", "--insecure", "-H", f"tcp://127.0.0.1:{server.port}", "--timeout", "1"])
+        result = run_cli(
+            ["scan", "--insecure", "-H", f"tcp://127.0.0.1:{server.port}", "--timeout", "1"]
+        )
         elapsed = time.monotonic() - started
         assert len(server.accepted) >= 1  # it did connect, then waited
     one_sentence(result, f"tcp://127.0.0.1:{server.port}", "did not answer within 1 second")
@@ -474,7 +476,7 @@ async def test_container_removed_before_its_process_list(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Take the path a remote engine takes: no local /proc, so GET /top.
-    monkeypatch.setattr("dockertui.engine.inventory.read_fleet", lambda ids: FleetRead())
+    monkeypatch.setattr("dockertui.engine.inventory.read_fleet", lambda ids, **_: FleetRead())
     cid = containers.create("race-top", image=harness.SSHD_IMAGE, labels={MODULE_LABEL: race_tag})
     client = await open_client()
     real_get = client.get
