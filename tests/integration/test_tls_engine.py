@@ -2,7 +2,8 @@
 reaches it: through DOCKER_HOST + DOCKER_TLS_VERIFY + DOCKER_CERT_PATH, and
 through a context whose TLS files are in the CLI's context store. A CA the
 daemon's certificate is not signed by, and a client certificate the daemon
-does not trust, each end in one sentence and exit 2.
+does not trust, each end in one sentence and exit 2; the console's watcher
+calls the first "refused" (not "reconnecting"). Plain tcp needs --insecure.
 
 The certificates are made here with openssl: a CA, a server certificate
 for 127.0.0.1 and a client certificate, both signed by it. The daemon is a
@@ -11,6 +12,8 @@ exec-root); the main engine is not touched."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import shutil
@@ -21,6 +24,9 @@ from pathlib import Path
 import pytest
 from integration_support import error_lines, free_tcp_port, run_cli
 from private_engine import PrivateDockerd
+
+from dockertui.engine.endpoint import Endpoint, resolve_endpoint
+from dockertui.engine.watch import Disconnected, Watcher
 
 
 def openssl(*args: str, cwd: Path) -> None:
@@ -169,3 +175,46 @@ def test_a_client_the_daemon_does_not_trust_is_one_sentence_and_exit_2(
     assert done.returncode == 2, done.stdout[:300]
     (line,) = error_lines(done)
     assert line.startswith("dockertui: ") and "Traceback" not in done.stderr.decode()
+
+
+async def _first_failure(endpoint: Endpoint) -> Disconnected:
+    """What the console's watcher says when it cannot connect."""
+    failures: list[Disconnected] = []
+    done = asyncio.Event()
+
+    def emit(update: object) -> None:
+        if isinstance(update, Disconnected):
+            failures.append(update)
+            done.set()
+
+    task = asyncio.create_task(Watcher(endpoint, backoff=(30.0,)).run(emit))  # type: ignore[arg-type]
+    try:
+        await asyncio.wait_for(done.wait(), 20)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return failures[0]
+
+
+async def test_the_console_says_refused_for_a_wrong_ca_and_reconnecting_for_no_engine(
+    tls_engine: dict,
+) -> None:
+    other = tls_engine["root"] / "other-ca-console"
+    make_ca(other, "not-the-daemons-ca")
+    certs = client_dir(tls_engine["root"] / "console-certs", other, tls_engine["root"] / "client")
+    endpoint = resolve_endpoint(env=tls_env(tls_engine, certs))
+    refused = await _first_failure(endpoint)
+    assert refused.refused and "could not be verified" in refused.reason
+    nobody = resolve_endpoint(host=f"tcp://127.0.0.1:{free_tcp_port()}", env={}, insecure=True)
+    down = await _first_failure(nobody)
+    assert not down.refused and "refused the connection" in down.reason
+
+
+def test_plain_tcp_needs_insecure(tls_engine: dict) -> None:
+    # The TLS engine's port, reached as plain tcp: refused before any connection.
+    env = {"DOCKER_CONFIG": str(tls_engine["root"] / "no-config")}
+    done = run_cli(["scan", "-H", str(tls_engine["host"])], env=env)
+    assert done.returncode == 2
+    (line,) = error_lines(done)
+    assert "plain tcp without TLS" in line and "--insecure" in line

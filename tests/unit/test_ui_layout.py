@@ -303,3 +303,17 @@ async def test_ticked_and_unticked_differ_without_colour(
         # The same glyphs reach the screen, whatever the colours.
         svg = app.export_screenshot()
         assert "[x]" in svg and "[&#160;]" in svg and "(•)" in svg and "(&#160;)" in svg
+
+
+async def test_plain_tcp_is_a_red_warning_in_the_header_at_every_width() -> None:
+    base = showcase_source()
+    plain = ClientFacts(endpoint="tcp://10.0.0.5:2375", context="lan", transport="tcp")
+    source = SnapshotSource(base.engine, base.containers, client=plain, label="tcp://10.0.0.5:2375")
+    for size in ((80, 24), (200, 50)):
+        app = DockerTUI(source)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause(0.2)
+            header = app.query_one(StatusHeader).render()
+            assert "plain tcp, no TLS" in header.plain and "context lan" in header.plain
+            warning = next(s for s in header.spans if "red" in str(s.style))
+            assert "plain tcp" in header.plain[warning.start : warning.end]
