@@ -26,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # document this checkout, installed or not
 from dockertui.audit import CHECKS, Check, FixKind  # noqa: E402
+from dockertui.audit.service import NO_FLAG, SERVICE_FIXES  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "checks.md"
 GENERATOR = "scripts/gen_checks_doc.py"
@@ -290,6 +291,9 @@ def _intro(checks: Sequence[Check]) -> list[str]:
         "- **On Podman**: why the check does not apply to Podman, where it does not",
         "  (it then neither passes nor fails there, and the scan lists it under",
         "  `not_applicable`), and the commands that differ there.",
+        "- **On a swarm service**: whether a container check also judges each swarm",
+        "  service's task template (on a manager; README, Swarm), and how such a",
+        "  finding is fixed there: a `docker service update` command, shown, never run.",
         "",
     ]
 
@@ -319,7 +323,23 @@ def _entry(c: Check) -> list[str]:
     else:
         command = ["- **Command**, depending on what was seen:"]
         command += [f"  - {_code(text)}" for text in found]
-    return [*_heading(c), *command, *_podman(c, found), ""]
+    return [*_heading(c), *command, *_podman(c, found), *_swarm(c), ""]
+
+
+def _swarm(c: Check) -> list[str]:
+    """Whether the check also judges a swarm service's task template, and
+    how such a finding is fixed there (audit/service.py)."""
+    if c.scope != "container":
+        return []
+    if c.id not in SERVICE_FIXES:
+        return ["- **On a swarm service**: not judged (a service spec cannot set this, "
+                "or there is nothing running to verify)"]  # fmt: skip
+    if c.fix_kind is FixKind.NONE:
+        return ["- **On a swarm service**: judged on its task template (informational)"]
+    fix = "its fix is the `docker service update` command that removes it"
+    if c.id in NO_FLAG:
+        fix = f"{fix}, where one can: {_prose(NO_FLAG[c.id])}"
+    return [f"- **On a swarm service**: judged on its task template; {fix}"]
 
 
 def _podman(c: Check, docker: Sequence[str]) -> list[str]:
