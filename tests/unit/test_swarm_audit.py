@@ -223,3 +223,29 @@ def test_the_console_state_keeps_a_managers_services_until_its_next_snapshot() -
     assert "overlay-unencrypted" in {f.check for f in state.engine_findings}
     state.apply(Connected(engine(listed=False), ()))  # reconnected: listed again after
     assert swarms_of(state) == []
+
+
+def test_untrusted_service_text_is_escaped_in_the_screen_and_the_table() -> None:
+    import io
+
+    from rich.console import Console
+
+    from dockertui.report.services import render_services
+    from dockertui.ui.services_screen import preview, service_report, settings_line
+
+    doc = captured("services.json")[0]
+    doc["Spec"]["Name"] = "evil\x1b[2J"
+    doc["Spec"]["TaskTemplate"]["ContainerSpec"]["Mounts"][0]["Target"] = "/run/docker.sock\x07"
+    report = audit_service(service_from_api(doc), engine())
+    shown = [settings_line(report).plain]
+    for renderable in (preview(report), service_report(report, {})):
+        out = io.StringIO()
+        Console(file=out, width=200, color_system=None).print(renderable)
+        shown.append(out.getvalue())
+    table = io.StringIO()
+    fleet = replace(_fleet(), services=(report,))
+    render_services(fleet, Console(file=table, width=200, color_system=None), verbose=True)
+    shown.append(table.getvalue())
+    for text in shown:
+        assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b[2J" in shown[2] and "\\x07" in shown[0]
