@@ -249,3 +249,16 @@ def test_untrusted_service_text_is_escaped_in_the_screen_and_the_table() -> None
     for text in shown:
         assert "\x1b" not in text and "\x07" not in text
     assert "\\x1b[2J" in shown[2] and "\\x07" in shown[0]
+
+
+def test_every_service_finding_is_fixed_by_a_service_update_or_says_why_not() -> None:
+    for report in reports().values():
+        name = report.service.name
+        for f in report.findings:
+            if f.fix.kind is FixKind.SWARM:
+                assert f.fix.command.startswith("docker service update --"), f
+                assert f.fix.command.endswith(f" {name}"), f
+            elif f.fix.kind is FixKind.MANUAL:
+                assert f.fix.command == "" and "docker service update" in f.fix.summary, f
+            else:
+                assert f.fix.kind is FixKind.NONE and f.severity is Severity.INFO, f
