@@ -16,15 +16,24 @@ from dockertui.ui.app import DockerTUI
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from showcase import busy_source, showcase_fixer, showcase_source  # noqa: E402  (tests/ is not a package)
+from showcase import (  # noqa: E402  (tests/ is not a package)
+    busy_source,
+    fleet_source,
+    showcase_fixer,
+    showcase_source,
+)
 
 OUT = ROOT / "screenshots"
 
 
-async def shoot(name: str, size: tuple[int, int], steps: list[str], *, busy: bool = False) -> None:
+async def shoot(
+    name: str, size: tuple[int, int], steps: list[str], *, busy: bool = False, fleet: bool = False
+) -> None:
     """Press `steps` (a key, or "next" for the wizard's next step), then save.
-    `busy`: the showcase plus a long name, many ports and a fix's leftovers."""
-    app = DockerTUI(busy_source() if busy else showcase_source(), fixer=showcase_fixer)
+    `busy`: the showcase plus a long name, many ports and a fix's leftovers;
+    `fleet`: the showcase over three engines, one of them lost."""
+    source = fleet_source() if fleet else busy_source() if busy else showcase_source()
+    app = DockerTUI(source, fixer=showcase_fixer)
     async with app.run_test(size=size) as pilot:
         await pilot.pause(0.3)
         for key in steps:
@@ -64,6 +73,8 @@ async def main() -> None:
     await shoot("console-80x24", (80, 24), [])
     await shoot("console-busy-80x24", (80, 24), [], busy=True)
     await shoot("container-80x24", (80, 24), ["enter"])
+    await shoot("fleet-80x24", (80, 24), [], fleet=True)
+    await shoot("fleet-wide", (160, 48), [], fleet=True)
     await shoot("panel-docker-socket", (160, 48), ["down"])  # ci-runner
     await shoot("engine", (120, 40), ["e"])
     await shoot("help", (100, 34), ["question_mark"])

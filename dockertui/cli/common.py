@@ -32,7 +32,7 @@ def fleet_options(fn: F) -> F:
 
 
 def _engine_options(fn: F, *, fleet: bool) -> F:
-    again = " Repeatable: each engine is watched beside the others." if fleet else ""
+    again = " Repeatable: several engines at once." if fleet else ""
     if fleet:
         fn = click.option(
             "--all-contexts",
