@@ -24,6 +24,7 @@ from dockertui.ui.facts.common import DANGER, MUTED, OK, WARN, Facts, lines, not
 from dockertui.ui.finding_view import findings_group
 from dockertui.ui.scrolling import KeyScroll
 from dockertui.ui.sections import facts_table
+from dockertui.ui.services_screen import swarm_line
 from dockertui.ui.widgets import NoticeBar
 
 
@@ -131,13 +132,20 @@ def engine_summary(engine: EngineInfo, client: ClientFacts) -> RenderableType:
                 _on_off(engine.live_restore, "", "a daemon restart stops containers"),
             ),
         ),
-        ("logging driver", value(engine.logging_driver or "(unknown)")),
+        (
+            "logging driver",
+            _or_not_here(engine, "log-local-only", value(engine.logging_driver or "(unknown)")),
+        ),
         (
             "swarm",
             _or_not_here(
                 engine,
                 "swarm-active",
-                value(engine.swarm_state, MUTED if engine.swarm_state == "inactive" else ""),
+                value(engine.swarm_state, MUTED if engine.swarm_state == "inactive" else "")
+                if engine.swarm is None or not engine.swarm.manager
+                else value(f"{engine.swarm_state}, manager  ").append_text(
+                    swarm_line(engine.swarm)  # its services: w on the main screen
+                ),
             ),
         ),
         ("components", components),
