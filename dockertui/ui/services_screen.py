@@ -128,11 +128,12 @@ def template_facts(r: ServiceReport, networks: dict[str, str]) -> Facts:
             "capabilities",
             lines(
                 [
-                    noted("add", ", ".join(s.cap_add) or "none", WARN if s.cap_add else MUTED),
-                    noted("drop", ", ".join(s.cap_drop) or "none", OK if s.cap_drop else MUTED),
+                    noted("add", ", ".join(s.cap_add) or "none", "", WARN if s.cap_add else MUTED),
+                    noted("drop", ", ".join(s.cap_drop) or "none", "", OK if s.cap_drop else MUTED),
                     noted(
                         "held",
                         f"{len(effective)}: {', '.join(effective)}" if effective else "none",
+                        "",
                         MUTED,
                     ),
                 ]
@@ -214,7 +215,8 @@ def service_report(r: ServiceReport, networks: dict[str, str]) -> RenderableType
     head.append_text(counts_text(counts))
     note = Text(
         "Each fix is the docker service update command to run on a manager; "
-        "dockertui shows it, never runs it.",
+        "dockertui shows it, never runs it. A detail names the container setting "
+        "the template's field becomes in each task.",
         style=MUTED,
     )
     return Group(

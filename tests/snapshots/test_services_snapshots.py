@@ -31,3 +31,8 @@ def test_services_screen(snap_compare) -> None:
 def test_service_screen(snap_compare) -> None:
     # Enter on the first (worst) service: its template and its findings.
     assert snap_compare(ServicesApp(), terminal_size=(80, 24), press=["enter"])
+
+
+def test_service_screen_findings(snap_compare) -> None:
+    # One page down: the first findings, each with its docker service update.
+    assert snap_compare(ServicesApp(), terminal_size=(80, 24), press=["enter", "pagedown"])
