@@ -2,23 +2,21 @@
 the engine object: `swarm` and `services`), the SARIF locations
 (`service/<name>`, or `engine/<engine>/service/<name>` with several
 engines) and the table's section. json_report, sarif and table call these
-with one line each; nothing here is printed unescaped."""
+with one line each; nothing here is printed unescaped. Rich is imported by
+the table's part only, so a JSON or SARIF scan never loads it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-from rich.console import Console, Group
-from rich.padding import Padding
-from rich.rule import Rule
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from dockertui.audit import Finding, FleetReport
 from dockertui.audit.service import ServiceReport
 from dockertui.model.service import Service
 from dockertui.model.swarm import Swarm
-from dockertui.text import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def swarm_dict(swarm: Swarm | None) -> dict[str, Any] | None:
@@ -136,7 +134,14 @@ def render_services(fleet: FleetReport, console: Console, *, verbose: bool = Fal
     summary line per service, or (`verbose`) every finding of each."""
     if not fleet.services:
         return
+    # Rich only here: the JSON and SARIF reports (scan --format json) never load it.
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.rule import Rule
+    from rich.text import Text
+
     from dockertui.report.table import SummaryRow, _counts, _findings, _grade, _summary_table, _top
+    from dockertui.text import printable  # which imports Rich too
 
     console.print()
     console.print(Rule(f"Services ({len(fleet.services)}, on this swarm manager)", align="left"))
