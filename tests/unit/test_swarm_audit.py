@@ -262,3 +262,20 @@ def test_every_service_finding_is_fixed_by_a_service_update_or_says_why_not() ->
                 assert f.fix.command == "" and "docker service update" in f.fix.summary, f
             else:
                 assert f.fix.kind is FixKind.NONE and f.severity is Severity.INFO, f
+
+
+def test_in_a_fleet_each_managers_services_are_its_own() -> None:
+    from dockertui.engine.fleet_watch import FromEngine
+    from dockertui.engine.watch import Connected, ServicesListed
+    from dockertui.ui.fleet_state import FleetState
+    from dockertui.ui.services_screen import swarms_of
+
+    clients = {"prod": ClientFacts(context="prod"), "lab": ClientFacts(context="lab")}
+    state = FleetState(clients["prod"], clients=clients)
+    for name in clients:
+        state.apply(FromEngine(name, Connected(engine(listed=False), ())))
+    state.apply(FromEngine("lab", ServicesListed(engine(), tuple(services().values()))))
+    assert [(s.engine, len(s.services)) for s in swarms_of(state)] == [("lab", 2)]
+    assert state.engines["prod"].engine is not None
+    assert state.engines["prod"].engine.swarm is not None
+    assert not state.engines["prod"].engine.swarm.listed  # prod's facts untouched
