@@ -21,6 +21,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -146,3 +147,16 @@ class PrivateDockerd:
             subprocess.run(["ip", "netns", "del", self.netns], check=False, capture_output=True)
         else:
             subprocess.run(["ip", "link", "del", self.bridge], check=False, capture_output=True)
+
+
+@contextlib.contextmanager
+def running(**options: object) -> Iterator[PrivateDockerd]:
+    """A private dockerd started with the test images, removed afterwards
+    (for a module-scoped fixture); `options` as PrivateDockerd takes them."""
+    private = PrivateDockerd(**options)  # type: ignore[arg-type]
+    try:
+        private.start()
+        harness.ensure_images(private.api())
+        yield private
+    finally:
+        private.close()

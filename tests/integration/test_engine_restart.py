@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from console_support import cell, describe, fleet, header_text, row_ids, until
-from private_engine import PrivateDockerd
+from private_engine import PrivateDockerd, running
 
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
@@ -24,13 +24,8 @@ CONNECT = 15.0
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[PrivateDockerd]:
-    private = PrivateDockerd()
-    try:
-        private.start()
-        harness.ensure_images(private.api())
+    with running() as private:
         yield private
-    finally:
-        private.close()
 
 
 def _report_state(app: DockerTUI, container_id: str) -> str | None:

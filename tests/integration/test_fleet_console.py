@@ -26,7 +26,7 @@ from console_support import (
     select,
     until,
 )
-from private_engine import PrivateDockerd
+from private_engine import PrivateDockerd, running
 from textual.widgets import Checkbox, OptionList
 
 from dockertui.cli.console import _switching
@@ -52,13 +52,8 @@ QUICK = {"stop_timeout": 1, "host": {"network_mode": "none"}}
 
 @pytest.fixture(scope="module")
 def second() -> Iterator[PrivateDockerd]:
-    private = PrivateDockerd()
-    try:
-        private.start()
-        harness.ensure_images(private.api())
+    with running() as private:
         yield private
-    finally:
-        private.close()
 
 
 def _row(app: DockerTUI, key: str) -> columns.Row | None:
