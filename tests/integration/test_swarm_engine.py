@@ -209,8 +209,8 @@ def _run_shown(engine: PrivateDockerd, command: str) -> None:
                    capture_output=True, timeout=120)  # fmt: skip
 
 
-def test_zz_the_fixes_shown_remove_their_findings_when_run(swarm: PrivateDockerd) -> None:
-    # Last in this module: it changes the risky service.
+def test_the_fixes_shown_remove_their_findings_when_run(swarm: PrivateDockerd) -> None:
+    # Last in this module (pytest runs a module in order): it changes the risky service.
     risky = _service(_document(swarm), RISKY)
     for check in ("cap-dangerous", "docker-socket"):
         found = _finding(risky, check)
