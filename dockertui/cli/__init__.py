@@ -99,4 +99,10 @@ def main(
     if ctx.invoked_subcommand is None:
         from dockertui.cli.console import _console
 
-        _console(choice.endpoints(), read_only=read_only, ansi=ansi, insecure=choice.insecure)
+        _console(
+            choice.endpoints(),
+            read_only=read_only,
+            ansi=ansi,
+            insecure=choice.insecure,
+            unusable=choice.unusable(),
+        )

@@ -85,6 +85,14 @@ class EngineChoice:
         except EndpointError as err:
             fail(str(err))
 
+    def unusable(self) -> dict[str, str]:
+        """With --all-contexts, the contexts that cannot be used: name -> why."""
+        if not self.all_contexts:
+            return {}
+        from dockertui.engine.contexts import list_contexts
+
+        return {e.name: e.error for e in list_contexts() if e.endpoint is None}
+
     def endpoint(self, command: str) -> Endpoint:
         """The one engine a command that acts on one engine uses."""
         from dockertui.engine.endpoint import EndpointError, resolve_endpoint

@@ -28,15 +28,20 @@ def _console(
     ansi: bool,
     tour: str | None = None,
     insecure: bool = False,
+    unusable: dict[str, str] | None = None,
 ) -> None:
     """The console on `endpoints` (one, or a fleet watched together); `tour`:
     the guided tour's lesson to open over it (`dockertui tour --lab`), which
     needs a lab on that (one) engine: without one, the tour would take its
-    examples, and offer its fixes, from whatever services the engine runs."""
+    examples, and offer its fixes, from whatever services the engine runs.
+    `unusable`: contexts --all-contexts could not use (name -> why), shown
+    in the header as refused."""
     from dockertui.model.container import LAB_LABEL
 
-    if len(endpoints) > 1:
-        _fleet_console(endpoints, read_only=read_only, ansi=ansi, insecure=insecure)
+    if len(endpoints) > 1 or unusable:
+        _fleet_console(
+            endpoints, read_only=read_only, ansi=ansi, insecure=insecure, unusable=unusable or {}
+        )
         return
     endpoint = endpoints[0]
     labs = {"label": [LAB_LABEL]} if tour is not None else None
@@ -62,7 +67,12 @@ def _console(
 
 
 def _fleet_console(
-    endpoints: list[Endpoint], *, read_only: bool, ansi: bool, insecure: bool
+    endpoints: list[Endpoint],
+    *,
+    read_only: bool,
+    ansi: bool,
+    insecure: bool,
+    unusable: dict[str, str],
 ) -> None:
     """Several engines in one console. It opens when at least one answers; the
     others show as reconnecting (or refused) in the header and join when they
@@ -82,7 +92,7 @@ def _fleet_console(
     if not read_only:
         fixer = FleetFixer({e.name: EngineFixer(e) for e in endpoints})
     DockerTUI(
-        FleetWatcher(endpoints),
+        FleetWatcher(endpoints, unusable=unusable),
         read_only=read_only,
         ansi=ansi,
         fixer=fixer,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.gateway import client_facts
-from dockertui.engine.watch import Update, Watcher
+from dockertui.engine.watch import Disconnected, Update, Watcher
 from dockertui.model import ClientFacts
 
 
@@ -35,16 +35,25 @@ FleetEmit = Callable[[Update | FromEngine], Awaitable[None] | None]
 class FleetWatcher:
     """The console's source for several engines (`DockerTUI(FleetWatcher(...))`)."""
 
-    def __init__(self, endpoints: Sequence[Endpoint], **watcher_options: Any) -> None:
+    def __init__(
+        self,
+        endpoints: Sequence[Endpoint],
+        *,
+        unusable: Mapping[str, str] | None = None,
+        **watcher_options: Any,
+    ) -> None:
+        """`unusable`: contexts that cannot be used at all (name -> why), shown
+        as refused engines that are never dialled (`--all-contexts`)."""
         if not endpoints:
             raise ValueError("a fleet needs at least one engine")
         self.watchers = {e.name: Watcher(e, **watcher_options) for e in endpoints}
         self.endpoints = {e.name: e for e in endpoints}
         self.label = ", ".join(self.watchers)
         #: Each engine's client facts, by name, in the order given.
+        self.unusable = dict(unusable or {})
         self.clients: dict[str, ClientFacts] | None = {
             name: client_facts(e, os.environ) for name, e in self.endpoints.items()
-        }
+        } | {name: ClientFacts(endpoint="", context=name, name=name) for name in self.unusable}
         self.client = client_facts(endpoints[0], os.environ)
 
     async def run(self, emit: FleetEmit) -> None:
@@ -60,6 +69,10 @@ class FleetWatcher:
 
             await watcher.run(tagged)
 
+        for name, why in self.unusable.items():
+            result = emit(FromEngine(name, Disconnected(why, 0.0, refused=True)))
+            if asyncio.iscoroutine(result):
+                await result
         async with asyncio.TaskGroup() as group:
             for name, watcher in self.watchers.items():
                 group.create_task(one(name, watcher), name=f"watch {name}")

@@ -84,6 +84,8 @@ class EngineView:
             return "live"
         if self.link is Link.CONNECTING:
             return "connecting…"
+        if not self.retry_in:  # a context that cannot be used: never dialled
+            return f"disconnected: {self.reason}"
         return f"disconnected: {self.reason} Retrying in {self.retry_in:g} s."
 
 

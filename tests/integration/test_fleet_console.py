@@ -227,3 +227,20 @@ async def test_the_context_picker_switches_engines_in_place(
         await asyncio.to_thread(main_made.cleanup)
         with contextlib.suppress(docker.errors.DockerException, OSError):
             await asyncio.to_thread(other_made.cleanup)
+
+
+async def test_a_context_that_cannot_be_used_is_shown_refused_and_never_dialled() -> None:
+    why = "Docker context 'old-lab' has a malformed docker endpoint; recreate it."
+    main_ep = resolve_endpoint(host=harness.BASE_URL, env={})
+    app = DockerTUI(FleetWatcher([main_ep], unusable={"old-lab": why}), read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(
+            pilot,
+            lambda: app.state.engines[main_ep.name].link is Link.LIVE,
+            LIVE,
+            lambda: app.state.status,
+        )
+        lab = app.state.engines["old-lab"]
+        assert lab.link is Link.REFUSED and lab.status == f"disconnected: {why}"
+        header = header_text(app)
+        assert "✗ old-lab refused" in header and f"old-lab: {why}" in header
