@@ -209,9 +209,23 @@ async def test_a_drop_caps_fix_from_the_wizard_then_its_rollback(pod: Pod, tmp_p
         assert wizard.plan.changes == ("drop-caps",) and wizard.plan.recreate
         result = await apply_in_wizard(pilot, wizard, 60.0)
         assert result.status == "applied", result.message
+        new_id = result.new_id
+
+        def renamed() -> bool:  # Podman's rename and start events reach the rows
+            reports = app.state.reports
+            new, old = reports.get(new_id), reports.get(old_id)
+            return (
+                new is not None
+                and (new.container.name, new.container.state) == (name, "running")
+                and old is not None
+                and old.container.name.startswith(f"{name}-backup-")
+                and old.container.state == "exited"
+            )
+
+        await until(pilot, renamed, LIVE, lambda: describe(app, [new_id, old_id]))
 
     fixed = await asyncio.to_thread(assert_running_with_data, pod, name)
-    assert fixed["Id"] != old_id
+    assert fixed["Id"] == new_id != old_id
     assert {"SETPCAP", "SETFCAP"} <= set(fixed["HostConfig"]["CapDrop"])
     harden = harness.effective_caps_of_pid1(pod.api, fixed["Id"])
     assert "SETPCAP" not in harden and "SETFCAP" not in harden  # the kernel agrees
