@@ -85,3 +85,18 @@ def test_check_mode_fails_on_a_stale_file(
     err = capsys.readouterr().err.strip()
     assert err.endswith("run python scripts/gen_checks_doc.py and commit the result.")
     assert err.count("\n") == 0  # one sentence
+
+
+def test_podmans_commands_are_listed_apart(generator: ModuleType) -> None:
+    # an `if engine.podman:` branch (or `a if engine.podman else b`) is
+    # Podman's; what follows its return does not run there
+    assert generator.commands(CHECKS["stopped-sprawl"]) == ["docker container prune"]
+    assert generator.commands(CHECKS["stopped-sprawl"], podman=True) == ["podman container prune"]
+    docker = generator.commands(CHECKS["userns-disabled"])
+    podman = generator.commands(CHECKS["userns-disabled"], podman=True)
+    assert docker == ['/etc/docker/daemon.json: "userns-remap": "default", then restart dockerd']
+    assert podman == [
+        '/etc/containers/containers.conf: [containers] userns = "auto" (or run Podman rootless)'
+    ]
+    entry = "\n".join(generator._entry(CHECKS["live-restore-off"]))
+    assert "- **On Podman**: does not apply. Podman has no daemon to restart" in entry
