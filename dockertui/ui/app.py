@@ -42,7 +42,7 @@ from dockertui.ui.panel import SecurityPanel
 from dockertui.ui.repaint import RepaintPacer
 from dockertui.ui.resume_screen import ResumeScreen
 from dockertui.ui.scrolling import SCROLL_KEYS
-from dockertui.ui.services_screen import ServicesScreen, swarms_of
+from dockertui.ui.services_screen import SERVICES_IN_FOOTER, ServicesScreen, swarms_of
 from dockertui.ui.tour_screen import TourScreen
 from dockertui.ui.widgets import EventsPane, StatusHeader
 from dockertui.ui.workers import failure_text
@@ -262,6 +262,7 @@ class DockerTUI(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)  # self.size may still be the old one
+        self.refresh_bindings()  # w's place in the footer depends on the width
 
     def _layout(self, width: int) -> None:
         # The main screen's, even under the panel screen or the engine screen.
@@ -572,8 +573,9 @@ class DockerTUI(App[None]):
         if view is not None and view.engine is not None:
             self.push_screen(EngineScreen(view.engine, view.client, view.findings))
 
-    def action_services(self) -> None:
-        """The swarm services of the managers watched (services_screen.py)."""
+    def action_services(self, quiet: int = 0) -> None:
+        """The swarm services of the managers watched (services_screen.py);
+        `quiet`: from the binding of w the footer does not show."""
         swarms = swarms_of(self.state)
         if swarms and isinstance(self.screen, MainScreen):
             self.push_screen(ServicesScreen(swarms))
@@ -630,8 +632,10 @@ class DockerTUI(App[None]):
         # same key then gets its turn: Escape clears the filter).
         if action == "fix":
             return self.can_fix
-        if action == "services":  # shown and run only where a manager has services
-            return bool(swarms_of(self.state))
+        if action == "services":  # only where a manager has services; in the footer
+            # where it fits beside Help, else the quiet binding of w (parameter 1) runs
+            fits = not self.can_fix or self.size.width >= SERVICES_IN_FOOTER
+            return bool(swarms_of(self.state)) and fits != bool(parameters)
         if action == "contexts":
             return self.contexts is not None and self.switch is not None
         if action == "to_table":

@@ -249,6 +249,9 @@ def preview(r: ServiceReport) -> RenderableType:
 # --- the screens ---------------------------------------------------------------------------
 
 
+#: The narrowest terminal whose main-screen footer shows w (Services)
+#: beside Fix and Help; narrower, w still opens this screen, unlisted there.
+SERVICES_IN_FOOTER = 90
 #: The list's columns; the last (the template's settings) gets what is left.
 COLUMNS = ("grade", "worst", "service", "mode", "template")
 TEMPLATE_MIN = 12
