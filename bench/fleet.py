@@ -296,38 +296,36 @@ class Stalls:
             what = type(inner).__name__
             if what == "Connected":
                 what += f" ({len(inner.containers)} containers)"
-            with self.step(what):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
                 return apply(update)
+            finally:
+                self.steps.append((time.perf_counter() - wall, time.thread_time() - cpu, what))
 
         def timed_refresh() -> None:
-            what = (
-                f"refresh rebuilding the table ({len(app.state.reports)} rows)"
-                if not app._rows
-                else f"refresh of {len(app._changed)} changed rows"
-            )
-            with self.step(what):
-                refresh()
+            rows, changed = app._rows, len(app._changed)  # (before the refresh)
+            wall, cpu = time.perf_counter(), time.thread_time()
+            refresh()
+            # Cleared (an engine's snapshot) or a new list: the table was filled again.
+            rebuilt = not rows or app._rows is not rows
+            what = f"refresh that {'rebuilt the table' if rebuilt else f'updated {changed} rows'}"
+            self.steps.append((time.perf_counter() - wall, time.thread_time() - cpu, what))
 
         app.state.apply = timed_apply  # type: ignore[method-assign]
         app._refresh = timed_refresh  # type: ignore[method-assign]
 
-    @contextlib.contextmanager
-    def step(self, what: str) -> Iterator[None]:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        try:
-            yield
-        finally:
-            self.steps.append((time.perf_counter() - wall, time.thread_time() - cpu, what))
-
     def worst(self, count: int = 4) -> str:
-        """The steps of longest wall time, one per kind, with their CPU time."""
-        longest: dict[str, tuple[float, float]] = {}
+        """The kinds of step of longest wall time: how many, their median CPU
+        time, and the longest one."""
+        kinds: dict[str, list[tuple[float, float]]] = {}
         for wall, cpu, what in self.steps:
-            if wall > longest.get(what, (0.0, 0.0))[0]:
-                longest[what] = (wall, cpu)
-        ranked = sorted(longest.items(), key=lambda item: -item[1][0])[:count]
-        return ", ".join(
-            f"{what} {1000 * wall:.0f} ms (CPU {1000 * cpu:.0f} ms)" for what, (wall, cpu) in ranked
+            kind = "refresh that updated rows" if what.startswith("refresh that updated") else what
+            kinds.setdefault(kind, []).append((wall, cpu))
+        ranked = sorted(kinds.items(), key=lambda item: -max(item[1])[0])[:count]
+        return "; ".join(
+            f"{kind} x{len(steps)}: CPU median {1000 * statistics.median(c for _, c in steps):.0f}"
+            f" ms, longest {1000 * max(steps)[0]:.0f} ms (CPU {1000 * max(steps)[1]:.0f} ms)"
+            for kind, steps in ranked
         )
 
 
