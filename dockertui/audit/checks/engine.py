@@ -195,8 +195,8 @@ def live_restore_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     "started without the flag, from set-user-ID escalation.",
     fix=FixKind.DAEMON,
     fix_summary='Set "no-new-privileges": true.',
-    not_on_podman="Podman's API reports no engine-wide no-new-privileges (containers.conf's "
-    "no_new_privileges is not shown), so each container is judged on its own setting.",
+    not_on_podman="Podman has no engine-wide no-new-privileges (containers.conf has no such "
+    "setting), so each container is judged on its own setting.",
 )
 def nnp_daemon_off(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.has_option("no-new-privileges"):
