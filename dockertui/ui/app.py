@@ -573,12 +573,15 @@ class DockerTUI(App[None]):
         if view is not None and view.engine is not None:
             self.push_screen(EngineScreen(view.engine, view.client, view.findings))
 
-    def action_services(self, quiet: int = 0) -> None:
-        """The swarm services of the managers watched (services_screen.py);
-        `quiet`: from the binding of w the footer does not show."""
+    def action_services(self) -> None:
+        """The swarm services of the managers watched (services_screen.py)."""
         swarms = swarms_of(self.state)
         if swarms and isinstance(self.screen, MainScreen):
             self.push_screen(ServicesScreen(swarms))
+
+    def action_services_unlisted(self) -> None:
+        """w where the footer has no room for it."""
+        self.action_services()
 
     def _first_answering(self) -> EngineView | None:
         return next((v for v in self.state.engines.values() if v.engine is not None), None)
@@ -632,10 +635,10 @@ class DockerTUI(App[None]):
         # same key then gets its turn: Escape clears the filter).
         if action == "fix":
             return self.can_fix
-        if action == "services":  # only where a manager has services; in the footer
-            # where it fits beside Help, else the quiet binding of w (parameter 1) runs
+        if action in ("services", "services_unlisted"):  # only where a manager has
+            # services; in the footer where it fits beside Help, else unlisted there
             fits = not self.can_fix or self.size.width >= SERVICES_IN_FOOTER
-            return bool(swarms_of(self.state)) and fits != bool(parameters)
+            return bool(swarms_of(self.state)) and fits == (action == "services")
         if action == "contexts":
             return self.contexts is not None and self.switch is not None
         if action == "to_table":

@@ -34,7 +34,7 @@ class MainScreen(Screen[None]):
         # Only when a swarm manager has services, and in the footer only where
         # it leaves room for Help (the app checks which of the two runs).
         Binding("w", "app.services", "Services"),
-        Binding("w", "app.services(1)", "Services", show=False),
+        Binding("w", "app.services_unlisted", "Services", show=False),
         Binding("v", "app.toggle_events", "Events", show=False),
         # Listed in the help and the palette: the footer has no room for it
         # at 80 columns (it pushed Help out of sight).
