@@ -183,6 +183,8 @@ async def test_the_console_lists_the_services_and_shows_their_fixes(swarm: Priva
         await until(pilot, lambda: bool(app.state.services.get("")), 30,
                     lambda: f"no services listed: {app.state.status!r}")  # fmt: skip
         assert app.check_action("services", ()) is True  # the key shows now
+        assert ("w", "Services") in app.keys_of(app.screen)  # and the help lists it
+        assert "Swarm services" in {c.title for c in app.get_system_commands(app.screen)}
         await pilot.press("w")
         await until(pilot, lambda: isinstance(app.screen, ServicesScreen), 5, "no services screen")
         table = app.screen.query_one(ServiceTable)
