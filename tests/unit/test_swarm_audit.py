@@ -279,3 +279,16 @@ def test_in_a_fleet_each_managers_services_are_its_own() -> None:
     assert state.engines["prod"].engine is not None
     assert state.engines["prod"].engine.swarm is not None
     assert not state.engines["prod"].engine.swarm.listed  # prod's facts untouched
+
+
+def test_service_findings_count_in_the_totals_and_for_fail_on() -> None:
+    from dockertui.scan import fail_on_findings
+
+    fleet = _fleet()  # no containers: every critical is a service's
+    judged = list(fail_on_findings(fleet, include_engine=False))
+    assert {f.check for f in judged if f.severity is Severity.CRITICAL} == {
+        "cap-dangerous",
+        "docker-socket",
+    }
+    assert fleet.by_severity(include_engine=False)[Severity.CRITICAL] == 2
+    assert json_report.fleet_dict(fleet)["summary"]["by_severity"]["critical"] == 2
