@@ -317,16 +317,22 @@ class Stalls:
     def worst(self, count: int = 4) -> str:
         """The kinds of step of longest wall time: how many, their median CPU
         time, and the longest one."""
-        kinds: dict[str, list[tuple[float, float]]] = {}
-        for wall, cpu, what in self.steps:
+        kinds: dict[str, list[tuple[float, float, str]]] = {}
+        for step in self.steps:
+            what = step[2]
             kind = "refresh that updated rows" if what.startswith("refresh that updated") else what
-            kinds.setdefault(kind, []).append((wall, cpu))
+            kinds.setdefault(kind, []).append(step)
         ranked = sorted(kinds.items(), key=lambda item: -max(item[1])[0])[:count]
-        return "; ".join(
-            f"{kind} x{len(steps)}: CPU median {1000 * statistics.median(c for _, c in steps):.0f}"
-            f" ms, longest {1000 * max(steps)[0]:.0f} ms (CPU {1000 * max(steps)[1]:.0f} ms)"
-            for kind, steps in ranked
-        )
+        parts = []
+        for kind, steps in ranked:
+            wall, cpu, what = max(steps)
+            detail = f", {what.removeprefix('refresh that ')}" if what != kind else ""
+            parts.append(
+                f"{kind} x{len(steps)}: CPU median "
+                f"{1000 * statistics.median(c for _, c, _ in steps):.0f} ms, longest "
+                f"{1000 * wall:.0f} ms (CPU {1000 * cpu:.0f} ms{detail})"
+            )
+        return "; ".join(parts)
 
 
 def changes(
