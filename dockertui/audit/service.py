@@ -153,6 +153,12 @@ SERVICE_FIX_SUMMARY = (
     "Update the service (shown, never run by dockertui): the swarm replaces its tasks "
     "with ones made from the changed template."
 )
+#: Where the command needs something done before it can run.
+BEFORE: dict[str, str] = {
+    "secrets-in-env": "Put each value in a swarm secret first (docker secret create "
+    "<name> -, the value on standard input) and make the service read "
+    "/run/secrets/<name> instead of the variable. ",
+}
 
 
 @dataclass(frozen=True)
@@ -211,9 +217,8 @@ def _as_service_finding(finding: Finding, service: Service, container: Container
     flags = SERVICE_FIXES[finding.check](service, container)
     if not flags:
         return replace(finding, fix=Fix(FixKind.MANUAL, NO_FLAG.get(finding.check, "")))
-    return replace(
-        finding, fix=Fix(FixKind.SWARM, SERVICE_FIX_SUMMARY, update_command(service, flags))
-    )
+    summary = BEFORE.get(finding.check, "") + SERVICE_FIX_SUMMARY
+    return replace(finding, fix=Fix(FixKind.SWARM, summary, update_command(service, flags)))
 
 
 def audit_service(

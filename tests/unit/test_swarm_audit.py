@@ -112,6 +112,7 @@ def test_a_risky_service_gets_the_container_checks_findings_with_service_update_
     assert secret.fix.command == (
         "docker service update --env-rm API_TOKEN --secret-add api_token dtui-risky"
     )
+    assert secret.fix.summary.startswith("Put each value in a swarm secret first")
     assert reports()["dtui-risky"].grade == "F"
 
 
