@@ -17,9 +17,9 @@ from swarm_captures import captured, engine, reports, services
 from dockertui.audit import FleetReport, Severity, audit_engine
 from dockertui.audit.finding import FixKind
 from dockertui.audit.service import INGRESS_NOTE, audit_service
-from dockertui.model import ClientFacts
+from dockertui.model import ClientFacts, engine_from_api
 from dockertui.model.service import PublishMode, ServiceMode, service_from_api, task_container
-from dockertui.model.swarm import swarm_from_info
+from dockertui.model.swarm import swarm_from_info, with_listing
 from dockertui.report import json_report, sarif
 
 
@@ -293,3 +293,18 @@ def test_service_findings_count_in_the_totals_and_for_fail_on() -> None:
     }
     assert fleet.by_severity(include_engine=False)[Severity.CRITICAL] == 2
     assert json_report.fleet_dict(fleet)["summary"]["by_severity"]["critical"] == 2
+
+
+def test_a_manager_that_cannot_be_reached_is_named() -> None:
+    # Edited copies: a third manager, unreachable (docker node ls: Unreachable).
+    info = captured("info.json")
+    info["Swarm"]["Managers"], info["Swarm"]["Nodes"] = 3, 3
+    nodes = captured("nodes.json")
+    gone = json.loads(json.dumps(nodes[0]))
+    gone["ID"], gone["Description"]["Hostname"] = "x" * 25, "old-manager"
+    gone["ManagerStatus"] = {"Reachability": "unreachable", "Leader": False}
+    found = engine_from_api(info, {}, None)
+    assert found.swarm is not None
+    listed = replace(found, swarm=with_listing(found.swarm, [*nodes, gone], []))
+    details = [f.detail for f in audit_engine(listed, ClientFacts()) if f.check == "swarm-managers"]
+    assert details == ["1 of 3 managers cannot be reached: old-manager."]
