@@ -38,7 +38,7 @@ import subprocess
 import sys
 import termios
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -48,6 +48,7 @@ import contextlib
 
 from dockertui.engine.endpoint import resolve_endpoint
 from dockertui.engine.watch import Watcher
+from dockertui.model.container import Container
 from dockertui.ui.app import DockerTUI, FleetSource
 
 import harness
@@ -126,16 +127,18 @@ def scan_seconds() -> float:
 
 class RowClock:
     """When the console's rows showed what the engine said. Wraps the app's
-    table refresh (the row of a container shows a state: wall time, once per
-    container and state) and its state's apply (a container event: the
+    table refresh (the row of a container shows facts, by default its state:
+    wall time, once per container and fact) and its state's apply (a container event: the
     engine's own timestamp, once per container and action). Fleet updates
     (engine.fleet_watch.FromEngine) are read through to the engine's update.
     The rows of the containers being timed (`forget`) are read at every
     refresh, not only when named as changed: a refresh that rebuilds the
     whole table (an engine's full snapshot) names none."""
 
-    def __init__(self, app: DockerTUI) -> None:
-        self.shown: dict[tuple[str, str], float] = {}  # (container id, state) -> wall time
+    def __init__(
+        self, app: DockerTUI, facts: Callable[[Container], Iterable[str]] = lambda c: (c.state,)
+    ) -> None:
+        self.shown: dict[tuple[str, str], float] = {}  # (container id, fact) -> wall time
         self.events: dict[tuple[str, str], float] = {}  # (container id, action) -> engine time
         self.timed: set[str] = set()  # container ids
         refresh, apply = app._refresh_table, app.state.apply
@@ -149,7 +152,8 @@ class RowClock:
             for key in keys:
                 report = app.state.reports.get(key)
                 if report is not None and key in app._rows:
-                    self.shown.setdefault((report.container.id, report.container.state), now)
+                    for fact in facts(report.container):
+                        self.shown.setdefault((report.container.id, fact), now)
 
         def applied(update):  # type: ignore[no-untyped-def]
             event = getattr(update, "update", update)  # FromEngine(engine, update)
@@ -167,17 +171,17 @@ class RowClock:
             for key in [k for k in seen if k[0] == cid]:
                 del seen[key]
 
-    def latency(self, cid: str, action: str, state: str) -> float | None:
-        """Seconds from `cid`'s `action` event to its row showing `state`, once both were seen."""
-        if (cid, action) in self.events and (cid, state) in self.shown:
-            return self.shown[cid, state] - self.events[cid, action]
+    def latency(self, cid: str, action: str, fact: str) -> float | None:
+        """Seconds from `cid`'s `action` event to its row showing `fact`, once both were seen."""
+        if (cid, action) in self.events and (cid, fact) in self.shown:
+            return self.shown[cid, fact] - self.events[cid, action]
         return None
 
     async def wait(
-        self, pilot, cid: str, action: str, state: str, most: float = 5.0
+        self, pilot, cid: str, action: str, fact: str, most: float = 5.0
     ) -> float | None:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + most
-        while (seen := self.latency(cid, action, state)) is None and time.monotonic() < deadline:
+        while (seen := self.latency(cid, action, fact)) is None and time.monotonic() < deadline:
             await pilot.pause(0.005)
         return seen
 

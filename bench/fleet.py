@@ -17,10 +17,12 @@ scan         `dockertui scan -H a -H b -H c -H d --format json` against each
 launch       the console's launch (the app created, everything imported) to
              a complete table over the four engines (App.run_test on a
              FleetWatcher, as bench/console.py on one engine);
-event->row   on the three healthy engines, from a container's start or die
-             event (the engine's timestamp) to its row showing running or
-             exited, while the fourth engine is stopped and started again
-             (target p95 < 250 ms);
+event->row   on the three healthy engines, from a container's start, update
+             (`docker update` of its memory limit) or die event (the engine's
+             timestamp) to its row showing running, the new limit or exited,
+             while the fourth engine is stopped and started again (target
+             p95 < 250 ms); by phase of the fourth engine, with how late the
+             console's loop ran and its longest steps;
 memory       the resident memory of the real `dockertui -H a -H b -H c -H d`
              in a pseudo-terminal (160x48) once its table is loaded and it
              is idle (target < 250 MB at 800 containers).
@@ -62,6 +64,7 @@ from console import RowClock, Terminal, launch_to_table, pct
 from private_engine import PrivateDockerd
 
 from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.model.container import Container
 from dockertui.ui.app import DockerTUI, FleetSource
 
 import harness
@@ -338,16 +341,31 @@ class Stalls:
 def changes(
     probes: list[list[tuple[docker.APIClient, str]]],
 ) -> Iterator[tuple[Callable[[str], object], str, str, str]]:
-    """(call, container, event, state its row then shows), endlessly: each
-    engine's next probe started, the engines in turn, then each killed, so
-    that an engine sees one change at a time and a second or more after its
-    previous one, as a person's `docker start` meets a quiet engine."""
+    """(call, container, event, what its row then shows), endlessly: each
+    engine's next probe started, the engines in turn, then each one's memory
+    limit changed (`docker update`), then each killed, so that an engine sees
+    one change at a time and a second or more after its previous one, as a
+    person's `docker start` meets a quiet engine."""
+    megabytes = 64
     while True:
         for row in zip(*probes, strict=True):  # one probe of each engine
+            megabytes = 96 if megabytes == 64 else 64
             for api, cid in row:
                 yield api.start, cid, "start", "running"
             for api, cid in row:
+                limit = partial(update_memory, api, megabytes=megabytes)
+                yield limit, cid, "update", f"memory {megabytes * 2**20}"
+            for api, cid in row:
                 yield api.kill, cid, "die", "exited"
+
+
+def update_memory(api: docker.APIClient, cid: str, megabytes: int) -> None:
+    api.update_container(cid, mem_limit=f"{megabytes}m", memswap_limit=-1)
+
+
+def shown_facts(container: Container) -> tuple[str, ...]:
+    """What event->row waits for in a row: the state, the memory limit."""
+    return container.state, f"memory {container.memory}"
 
 
 async def events_while_one_down(
@@ -362,7 +380,7 @@ async def events_while_one_down(
     seconds) the console's event loop was late on each 10 ms sleep; and its
     longest steps (Stalls)."""
     app = DockerTUI(fleet_source(hosts)())
-    clock = RowClock(app)
+    clock = RowClock(app, shown_facts)
     stalls = Stalls(app)
     samples: list[tuple[str, str, float]] = []
     async with app.run_test(size=(160, 48)) as pilot:
@@ -384,13 +402,13 @@ async def events_while_one_down(
 
         lag = asyncio.create_task(loop_lag())
         cycle.start()
-        for act, cid, action, state in changes(probes):
+        for act, cid, action, fact in changes(probes):
             if not cycle.is_alive():
                 break
             phase = cycle.phase
             clock.forget(cid)
             await asyncio.to_thread(act, cid)  # the console's loop runs on meanwhile
-            seen = await clock.wait(pilot, cid, action, state)
+            seen = await clock.wait(pilot, cid, action, fact)
             samples.append((phase, action, seen if seen is not None else float("inf")))
             await pilot.pause(0.3)
         lag.cancel()
@@ -433,6 +451,7 @@ def report_events(
         print(line(f"  {phase}", [v for p, _, v in samples if p == phase]) + blocked)
     print(f"  the console's longest steps: {stalls}")
     print(line("start -> running", [v for _, a, v in samples if a == "start"]))
+    print(line("update -> its memory limit", [v for _, a, v in samples if a == "update"]))
     print(line("die -> exited", [v for _, a, v in samples if a == "die"]))
     if cycle.error is not None:
         print(f"  NOTE: the engine cycle failed: {cycle.error}")
