@@ -39,9 +39,11 @@ from integration_support import run_cli, text
 
 from dockertui.audit import CHECKS
 from dockertui.engine.endpoint import resolve_endpoint
+from dockertui.engine.fleet_watch import FleetWatcher
 from dockertui.engine.watch import Watcher
 from dockertui.fixes.session import EngineFixer
 from dockertui.fixes.state import State
+from dockertui.model.container import row_key
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.engine_screen import EngineScreen
 from dockertui.ui.fix_wizard import FixWizard
@@ -297,3 +299,39 @@ def test_a_scan_of_docker_and_podman_together_says_it_per_engine(pod: Pod) -> No
     assert docker_doc["not_applicable"] == []  # dockerd is judged on every engine check
     assert "live-restore-off" in {n["check"] for n in podman_doc["not_applicable"]}
     assert name in {c["name"] for c in podman_doc["containers"]}
+
+
+async def test_docker_and_podman_in_one_console(
+    pod: Pod, docker_api: docker.APIClient, tmp_path: Path
+) -> None:
+    # Two engines of different kinds side by side: each row under its engine,
+    # each engine's screen with its own judgements (icc does not apply to Podman).
+    made = harness.Containers(docker_api)
+    try:
+        on_docker = await asyncio.to_thread(
+            made.create, f"both-{pod.word}", host={"network_mode": "none"}, stop_timeout=1
+        )
+        _, on_podman = await asyncio.to_thread(pod.create, "both")
+        docker_ep = resolve_endpoint(host=harness.BASE_URL, env={})
+        podman_ep = resolve_endpoint(host=pod.url, env={})
+        app = DockerTUI(FleetWatcher([docker_ep, podman_ep]), read_only=True)
+        keys = [row_key(docker_ep.name, on_docker), row_key(podman_ep.name, on_podman)]
+        async with console_showing(app, keys, CONNECT) as pilot:
+            views = app.state.engines
+            assert views[podman_ep.name].engine is not None and views[podman_ep.name].engine.podman
+            assert (
+                views[docker_ep.name].engine is not None and not views[docker_ep.name].engine.podman
+            )
+            assert {r.container.engine for k, r in app.state.reports.items() if k in keys} == {
+                docker_ep.name,
+                podman_ep.name,
+            }
+            podman_checks = {f.check for f in views[podman_ep.name].findings}
+            assert "icc-enabled" not in podman_checks
+            await select(pilot, keys[1], CONNECT)
+            await pilot.press("e")
+            await pilot.pause(0.3)
+            screen = app.screen
+            assert isinstance(screen, EngineScreen) and screen.engine.podman
+    finally:
+        await asyncio.to_thread(made.cleanup)
