@@ -45,6 +45,11 @@ def engine_posture(findings: Sequence[Finding], engine: str = "engine") -> Text:
     return text
 
 
+def _runner(engine: EngineInfo) -> str:
+    """What runs the containers: Podman has no daemon, only its API service."""
+    return "the Podman service" if engine.podman else "the daemon"
+
+
 def _on_off(flag: bool, on_note: str = "", off_note: str = "", *, good: bool = True) -> Text:
     if flag:
         return noted("on", on_note, OK if good else WARN)
@@ -66,9 +71,9 @@ def _isolation(engine: EngineInfo) -> Facts:
     return [
         (
             "rootless",
-            noted("yes", "the daemon runs as an ordinary user", OK)
+            noted("yes", f"{_runner(engine)} runs as an ordinary user", OK)
             if engine.rootless
-            else noted("no", "the daemon runs as root", WARN),
+            else noted("no", f"{_runner(engine)} runs as root", WARN),
         ),
         ("userns-remap", _on_off(engine.userns, "container root is not host root")),
         (
