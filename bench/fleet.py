@@ -17,12 +17,13 @@ scan         `dockertui scan -H a -H b -H c -H d --format json` against each
 launch       the console's launch (the app created, everything imported) to
              a complete table over the four engines (App.run_test on a
              FleetWatcher, as bench/console.py on one engine);
-event->row   on the three healthy engines, from a container's start, update
-             (`docker update` of its memory limit) or die event (the engine's
-             timestamp) to its row showing running, the new limit or exited,
-             while the fourth engine is stopped and started again (target
-             p95 < 250 ms); by phase of the fourth engine, with how late the
-             console's loop ran and its longest steps;
+event->row   on the three healthy engines, from the engine's timestamp of
+             a container's start, update (`docker update` of its memory
+             limit) or die (`docker stop -t 0`) event to its row showing
+             running, the new limit or exited, while the fourth engine is
+             stopped and started again (target p95 < 250 ms); by phase of the
+             fourth engine, with how late the console's loop ran and its
+             longest steps;
 memory       the resident memory of the real `dockertui -H a -H b -H c -H d`
              in a pseudo-terminal (160x48) once its table is loaded and it
              is idle (target < 250 MB at 800 containers).
@@ -343,7 +344,7 @@ def changes(
 ) -> Iterator[tuple[Callable[[str], object], str, str, str]]:
     """(call, container, event, what its row then shows), endlessly: each
     engine's next probe started, the engines in turn, then each one's memory
-    limit changed (`docker update`), then each killed, so that an engine sees
+    limit changed (`docker update`), then each stopped, so that an engine sees
     one change at a time and a second or more after its previous one, as a
     person's `docker start` meets a quiet engine."""
     megabytes = 64
@@ -356,7 +357,7 @@ def changes(
                 limit = partial(update_memory, api, megabytes=megabytes)
                 yield limit, cid, "update", f"memory {megabytes * 2**20}"
             for api, cid in row:
-                yield api.kill, cid, "die", "exited"
+                yield partial(api.stop, timeout=0), cid, "die", "exited"
 
 
 def update_memory(api: docker.APIClient, cid: str, megabytes: int) -> None:
@@ -457,7 +458,9 @@ def report_events(
         print(f"  NOTE: the engine cycle failed: {cycle.error}")
 
 
-def measure_memory(hosts: list[str], settle: float = 5.0, most: float = 90.0) -> None:
+def measure_memory(
+    hosts: list[str], apis: list[docker.APIClient], settle: float = 5.0, most: float = 90.0
+) -> None:
     """The real console over `hosts` in a pseudo-terminal: its memory once idle."""
     term = Terminal(hosts=tuple(hosts))
     try:
@@ -471,8 +474,10 @@ def measure_memory(hosts: list[str], settle: float = 5.0, most: float = 90.0) ->
     finally:
         term.close()
     verdict = "meets" if rss < RSS_TARGET else "MISSES"
+    shown = sum(len(api.containers(all=True)) for api in apis)  # other clients' too
     print(
-        f"memory: dockertui over {len(hosts)} engines, idle{'' if quiet else ' (NOT settled)'}: "
+        f"memory: dockertui over {len(hosts)} engines ({shown} containers), "
+        f"idle{'' if quiet else ' (NOT settled)'}: "
         f"RSS {rss / 2**20:.0f} MB (peak {peak / 2**20:.0f} MB)  "
         f"target < {RSS_TARGET / 2**20:.0f} MB: {verdict}"
     )
@@ -531,7 +536,7 @@ def main() -> int:
             if "launch" in only:
                 measure_launch(hosts, total, args.launches)
             if "memory" in only:
-                measure_memory(hosts)
+                measure_memory(hosts, apis)
             if "events" in only:  # last: the fourth engine's running containers stop
                 cycle = EngineCycle(extra[-1], args.cycles, up=args.up, down=args.down)
                 try:
