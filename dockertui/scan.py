@@ -111,19 +111,22 @@ async def scan_engines(
     return SeveralScan(tuple(task.result() for task in tasks))
 
 
-def unusable_contexts(env: Mapping[str, str] | None = None) -> tuple[EngineScan, ...]:
+def unusable_contexts(
+    insecure: bool, env: Mapping[str, str] | None = None
+) -> tuple[EngineScan, ...]:
     """With --all-contexts, the contexts of the store that cannot be used (a
     meta.json that does not parse, missing TLS files, an unsupported
     address), which `resolve_endpoints` leaves out: each as an engine not
     read, with its sentence, so the report says which were not scanned."""
     from dockertui.audit.several import EngineScan
-    from dockertui.engine.contexts import list_contexts
+    from dockertui.engine.contexts import list_contexts, skipped_contexts
     from dockertui.model import ClientFacts
 
+    entries = list_contexts(env)
+    hosts = {e.name: e.host for e in entries}
     return tuple(
-        EngineScan(ClientFacts(endpoint="", context=e.name, name=e.name), error=e.error)
-        for e in list_contexts(env)
-        if e.endpoint is None
+        EngineScan(ClientFacts(endpoint=hosts[name], context=name, name=name), error=why)
+        for name, why in skipped_contexts(insecure, entries).items()
     )
 
 

@@ -89,9 +89,9 @@ class EngineChoice:
         """With --all-contexts, the contexts that cannot be used: name -> why."""
         if not self.all_contexts:
             return {}
-        from dockertui.engine.contexts import list_contexts
+        from dockertui.engine.contexts import skipped_contexts
 
-        return {e.name: e.error for e in list_contexts() if e.endpoint is None}
+        return skipped_contexts(self.insecure)
 
     def endpoint(self, command: str) -> Endpoint:
         """The one engine a command that acts on one engine uses."""

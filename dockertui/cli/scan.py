@@ -168,7 +168,7 @@ def scan(
         )
     choice = engine_choice(ctx, host, context, insecure, all_contexts)
     endpoints = choice.endpoints()
-    unusable = unusable_contexts() if choice.all_contexts else ()
+    unusable = unusable_contexts(choice.insecure) if choice.all_contexts else ()
     from dockertui.audit.advisories import active, using
 
     table = active() if advisories_file is None else advisory_table(advisories_file)

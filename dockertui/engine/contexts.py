@@ -23,6 +23,7 @@ from dockertui.engine.endpoint import (
     EndpointError,
     config_dir,
     current_context,
+    plain_tcp_refusal,
     resolve_endpoint,
 )
 
@@ -115,16 +116,15 @@ def resolve_endpoints(
     """
     if all_contexts and (hosts or contexts):
         raise EndpointError(
-            "--all-contexts already watches every context; leave out --context and --host."
+            "--all-contexts already takes every context; leave out --context and --host."
         )
     if all_contexts:
         entries = list_contexts(env, home)
-        names = [e.name for e in entries if e.endpoint is not None]
-        if not names:
-            raise EndpointError(entries[0].error)
-        return _once(
-            [resolve_endpoint(context=n, env=env, home=home, insecure=insecure) for n in names]
-        )
+        skipped = skipped_contexts(insecure, entries)
+        usable = [e.endpoint for e in entries if e.endpoint and e.name not in skipped]
+        if not usable:
+            raise EndpointError(next(iter(skipped.values())))
+        return _once(usable)
     if not hosts and not contexts:
         return [resolve_endpoint(env=env, home=home, insecure=insecure)]
     found = [resolve_endpoint(context=c, env=env, home=home, insecure=insecure) for c in contexts]
@@ -132,14 +132,36 @@ def resolve_endpoints(
     return _once(found)
 
 
+def skipped_contexts(
+    insecure: bool,
+    entries: Sequence[ContextEntry] | None = None,
+) -> dict[str, str]:
+    """The contexts --all-contexts leaves out, name -> the one sentence why:
+    those that cannot be used at all, and plain tcp without --insecure."""
+    entries = list_contexts() if entries is None else entries
+    skipped = {e.name: e.error for e in entries if e.endpoint is None}
+    for e in entries:
+        if e.endpoint is not None and e.endpoint.plain_tcp and not insecure:
+            skipped[e.name] = plain_tcp_refusal(e.endpoint)
+    return skipped
+
+
+def _dialled(endpoint: Endpoint) -> tuple[object, ...]:
+    """What makes two endpoints one engine reached one way: the address (a
+    unix path normalised) and the TLS material, so that a context with the
+    right CA is not dropped for one with a wrong CA on the same address."""
+    address = os.path.normpath(endpoint.socket_path) if endpoint.socket_path else endpoint.url
+    return (address, endpoint.tls, endpoint.tls_verify, endpoint.tls_files)
+
+
 def _once(endpoints: Sequence[Endpoint]) -> list[Endpoint]:
-    """Each engine once (by the address dialled), and names made unique."""
+    """Each engine once (by the address dialled and its TLS), and names unique."""
     kept: list[Endpoint] = []
-    dialled: set[str] = set()
+    dialled: set[tuple[object, ...]] = set()
     for endpoint in endpoints:
-        if endpoint.url in dialled:
+        if _dialled(endpoint) in dialled:
             continue
-        dialled.add(endpoint.url)
+        dialled.add(_dialled(endpoint))
         kept.append(endpoint)
     names = [e.name for e in kept]
     if len(set(names)) != len(names):

@@ -142,13 +142,18 @@ def resolve_endpoint(
     home = Path.home() if home is None else home
     endpoint = _resolve(host, context, env, config_dir(env, home))
     if endpoint.plain_tcp and not insecure:
-        raise EndpointError(
-            f"The engine at {endpoint.host} (context {endpoint.context}) is plain tcp "
-            "without TLS, so anyone on the network path can read and drive it; use TLS "
-            "(DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or a context with TLS files), "
-            "or pass --insecure to connect anyway."
-        )
+        raise EndpointError(plain_tcp_refusal(endpoint))
     return endpoint
+
+
+def plain_tcp_refusal(endpoint: Endpoint) -> str:
+    """Why a plain tcp endpoint is not used without --insecure, one sentence."""
+    return (
+        f"The engine at {endpoint.host} (context {endpoint.context}) is plain tcp "
+        "without TLS, so anyone on the network path can read and drive it; use TLS "
+        "(DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or a context with TLS files), "
+        "or pass --insecure to connect anyway."
+    )
 
 
 def config_dir(env: Mapping[str, str], home: Path) -> Path:

@@ -37,12 +37,34 @@ class EngineError(Exception):
         self.refused = refused
 
 
+#: What OpenSSL calls the alerts of a server that refuses the client's certificate.
+_CLIENT_REFUSED = ("BAD_CERTIFICATE", "UNKNOWN_CA", "CERTIFICATE_REQUIRED", "CERTIFICATE_UNKNOWN")
+
+
+def _ssl_error(cause: BaseException | None) -> ssl.SSLError | None:
+    """The TLS failure behind `cause`, however aiohttp wrapped it (its
+    ClientOSError re-raises the SSLError's arguments, the error as its cause)."""
+    seen = 0
+    while cause is not None and seen < 5:
+        if isinstance(cause, ssl.SSLError):
+            return cause
+        found = getattr(cause, "os_error", None)
+        cause = found if isinstance(found, BaseException) else cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
+def _client_turned_away(err: ssl.SSLError) -> bool:
+    reason = str(getattr(err, "reason", "") or err).upper()
+    return any(alert in reason for alert in _CLIENT_REFUSED)
+
+
 def turns_us_away(cause: BaseException | None) -> bool:
     """A TLS failure or a permission error: the engine (or its socket) is there
     and refuses this client."""
     import aiohttp
 
-    if isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError):
+    if isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError) or _ssl_error(cause):
         return True
     os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
     return getattr(os_error, "errno", None) in (errno.EACCES, errno.EPERM)
@@ -102,10 +124,16 @@ def http_status(status: int) -> str:
         return f"HTTP {status}"
 
 
-def describe_not_an_engine(endpoint: Endpoint, status: int) -> str:
+def describe_not_an_engine(endpoint: Endpoint, status: int, body: str = "") -> str:
     """One sentence for a first request (GET /version) that got no Engine API
     answer: an error status without an Engine API error, or a success that
-    does not carry an API version."""
+    does not carry an API version. `body`: the answer's text, when known."""
+    if status == 400 and "HTTPS server" in body:  # Go's answer to plain HTTP on a TLS port
+        return (
+            f"The engine at {endpoint.host} expects TLS and was spoken to in plain HTTP; "
+            "set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (or use a context with TLS files) "
+            "instead of --insecure."
+        )
     answer = http_status(status) if status >= 400 else "something that is not an Engine API reply"
     return (
         f"The server at {endpoint.host} answered GET /version with {answer}; it may not be "
@@ -151,14 +179,22 @@ def describe_failure(
 
     where = endpoint.host
     os_error = getattr(cause, "os_error", None) or (cause if isinstance(cause, OSError) else None)
-    if isinstance(cause, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
+    tls = _ssl_error(cause) or cause
+    if isinstance(tls, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
         return (
             f"The TLS certificate of the engine at {where} could not be verified; check that "
             "DOCKER_CERT_PATH (or the context) holds the CA that signed it."
         )
-    if isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError):
+    if isinstance(tls, ssl.SSLError) and _client_turned_away(tls):
         return (
-            f"The TLS handshake with {where} failed ({cause}); check the client certificate "
+            f"The engine at {where} does not accept this client's TLS certificate; use a "
+            "client certificate signed by the CA the daemon trusts (its --tlscacert), in "
+            "DOCKER_CERT_PATH or the context."
+        )
+    if isinstance(tls, aiohttp.ClientSSLError | ssl.SSLError):
+        reason = getattr(tls, "reason", None) or type(tls).__name__
+        return (
+            f"The TLS handshake with {where} failed ({reason}); check the client certificate "
             "and key, and that the engine expects TLS."
         )
     if isinstance(cause, TimeoutError | asyncio.TimeoutError):

@@ -146,7 +146,7 @@ class EngineGateway:
                 raise EngineError(describe_ssh_failure(endpoint, err.message)) from None
             if err.from_engine:  # an engine that refuses (an authorization plugin, say)
                 raise EngineError(describe_refusal(endpoint, err), refused=True) from None
-            raise EngineError(describe_not_an_engine(endpoint, err.status)) from None
+            raise EngineError(describe_not_an_engine(endpoint, err.status, err.message)) from None
         except BaseException:
             await gateway.close()
             raise

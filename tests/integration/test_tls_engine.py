@@ -175,6 +175,8 @@ def test_a_client_the_daemon_does_not_trust_is_one_sentence_and_exit_2(
     assert done.returncode == 2, done.stdout[:300]
     (line,) = error_lines(done)
     assert line.startswith("dockertui: ") and "Traceback" not in done.stderr.decode()
+    assert "does not accept this client's TLS certificate" in line, line
+    assert "SSL" not in line and "_ssl.c" not in line  # a sentence, not OpenSSL's words
 
 
 async def _first_failure(endpoint: Endpoint) -> Disconnected:
@@ -218,3 +220,11 @@ def test_plain_tcp_needs_insecure(tls_engine: dict) -> None:
     assert done.returncode == 2
     (line,) = error_lines(done)
     assert "plain tcp without TLS" in line and "--insecure" in line
+
+
+def test_plain_http_to_a_tls_port_says_it_expects_tls(tls_engine: dict) -> None:
+    env = {"DOCKER_CONFIG": str(tls_engine["root"] / "no-config")}
+    done = run_cli(["scan", "--insecure", "-H", str(tls_engine["host"])], env=env)
+    assert done.returncode == 2
+    (line,) = error_lines(done)
+    assert "expects TLS" in line and "DOCKER_TLS_VERIFY" in line, line

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dockertui.engine.contexts import list_contexts, resolve_endpoints
+from dockertui.engine.contexts import list_contexts, resolve_endpoints, skipped_contexts
 from dockertui.engine.endpoint import EndpointError
 
 
@@ -78,11 +78,30 @@ def test_all_contexts_and_plain_tcp(config: Path, tmp_path: Path) -> None:
     add_context(config, "lan", "tcp://10.0.0.7:2375")
     add_context(config, "broken", "ftp://nowhere")
     env = {"DOCKER_CONFIG": str(config)}
-    with pytest.raises(EndpointError, match="--insecure"):
-        resolve_endpoints(all_contexts=True, env=env, home=tmp_path)
+    # Plain tcp is left out without --insecure, and said why; the others are used.
+    found = resolve_endpoints(all_contexts=True, env=env, home=tmp_path)
+    assert [e.name for e in found] == ["default"]
+    skipped = skipped_contexts(False, list_contexts(env, tmp_path))
+    assert set(skipped) == {"lan", "broken"} and "--insecure" in skipped["lan"]
+    assert "lan" not in skipped_contexts(True, list_contexts(env, tmp_path))
     found = resolve_endpoints(all_contexts=True, insecure=True, env=env, home=tmp_path)
     assert [e.name for e in found] == ["default", "lan"]  # the broken one is skipped
     with pytest.raises(EndpointError, match="leave out --context"):
         resolve_endpoints(contexts=["lan"], all_contexts=True, env=env, home=tmp_path)
     with pytest.raises(EndpointError, match="not found"):
         resolve_endpoints(contexts=["lan", "nope"], insecure=True, env=env, home=tmp_path)
+
+
+def test_one_address_with_two_sets_of_tls_files_is_two_ways_in(
+    config: Path, tmp_path: Path
+) -> None:
+    # A context with a wrong CA must not hide the one with the right CA.
+    add_context(config, "wrong-ca", "tcp://10.0.0.9:2376", tls=True)
+    add_context(config, "right-ca", "tcp://10.0.0.9:2376", tls=True)
+    env = {"DOCKER_CONFIG": str(config)}
+    found = resolve_endpoints(contexts=["wrong-ca", "right-ca"], env=env, home=tmp_path)
+    assert [e.name for e in found] == ["wrong-ca", "right-ca"]
+    same = resolve_endpoints(
+        ["unix:///run/x/docker.sock", "unix:///run/x//docker.sock"], env=env, home=tmp_path
+    )
+    assert len(same) == 1  # one socket, however its path is spelled
