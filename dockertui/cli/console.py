@@ -45,7 +45,7 @@ def _console(
         return
     endpoint = endpoints[0]
     labs = {"label": [LAB_LABEL]} if tour is not None else None
-    failures = asyncio.run(_unreachable([endpoint], labs))
+    failures = asyncio.run(_unreachable([endpoint], labs, hint=True))
     if failures:
         fail(failures[0][1])
         return
@@ -77,12 +77,12 @@ def _fleet_console(
     """Several engines in one console. It opens when at least one answers; the
     others show as reconnecting (or refused) in the header and join when they
     answer. When none does, each one's sentence and exit 2."""
-    failures = asyncio.run(_unreachable(endpoints, None))
+    failures = asyncio.run(_unreachable(endpoints, None, first=True))
     if len(failures) == len(endpoints):
         for name, sentence in failures[:-1]:
             click.echo(f"dockertui: {name}: {sentence}", err=True)
         name, sentence = failures[-1]
-        fail(f"{name}: {no_engine(sentence)}" if len(endpoints) > 1 else no_engine(sentence))
+        fail(f"{name}: {sentence}")
         return
     from dockertui.engine.fleet_watch import FleetWatcher
     from dockertui.fixes.session import EngineFixer, FleetFixer
@@ -120,10 +120,17 @@ def _switching(*, read_only: bool, insecure: bool) -> dict[str, Any]:
 
 
 async def _unreachable(
-    endpoints: list[Endpoint], needs: dict[str, list[str]] | None
+    endpoints: list[Endpoint],
+    needs: dict[str, list[str]] | None,
+    *,
+    first: bool = False,
+    hint: bool = False,
 ) -> list[tuple[str, str]]:
     """(engine name, sentence) for each engine that does not answer, all asked
-    at once; `needs`: a container filter the engine must match (the tour's lab)."""
+    at once; `needs`: a container filter the engine must match (the tour's lab).
+    `first`: stop asking once one engine answers (the console opens then, and
+    a slow engine joins when it answers): then the list is empty. `hint`: an
+    engine that cannot be reached points at the demo."""
     from dockertui.engine.errors import EngineError, EngineRefused, describe_refusal
     from dockertui.engine.gateway import EngineGateway
 
@@ -131,7 +138,7 @@ async def _unreachable(
         try:
             client = await EngineGateway.open(endpoint)
         except EngineError as err:
-            return no_engine(str(err))
+            return no_engine(str(err)) if hint else str(err)
         try:
             if needs is not None and not await client.list_containers(filters=needs):
                 return (
@@ -139,12 +146,25 @@ async def _unreachable(
                     "`dockertui lab up --image IMAGE`, or leave out --lab to tour the demo engine."
                 )
         except EngineError as err:
-            return no_engine(str(err))
+            return no_engine(str(err)) if hint else str(err)
         except EngineRefused as err:
             return describe_refusal(endpoint, err)
         finally:
             await client.close()
         return ""
 
-    answers = await asyncio.gather(*(why_not(e) for e in endpoints))
-    return [(e.name, why) for e, why in zip(endpoints, answers, strict=True) if why]
+    asked = {asyncio.ensure_future(why_not(e)): e for e in endpoints}
+    failures: dict[str, str] = {}
+    try:
+        for done in asyncio.as_completed(list(asked)):
+            why = await done
+            if not why and first:
+                return []
+    finally:
+        for task in asked:
+            task.cancel()
+        await asyncio.gather(*asked, return_exceptions=True)
+    for task, endpoint in asked.items():
+        if task.result():
+            failures[endpoint.name] = task.result()
+    return [(e.name, failures[e.name]) for e in endpoints if e.name in failures]

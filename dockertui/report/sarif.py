@@ -7,6 +7,7 @@ that could not be read is a notification of the invocation."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from dockertui import __version__
 from dockertui.audit import CHECKS, Check, Finding, FleetReport, Severity
@@ -94,12 +95,18 @@ def _result(
     }
 
 
+def engine_location(name: str) -> str:
+    """`engine/<name>`, with a `/` in the name (a socket path given with -H)
+    written %2F, so that each segment of a location is one thing."""
+    return f"engine/{quote(name, safe='')}"
+
+
 def _fleet_results(
     fleet: FleetReport, index: dict[str, int], engine: str | None = None
 ) -> list[dict[str, Any]]:
     """The results of one engine's report. `engine`: its name in a scan of
     several, which every location then starts with (`engine/<engine>`)."""
-    at = "engine" if engine is None else f"engine/{engine}"
+    at = "engine" if engine is None else engine_location(engine)
     inside = "" if engine is None else f"{at}/"
     named = {} if engine is None else {"engine": engine}
     results = [
@@ -168,7 +175,7 @@ def engines_sarif_dict(scan: SeveralScan) -> dict[str, Any]:
                         "logicalLocations": [
                             {
                                 "name": e.name,
-                                "fullyQualifiedName": f"engine/{e.name}",
+                                "fullyQualifiedName": engine_location(e.name),
                                 "kind": "module",
                             }
                         ]

@@ -570,7 +570,11 @@ class DockerTUI(App[None]):
             return
         report = self.state.reports.get(self._selected or "")
         view = self.state.view_of(report) if report else self._first_answering()
-        if view is not None and view.engine is not None:
+        if view is not None:
+            self._engine_screen(view)
+
+    def _engine_screen(self, view: EngineView) -> None:
+        if view.engine is not None and isinstance(self.screen, MainScreen):
             self.push_screen(EngineScreen(view.engine, view.client, view.findings))
 
     def action_services(self) -> None:
@@ -759,6 +763,14 @@ class DockerTUI(App[None]):
             "Daemon findings and the daemon.json changes that fix them",
             self.action_engine,
         )
+        if self.state.several:  # each engine's, with or without containers
+            for view in self.state.engines.values():
+                if view.engine is not None:
+                    yield SystemCommand(
+                        f"Engine posture: {printable(view.name)}",
+                        "That engine's settings and findings",
+                        lambda v=view: self._engine_screen(v),
+                    )
         if self.contexts is not None and self.switch is not None:
             yield SystemCommand(
                 "Switch context…",

@@ -34,7 +34,9 @@ def entry_text(entry: ContextEntry, watched: bool) -> Text:
         return text
     text.append(f"\n    {printable(entry.host)}")
     if entry.tls:
-        text.append(f"  TLS {entry.tls}", style="green" if entry.tls == "verified" else "yellow")
+        verifies = entry.tls == "verified"
+        said = "TLS, checks the server" if verifies else "TLS without checking the server"
+        text.append(f"  {said}", style="green" if verifies else "yellow")
     elif entry.endpoint.plain_tcp:
         text.append("  plain tcp, no TLS", style="bold red")
     if entry.description:
@@ -56,8 +58,11 @@ class ContextPicker(ModalScreen[str | None]):
         self.watched = set(watched)
 
     def compose(self) -> ComposeResult:
+        title = Text("Switch the console to a context", style="bold")
+        if len(self.watched) > 1:
+            title.append(f" (it replaces the {len(self.watched)} engines watched)", style="yellow")
         with Vertical(id="contexts-box"):
-            yield Static(Text("Switch the console to a context", style="bold"), id="contexts-title")
+            yield Static(title, id="contexts-title")
             options = [
                 Option(
                     entry_text(e, e.name in self.watched),

@@ -493,6 +493,9 @@ class FixWizard(ModalScreen[FixResult | None]):
         width = widget.size.width or min(DIALOG_WIDTH, self.app.size.width) - 4
         title = Text("Fix ", style="bold")
         name = Text(printable(self.container_name), style="bold")
+        engine = self.report.container.engine
+        if engine:  # one engine of several: which one this fix changes
+            where = Text(f" on {printable(engine)}", style="bold cyan") + where
         # a long name loses its middle, never the step (nor its own end)
         room = max(NAME_MIN, width - title.cell_len - where.cell_len)
         title.append_text(middle_ellipsis(name, room))
@@ -613,6 +616,8 @@ class FixWizard(ModalScreen[FixResult | None]):
     def _fill_confirm(self) -> None:
         fix = self.plan
         name = printable(self.container_name)
+        if self.report.container.engine:
+            name += f" on engine {printable(self.report.container.engine)}"
         text = Text()
         n = len(fix.changes)
         if fix.recreate:
@@ -622,7 +627,7 @@ class FixWizard(ModalScreen[FixResult | None]):
                 "if the new one fails.\n\n"
             )
             text.append("Type the container name ")
-            text.append(name, style="bold")
+            text.append(printable(self.container_name), style="bold")
             text.append(" to enable Apply:")
         else:
             text.append(f"Apply {plural(n, 'live change')} to {name}? ", style="bold")

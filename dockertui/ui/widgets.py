@@ -90,13 +90,16 @@ class StatusHeader(Static):
             status.append(Text(f" connecting to {printable(label)}…", style="bold"))
         elif not state.connected:
             if not state.several:
-                status.append(Text(" ○ DISCONNECTED ", style="bold white on red"))
+                refused = state.first.link is Link.REFUSED
+                mark = " ✗ REFUSED " if refused else " ○ DISCONNECTED "
+                status.append(Text(mark, style="bold white on red"))
                 status.append(Text(f"{printable(state.status)} Rows show the last state seen."))
         else:
             # counted as the scan's Total line counts: containers and engine
             totals = severity_totals(state.reports.values(), state.engine_findings)
             engines = "engines" if state.several else "engine"
-            counts = Text(f"{len(state.reports)} containers + {engines}: ")
+            many = "container" if len(state.reports) == 1 else "containers"
+            counts = Text(f"{len(state.reports)} {many} + {engines}: ")
             counts.append_text(counts_text(dict(totals), with_info=False))
             if not state.several:
                 status.append(Text(" ● live", style="bold green"))

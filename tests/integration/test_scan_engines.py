@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from integration_support import run_cli, text
@@ -136,12 +137,13 @@ def test_sarif_locations_name_the_engine(pair: Pair) -> None:
     located = {
         r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in run["results"]
     }
-    assert f"engine/{MAIN_NAME}/container/{pair.names['sev-a']}" in located
-    assert f"engine/{pair.second_name}/container/{pair.names['sev-b']}" in located
-    assert f"engine/{MAIN_NAME}" in located and f"engine/{pair.second_name}" in located
-    for twin in (
-        f"engine/{n}/container/{pair.names['sev-twin']}" for n in (MAIN_NAME, pair.second_name)
-    ):
+    # -H names are socket paths: their slashes are %2F, one segment each.
+    main, second = (quote(n, safe="") for n in (MAIN_NAME, pair.second_name))
+    assert main == "%2Fvar%2Frun%2Fdocker.sock"
+    assert f"engine/{main}/container/{pair.names['sev-a']}" in located
+    assert f"engine/{second}/container/{pair.names['sev-b']}" in located
+    assert f"engine/{main}" in located and f"engine/{second}" in located
+    for twin in (f"engine/{n}/container/{pair.names['sev-twin']}" for n in (main, second)):
         assert twin in located
     assert not any(loc.startswith("container/") for loc in located)
     assert run["invocations"] == [{"executionSuccessful": True}]

@@ -322,8 +322,7 @@ def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
     if engine.podman:
         return hits  # Podman's API never warns, and has no dockerd --tlsverify
     for warning in engine.warnings:
-        low = warning.lower()
-        if "without encryption" in low or "api is accessible on http" in low:
+        if _plain_api_warning(warning):
             hits.append(
                 Hit(
                     f"The daemon warns: {warning}{_source(engine, 'tlsverify')}",
@@ -505,7 +504,14 @@ def engine_outdated(engine: EngineInfo, client: ClientFacts) -> Outcome:
     not_on_podman="Podman's API never reports warnings (its Warnings list is always empty).",
 )
 def daemon_warnings(engine: EngineInfo, client: ClientFacts) -> Outcome:
-    return [Hit(w) for w in engine.warnings]
+    # The API-without-TLS warnings are tcp-without-tls's, with their fix.
+    return [Hit(w) for w in engine.warnings if not _plain_api_warning(w)]
+
+
+def _plain_api_warning(warning: str) -> bool:
+    """The daemon's warning that its API listens on tcp without TLS."""
+    low = warning.lower()
+    return "without encryption" in low or "api is accessible on http" in low
 
 
 @engine_check(
