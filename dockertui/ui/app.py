@@ -327,8 +327,11 @@ class DockerTUI(App[None]):
         if kind == "services":
             self.refresh_bindings()  # the services key shows once there are some
         if kind == "reset":
-            self._rows = []
-            self._changed.clear()
+            # That engine's rows all have new reports; the table is changed in
+            # place when they are a small part of it (one engine of several).
+            self._changed.update(
+                k for k, r in self.state.reports.items() if r.container.engine == key
+            )
             if self._selected is not None:
                 self._changed.add(self._selected)  # its panel shows the new report
         elif kind in ("upsert", "remove"):
@@ -413,24 +416,59 @@ class DockerTUI(App[None]):
         ids = [row.report.container.key for row in rows]
         if ids == self._rows:
             for row in rows:
-                key = row.report.container.key
-                if key in changed:
-                    engine = self.state.engine_of(row.report)
-                    for p in self._columns:
-                        cell = columns.render(p.column, row, engine, p.width)
-                        table.update_cell(key, p.column.key, cell)
+                if row.report.container.key in changed:
+                    self._update_row(table, row)
             return
-        with self.batch_update():
-            table.clear()
-            for row in rows:
-                engine = self.state.engine_of(row.report)
-                table.add_row(
-                    *(columns.render(p.column, row, engine, p.width) for p in self._columns),
-                    key=row.report.container.key,
-                )
+        before = set(self._rows)
+        removed = before - set(ids)
+        work = len(removed) + sum(1 for k in ids if k not in before or k in changed)
+        small = self._rows and work <= len(ids) // 2
+        if not small or not self._in_place(table, rows, removed, changed):
+            with self.batch_update():
+                table.clear()
+                for row in rows:
+                    table.add_row(*self._cells(row), key=row.report.container.key)
         self._rows = ids
         if self._selected in ids:
             table.move_cursor(row=ids.index(self._selected), scroll=False)
+
+    def _cells(self, row: columns.Row) -> list[Text]:
+        engine = self.state.engine_of(row.report)
+        return [columns.render(p.column, row, engine, p.width) for p in self._columns]
+
+    def _update_row(self, table: DataTable[Text], row: columns.Row) -> None:
+        key = row.report.container.key
+        for p, cell in zip(self._columns, self._cells(row), strict=True):
+            table.update_cell(key, p.column.key, cell)
+
+    def _in_place(
+        self, table: DataTable[Text], rows: list[columns.Row], gone: set[str], changed: set[str]
+    ) -> bool:
+        """Bring the table to `rows` without redrawing the rows that did not
+        change: remove the gone, add the new, update the changed, then put
+        them in order. On a fleet of 800 a rebuild costs a quarter of a second
+        of the one event loop every engine shares; this, a few rows' worth.
+        False when the order cannot be told apart (the caller rebuilds)."""
+        with self.batch_update():
+            for key in gone:
+                table.remove_row(key)
+            shown = set(self._rows) - gone
+            for row in rows:
+                key = row.report.container.key
+                if key not in shown:
+                    table.add_row(*self._cells(row), key=key)
+                elif key in changed:
+                    self._update_row(table, row)
+            # DataTable sorts by cell values: the first column's cell objects,
+            # each made for its row, tell the rows apart.
+            first = self._columns[0].column.key
+            where = {
+                id(table.get_cell(r.report.container.key, first)): i for i, r in enumerate(rows)
+            }
+            if len(where) != len(rows):
+                return False
+            table.sort(first, key=lambda cell: where[id(cell)])
+        return True
 
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
         """The screen as SVG. Every cell is a no-break space or a glyph; viewers

@@ -29,6 +29,8 @@ def entry_text(entry: ContextEntry, watched: bool) -> Text:
     text.append(printable(entry.name), style="bold")
     if entry.current:
         text.append(" (current)", style="cyan")
+    if entry.description:
+        text.append(f"  {printable(entry.description)}", style="dim")
     if entry.endpoint is None:
         text.append(f"\n    {printable(entry.error)}", style="red")
         return text
@@ -39,8 +41,6 @@ def entry_text(entry: ContextEntry, watched: bool) -> Text:
         text.append(f"  {said}", style="green" if verifies else "yellow")
     elif entry.endpoint.plain_tcp:
         text.append("  plain tcp, no TLS", style="bold red")
-    if entry.description:
-        text.append(f"  {printable(entry.description)}", style="dim")
     return text
 
 

@@ -185,9 +185,10 @@ class FleetState:
         return [e for e in self.events if e.flagged or not flagged_only]
 
     def apply(self, update: Update | FromEngine) -> tuple[str, str]:
-        """Apply one update; returns what changed: ("reset", ""), ("upsert", key),
-        ("remove", key), ("status", ""), ("event", ""), or ("none", "") when
-        nothing shown changed. A plain update is the first engine's."""
+        """Apply one update; returns what changed: ("reset", engine), ("upsert",
+        key), ("remove", key), ("status", engine), ("event", ""), or ("none", "")
+        when nothing shown changed. A plain update is the first engine's (whose
+        name, on one engine, is "")."""
         if isinstance(update, FromEngine):
             view = self.engines.get(update.engine)
             if view is None:
@@ -210,11 +211,11 @@ class FleetState:
                     self.reports[c.key] = audit_container(c, engine)
                 view.generation += 1
                 self.generation += 1
-                return ("reset", "")
+                return ("reset", name)
             case Disconnected(reason=reason, retry_in=delay, refused=refused):
                 view.link = Link.REFUSED if refused else Link.RECONNECTING
                 view.reason, view.retry_in = reason, delay
-                return ("status", "")
+                return ("status", name)  # which engine: its rows dim
             case ContainerChanged(container=container):
                 if view.engine is None:
                     return ("status", "")

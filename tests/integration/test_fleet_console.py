@@ -27,7 +27,7 @@ from console_support import (
     until,
 )
 from private_engine import PrivateDockerd, running
-from textual.widgets import Checkbox, OptionList
+from textual.widgets import Checkbox, DataTable, OptionList
 
 from dockertui.cli.console import _switching
 from dockertui.engine.endpoint import resolve_endpoint
@@ -58,6 +58,12 @@ def second() -> Iterator[PrivateDockerd]:
 
 def _row(app: DockerTUI, key: str) -> columns.Row | None:
     return next((r for r in app._rows_wanted() if r.report.container.key == key), None)
+
+
+def _drawn_dim(app: DockerTUI, key: str) -> bool:
+    """Whether the table draws the row's name dimmed (a lost engine's row)."""
+    cell = app.query_one("#fleet", DataTable).get_cell(key, "name")
+    return "dim" in str(cell.style) or any("dim" in str(s.style) for s in cell.spans)
 
 
 def _cell(app: DockerTUI, key: str, column: str) -> str:
@@ -106,6 +112,7 @@ async def test_two_engines_one_lost_and_found_while_the_other_keeps_updating(
                     lost.link is Link.RECONNECTING
                     and row is not None
                     and row.stale
+                    and _drawn_dim(app, there_key)  # on screen, not only in the state
                     and f"{other_ep.name} reconnecting" in header_text(app)
                 )
 
@@ -127,7 +134,8 @@ async def test_two_engines_one_lost_and_found_while_the_other_keeps_updating(
 
             def recovered() -> bool:
                 row = _row(app, there_key)
-                return lost.link is Link.LIVE and row is not None and not row.stale
+                live = lost.link is Link.LIVE and row is not None and not row.stale
+                return live and not _drawn_dim(app, there_key)
 
             await until(pilot, recovered, 40.0, lambda: f"header {header_text(app)!r}")
             assert "reconnecting" not in header_text(app)
