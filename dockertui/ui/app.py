@@ -132,6 +132,7 @@ class DockerTUI(App[None]):
         self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
         self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
         self._fitted_width = -1  # the table width the columns were chosen for
+        self._fit_asked: tuple[object, ...] = ()  # what the columns were last fitted to
         self._engine_failures = 0  # watcher failures in a row
         self._engine_failure = ""  # the last one's text, notified once
         self._engine_started = 0.0  # time.monotonic() the watcher last started
@@ -295,6 +296,11 @@ class DockerTUI(App[None]):
             shown = {row.report.container.key for row in rows}
             self._measures = {k: v for k, v in self._measures.items() if k in shown}
         self._fitted_width = table.scrollable_content_region.width
+        # The same measures (cached per row) at the same width fit the same way.
+        asked = (self._fitted_width, self.sort_key, tuple(measures))
+        if asked == self._fit_asked:
+            return
+        self._fit_asked = asked
         placed = columns.fit(
             measures,
             self._fitted_width,
@@ -648,6 +654,7 @@ class DockerTUI(App[None]):
         self.state = FleetState(client=source.client, clients=source.clients)
         self._rows, self._columns, self._selected = [], (), None
         self._measures.clear()
+        self._fit_asked = ()
         self._changed.clear()
         self.query_one("#fleet", DataTable).clear(columns=True)
         self.query_one(EventsPane).rewrite(self.state)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from dockertui.audit import ContainerReport, Finding, Severity, audit_container, audit_engine
 from dockertui.audit.runner import audit_exec
 from dockertui.audit.service import ServiceReport, audit_services
+from dockertui.audit.totals import severity_totals
 from dockertui.engine.fleet_watch import FromEngine
 from dockertui.engine.watch import (
     Connected,
@@ -106,6 +107,7 @@ class FleetState:
     # Container key -> time of a start event that came before the container's
     # first inspect answer: its start alert waits for that answer.
     _starts: dict[str, float] = field(default_factory=dict)
+    _totals: Counter[Severity] | None = None
 
     def __post_init__(self) -> None:
         given = self.clients or {"": self.client}
@@ -193,8 +195,19 @@ class FleetState:
             view = self.engines.get(update.engine)
             if view is None:
                 return ("none", "")
-            return self._apply(view, update.update)
-        return self._apply(self.first, update)
+            done = self._apply(view, update.update)
+        else:
+            done = self._apply(self.first, update)
+        if done[0] in ("reset", "upsert", "remove"):
+            self._totals = None  # the reports changed
+        return done
+
+    def totals(self) -> Counter[Severity]:
+        """The header's totals (audit/totals.py), counted again only after the
+        reports changed: on a fleet of 800 a count is half a refresh."""
+        if self._totals is None:
+            self._totals = severity_totals(self.reports.values(), self.engine_findings)
+        return self._totals
 
     def _apply(self, view: EngineView, update: Update) -> tuple[str, str]:
         name = view.name

@@ -16,7 +16,6 @@ from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from dockertui.audit.identity import engine_mode
-from dockertui.audit.totals import severity_totals
 from dockertui.report.style import counts_text, severity_label
 from dockertui.text import printable
 from dockertui.ui.fleet_state import EventLine, FleetState, Link
@@ -96,7 +95,7 @@ class StatusHeader(Static):
                 status.append(Text(f"{printable(state.status)} Rows show the last state seen."))
         else:
             # counted as the scan's Total line counts: containers and engine
-            totals = severity_totals(state.reports.values(), state.engine_findings)
+            totals = state.totals()
             engines = "engines" if state.several else "engine"
             many = "container" if len(state.reports) == 1 else "containers"
             counts = Text(f"{len(state.reports)} {many} + {engines}: ")
