@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import docker
 
 from dockertui.engine.endpoint import resolve_endpoint
@@ -17,8 +19,15 @@ async def test_proc_and_top_agree(
 ) -> None:
     sshd = containers.create("proc-sshd", image=harness.SSHD_IMAGE)
     shell = containers.create("proc-shell", command=["sh", "-c", "sleep 300 & sleep 301"])
-    local = read_fleet([sshd, shell]).commands
     client = await EngineGateway.open(resolve_endpoint(host=harness.BASE_URL))
+    # Until the shell has started both sleeps (a read between its fork and
+    # the child's exec sees one process, or the shell): then both views agree.
+    for _ in range(50):
+        started = await read_processes(client, shell)
+        if started is not None and sorted(started) == ["sleep 300", "sleep 301"]:
+            break
+        await asyncio.sleep(0.1)
+    local = read_fleet([sshd, shell]).commands
     try:
         for cid in (sshd, shell):
             top = await read_processes(client, cid)
