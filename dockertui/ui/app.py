@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker, WorkerState
 
@@ -56,6 +57,9 @@ SIDE_BY_SIDE = 200
 #: A failed engine watcher restarts after this many seconds, doubling up to the most.
 RESTART_SECONDS = 1.0
 RESTART_MOST_SECONDS = 30.0
+#: Columns that could be narrower are re-placed (every row redrawn) once the
+#: fleet has been quiet this long, not on every event that shortens a value.
+SHRINK_AFTER_SECONDS = 2.0
 #: The worker that follows the engine.
 ENGINE_WORKER = "engine"
 
@@ -132,6 +136,9 @@ class DockerTUI(App[None]):
         self._columns: tuple[columns.Placed, ...] = ()  # shown, with their widths
         self._measures: dict[str, tuple[columns.Row, columns.Measure]] = {}
         self._fitted_width = -1  # the table width the columns were chosen for
+        self._columns_width = -1  # the table width when the columns were last placed
+        self._shrink_now = False  # re-place the columns even where they still fit
+        self._shrink_timer: Timer | None = None
         self._fit_asked: tuple[object, ...] = ()  # what the columns were last fitted to
         self._engine_failures = 0  # watcher failures in a row
         self._engine_failure = ""  # the last one's text, notified once
@@ -309,11 +316,41 @@ class DockerTUI(App[None]):
         )
         if placed == self._columns:
             return
+        if not self._shrink_now and self._still_fits(placed):
+            # Narrower later, once the fleet is quiet: not a rebuild per event.
+            if self._shrink_timer is not None:
+                self._shrink_timer.stop()
+            self._shrink_timer = self.set_timer(SHRINK_AFTER_SECONDS, self._shrink_columns)
+            return
         self._columns = placed
+        self._columns_width = self._fitted_width
         table.clear(columns=True)
         for p in placed:
             table.add_column(self._label(p.column), width=p.width, key=p.column.key)
         self._rows = []
+
+    def _shrink_columns(self) -> None:
+        self._shrink_timer = None
+        self._shrink_now = True
+        try:
+            self._fit_asked = ()
+            self._refresh_table(set())
+        finally:
+            self._shrink_now = False
+
+    def _still_fits(self, placed: tuple[columns.Placed, ...]) -> bool:
+        """Whether the columns shown can stay as they are: the same columns at
+        the same table width, none needing more room than it has (a value that
+        got shorter, a row that went away). Re-placing them rebuilds every row,
+        which on a fleet of 800 holds the event loop for a quarter of a second;
+        the exposure column shows as many ports as its width takes either way."""
+        if self._columns_width != self._fitted_width or len(placed) != len(self._columns):
+            return False
+        return all(
+            new.column.key == old.column.key
+            and (new.width <= old.width or new.column.key == "exposure")
+            for new, old in zip(placed, self._columns, strict=True)
+        )
 
     def _label(self, column: columns.Column) -> Text:
         arrow = (" ▼" if self.reverse else " ▲") if column.key == self.sort_key else ""

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.engine.watch import ContainerChanged, ContainerRemoved, Disconnected, Emit
 from dockertui.model import ClientFacts
+from dockertui.ui import app as app_module
 from dockertui.ui import columns
 from dockertui.ui.app import DockerTUI
 from dockertui.ui.fix_wizard import FixWizard
@@ -123,6 +124,10 @@ async def test_the_name_is_cut_in_the_middle_and_does_not_widen_the_column_for_g
         for cid in [long_id, *backups]:
             app._on_engine_update(ContainerRemoved(cid))
         await pilot.pause(0.3)
+        # Still as wide at once (no rebuild of every row per event), narrower
+        # once the fleet has been quiet for a moment.
+        assert {p.column.key: p.width for p in app._columns}["name"] == columns.NAME_CAP
+        await pilot.pause(app_module.SHRINK_AFTER_SECONDS + 0.5)
         widest = max(len(r.container.name) for r in app.state.reports.values())
         assert {p.column.key: p.width for p in app._columns}["name"] == widest
 
