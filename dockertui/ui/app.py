@@ -458,9 +458,7 @@ class DockerTUI(App[None]):
             rows = self._rows_wanted()
         ids = [row.report.container.key for row in rows]
         if ids == self._rows:
-            for row in rows:
-                if row.report.container.key in changed:
-                    self._update_row(table, row)
+            self._update_rows(table, [r for r in rows if r.report.container.key in changed])
             return
         before = set(self._rows)
         removed = before - set(ids)
@@ -479,10 +477,13 @@ class DockerTUI(App[None]):
         engine = self.state.engine_of(row.report)
         return [columns.render(p.column, row, engine, p.width) for p in self._columns]
 
-    def _update_row(self, table: DataTable[Text], row: columns.Row) -> None:
-        key = row.report.container.key
-        for p, cell in zip(self._columns, self._cells(row), strict=True):
-            table.update_cell(key, p.column.key, cell)
+    def _update_rows(self, table: DataTable[Text], rows: list[columns.Row]) -> None:
+        keys = [p.column.key for p in self._columns]
+        assert isinstance(table, FleetTable)
+        table.set_rows(
+            (row.report.container.key, list(zip(keys, self._cells(row), strict=True)))
+            for row in rows
+        )
 
     def _in_place(
         self, table: DataTable[Text], rows: list[columns.Row], gone: set[str], changed: set[str]
@@ -497,11 +498,10 @@ class DockerTUI(App[None]):
                 table.remove_row(key)
             shown = set(self._rows) - gone
             for row in rows:
-                key = row.report.container.key
-                if key not in shown:
-                    table.add_row(*self._cells(row), key=key)
-                elif key in changed:
-                    self._update_row(table, row)
+                if row.report.container.key not in shown:
+                    table.add_row(*self._cells(row), key=row.report.container.key)
+            redo = shown & changed
+            self._update_rows(table, [r for r in rows if r.report.container.key in redo])
             # DataTable sorts by cell values: the first column's cell objects,
             # each made for its row, tell the rows apart.
             first = self._columns[0].column.key

@@ -6,12 +6,14 @@ its own keys only and its footer lists only those."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 #: Where Tab moves, as the help says it.
 TAB_ORDER = "table → panel → events"
@@ -53,3 +55,15 @@ class FleetTable(DataTable[Text]):
     footer says so while the table has the focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Details")]
+
+    def set_rows(self, rows: Iterable[tuple[str, Sequence[tuple[str, Text]]]]) -> None:
+        """Set the cells of many rows (row key, (column key, cell)...) with one
+        repaint. What `update_cell` does for one cell, minus its repaint per
+        cell, which for the 2,000 cells of 200 rows (an engine of a fleet lost
+        or back) cost a fifth of a second of the loop every engine shares."""
+        for row_key, cells in rows:
+            row = self._data[RowKey(row_key)]
+            for column_key, cell in cells:
+                row[ColumnKey(column_key)] = cell
+        self._update_count += 1
+        self.refresh()
