@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -60,6 +61,10 @@ RESTART_MOST_SECONDS = 30.0
 #: Columns that could be narrower are re-placed (every row redrawn) once the
 #: fleet has been quiet this long, not on every event that shortens a value.
 SHRINK_AFTER_SECONDS = 2.0
+#: From this many containers a snapshot's objects are frozen out of the
+#: cyclic garbage collector's sight (see _refresh); a small fleet's are
+#: nothing to walk.
+FREEZE_FROM = 300
 #: The worker that follows the engine.
 ENGINE_WORKER = "engine"
 
@@ -130,6 +135,7 @@ class DockerTUI(App[None]):
         self.events_wanted: bool | None = None  # `v`'s choice; None: as the layout says
         self._rows: list[str] = []  # container ids in display order
         self._changed: set[str] = set()
+        self._freeze = False  # a snapshot came in: freeze the heap after its repaint
         self._refresh_scheduled = False
         self._pacer = RepaintPacer()
         self._selected: str | None = None
@@ -370,6 +376,7 @@ class DockerTUI(App[None]):
         if kind == "services":
             self.refresh_bindings()  # the services key shows once there are some
         if kind == "reset":
+            self._freeze = True  # after this repaint: see _refresh
             # That engine's rows all have new reports; the table is changed in
             # place when they are a small part of it (one engine of several).
             self._changed.update(
@@ -402,6 +409,14 @@ class DockerTUI(App[None]):
         table.set_class(not self.state.connected, "stale")
         self._refresh_table(changed)
         self._refresh_details(changed)
+        if self._freeze and len(self.state.reports) >= FREEZE_FROM:
+            # A snapshot's hundreds of thousands of objects (documents,
+            # reports, findings) live until the next one: left to the cyclic
+            # collector, each full collection walks them all again (over 100
+            # ms at 800 containers, in the middle of some event's repaint).
+            # Frozen, they are still freed by reference counting when dropped.
+            gc.freeze()
+        self._freeze = False
         self._pacer.painted(started, time.monotonic())
 
     def _show_header(self) -> None:
