@@ -17,7 +17,7 @@ from typing import Any
 
 from dockertui.engine.endpoint import Endpoint
 from dockertui.engine.gateway import client_facts
-from dockertui.engine.watch import Disconnected, Update, Watcher
+from dockertui.engine.watch import Disconnected, Update, Watcher, deliver
 from dockertui.model import ClientFacts
 
 
@@ -63,16 +63,12 @@ class FleetWatcher:
 
         async def one(name: str, watcher: Watcher) -> None:
             async def tagged(update: Update) -> None:
-                result = emit(FromEngine(name, update))
-                if asyncio.iscoroutine(result):
-                    await result
+                await deliver(emit, FromEngine(name, update))
 
             await watcher.run(tagged)
 
         for name, why in self.unusable.items():
-            result = emit(FromEngine(name, Disconnected(why, 0.0, refused=True)))
-            if asyncio.iscoroutine(result):
-                await result
+            await deliver(emit, FromEngine(name, Disconnected(why, 0.0, refused=True)))
         async with asyncio.TaskGroup() as group:
             for name, watcher in self.watchers.items():
                 group.create_task(one(name, watcher), name=f"watch {name}")

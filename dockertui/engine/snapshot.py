@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 
 from dockertui.engine.fleet_watch import FleetEmit, FromEngine
-from dockertui.engine.watch import Connected, Update
+from dockertui.engine.watch import Connected, Update, deliver
 from dockertui.model import ClientFacts, Container, EngineInfo
 
 
@@ -35,15 +35,10 @@ class SnapshotSource:
         self.clients = {name: facts for name, (facts, _) in self.fleet.items()} or None
 
     async def run(self, emit: FleetEmit) -> None:
-        async def call(update: Update | FromEngine) -> None:
-            result = emit(update)
-            if asyncio.iscoroutine(result):
-                await result
-
         if not self.fleet:
-            await call(Connected(self.engine, self.containers))
+            await deliver(emit, Connected(self.engine, self.containers))
         for name, (_, containers) in self.fleet.items():
-            await call(FromEngine(name, Connected(self.engine, tuple(containers))))
+            await deliver(emit, FromEngine(name, Connected(self.engine, tuple(containers))))
         for update in self.updates:
-            await call(update)
+            await deliver(emit, update)
         await asyncio.Event().wait()  # stay "connected" until cancelled

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -175,6 +175,7 @@ Update = (
     | ServicesListed
 )
 Emit = Callable[[Update], Awaitable[None] | None]
+T = TypeVar("T")
 
 
 def parse_event(raw: dict[str, Any]) -> EngineEvent:
@@ -241,7 +242,7 @@ class Watcher:
                 reason = f"Lost the engine: {err}."
             delay = self.backoff[min(self._failures, len(self.backoff) - 1)]
             self._failures += 1
-            await _call(emit, Disconnected(reason, delay, refused))
+            await deliver(emit, Disconnected(reason, delay, refused))
             await asyncio.sleep(delay)
 
     async def _session(self, emit: Emit) -> None:
@@ -501,16 +502,18 @@ class Watcher:
         await _emit(emit, ExecStarted(session, event.time))
 
 
-async def _call(emit: Emit, update: Update) -> None:
+async def deliver(emit: Callable[[T], Awaitable[None] | None], update: T) -> None:
+    """Hand `update` to a callback that may be a plain function or a coroutine
+    function (the console's, a test's, the fleet watcher's tagging one)."""
     result = emit(update)
     if asyncio.iscoroutine(result):
         await result
 
 
 async def _emit(emit: Emit, update: Update) -> None:
-    """`_call` inside a session: whatever the callback raises is marked as
+    """`deliver` inside a session: whatever the callback raises is marked as
     the callback's, so no I/O handler takes it for the engine's."""
     try:
-        await _call(emit, update)
+        await deliver(emit, update)
     except Exception as err:
         raise _EmitFailed(err) from err

@@ -24,6 +24,7 @@ import docker
 import pytest
 from console_support import (
     apply_in_wizard,
+    console_showing,
     describe,
     press_on,
     row_ids,
@@ -174,16 +175,7 @@ async def console(
 ) -> AsyncIterator[tuple[DockerTUI, Pilot[None]]]:
     """The console on the bed's engine, once it shows every container in `ids`."""
     app = bed.app()
-    async with app.run_test(size=size) as pilot:
-        await until(
-            pilot,
-            lambda: app.state.connected and app.state.engine is not None,
-            CONNECT,
-            lambda: f"the console never connected: {app.state.status!r}",
-        )
-        await until(
-            pilot, lambda: set(ids) <= set(row_ids(app)), CONNECT, lambda: describe(app, ids)
-        )
+    async with console_showing(app, ids, CONNECT, size) as pilot:
         yield app, pilot
 
 
