@@ -370,18 +370,14 @@ class DockerTUI(App[None]):
             return  # nothing shown changed
         if kind == "status" and self.state.several:
             # One engine of several lost or found again: its rows dim or light up.
-            self._changed.update(
-                k for k, r in self.state.reports.items() if r.container.engine == key
-            )
+            self._changed.update(self.state.keys_of(key))
         if kind == "services":
             self.refresh_bindings()  # the services key shows once there are some
         if kind == "reset":
             self._freeze = True  # after this repaint: see _refresh
             # That engine's rows all have new reports; the table is changed in
             # place when they are a small part of it (one engine of several).
-            self._changed.update(
-                k for k, r in self.state.reports.items() if r.container.engine == key
-            )
+            self._changed.update(self.state.keys_of(key))
             if self._selected is not None:
                 self._changed.add(self._selected)  # its panel shows the new report
         elif kind in ("upsert", "remove"):

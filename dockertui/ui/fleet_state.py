@@ -151,12 +151,13 @@ class FleetState:
         return self.engines[report.container.engine]
 
     def engine_of(self, report: ContainerReport) -> EngineInfo:
-        engine = self.engines[report.container.engine].engine
+        engine = self.view_of(report).engine
         assert engine is not None  # a report exists only once its engine answered
         return engine
 
-    def report(self, engine: str, container_id: str) -> ContainerReport | None:
-        return self.reports.get(row_key(engine, container_id))
+    def keys_of(self, engine: str) -> list[str]:
+        """The row keys of one engine's containers."""
+        return [k for k, r in self.reports.items() if r.container.engine == engine]
 
     def add_event(self, line: EventLine) -> None:
         """Add a line in event-time order (after lines of the same time)."""
@@ -217,7 +218,7 @@ class FleetState:
                 view.findings = audit_engine(engine, view.client)
                 view.link, view.reason = Link.LIVE, ""
                 self.services.pop(name, None)  # a manager's come next (ServicesListed)
-                for key in [k for k, r in self.reports.items() if r.container.engine == name]:
+                for key in self.keys_of(name):
                     del self.reports[key]
                 for c in containers:
                     c = self._stamped(c, name)
