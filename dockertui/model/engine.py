@@ -26,6 +26,11 @@ class ClientFacts:
     tls_verify: bool = False
     content_trust: bool = False
 
+    @property
+    def plain_tcp(self) -> bool:
+        """Reached over tcp without TLS: anyone on the path reads and drives it."""
+        return self.transport == "tcp" and not self.tls
+
 
 @dataclass(frozen=True)
 class EngineInfo:

@@ -157,7 +157,7 @@ def _one_engine(state: FleetState, label: str) -> list[tuple[int, Text]]:
 
 def _plain_tcp(state: FleetState) -> list[tuple[int, Text]]:
     """The red warning for each engine reached over tcp without TLS (--insecure)."""
-    plain = [v for v in state.engines.values() if v.client.transport == "tcp" and not v.client.tls]
+    plain = [v for v in state.engines.values() if v.client.plain_tcp]
     if not plain:
         return []
     who = "" if not state.several else " (" + ", ".join(printable(v.name) for v in plain) + ")"

@@ -305,7 +305,7 @@ def insecure_registry(engine: EngineInfo, client: ClientFacts) -> Outcome:
 )
 def tcp_without_tls(engine: EngineInfo, client: ClientFacts) -> Outcome:
     hits = []
-    if client.transport == "tcp" and not client.tls:
+    if client.plain_tcp:
         hits.append(
             Hit(
                 f"This client reaches {client.endpoint} in plain text.",
