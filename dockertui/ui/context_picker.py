@@ -6,7 +6,7 @@ and cannot be chosen. Styles live in css/contexts.tcss."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -52,15 +52,17 @@ class ContextPicker(ModalScreen[str | None]):
         Binding("q", "cancel", "Cancel", show=False),
     ]
 
-    def __init__(self, entries: Sequence[ContextEntry], watched: Collection[str]) -> None:
+    def __init__(self, entries: Sequence[ContextEntry], watched: Sequence[str]) -> None:
         super().__init__()
         self.entries = list(entries)
         self.watched = set(watched)
+        # Engines watched, not contexts: -H engines all have the default one.
+        self.engines = len(watched)
 
     def compose(self) -> ComposeResult:
         title = Text("Switch the console to a context", style="bold")
-        if len(self.watched) > 1:
-            title.append(f" (it replaces the {len(self.watched)} engines watched)", style="yellow")
+        if self.engines > 1:
+            title.append(f" (it replaces the {self.engines} engines watched)", style="yellow")
         with Vertical(id="contexts-box"):
             yield Static(title, id="contexts-title")
             options = [

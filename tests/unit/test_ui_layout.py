@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from dockertui.engine.snapshot import SnapshotSource
 from dockertui.engine.watch import ContainerChanged, ContainerRemoved, Disconnected, Emit
@@ -27,6 +27,7 @@ from showcase import (
     FAILED_NAME,
     LONG_NAME,
     busy_source,
+    showcase_contexts,
     showcase_fixer,
     showcase_source,
 )
@@ -343,3 +344,24 @@ async def test_a_change_that_moves_a_row_redraws_that_row_alone() -> None:
         kept = [k for k in order if k != api.container.key]
         assert all(table.get_cell(k, "name") is before[k] for k in kept)
         assert table.get_cell(api.container.key, "name") is not before[api.container.key]
+
+
+async def test_the_picker_over_a_fleet_says_it_replaces_every_engine() -> None:
+    # Counted by engines, not by their contexts: -H engines share "default".
+    entries, switch = showcase_contexts()
+    base = showcase_source()
+    fleet = {
+        path: (
+            ClientFacts(endpoint=f"unix://{path}", context="default", name=path),
+            base.containers,
+        )
+        for path in ("/run/a/docker.sock", "/run/b/docker.sock")
+    }
+    source = SnapshotSource(base.engine, (), label="a, b", fleet=fleet)
+    app = DockerTUI(source, contexts=entries, switch=switch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        title = app.screen.query_one("#contexts-title", Static).render()
+        assert "it replaces the 2 engines watched" in str(title)
